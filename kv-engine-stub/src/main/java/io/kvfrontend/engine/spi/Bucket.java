@@ -1,0 +1,80 @@
+package io.kvfrontend.engine.spi;
+
+/**
+ * One bucket of an {@link Engine}: the key-value operations the front end dispatches to.
+ *
+ * <p><b>Thread-safe and non-blocking.</b> Every method may be called from any event loop at any
+ * time and completes inline: no I/O, no waiting on other threads, only short critical sections.
+ * Mutations of one key are atomic with respect to CAS. Protocol expiry values are passed raw
+ * (unsigned 32-bit): 0 = never, up to 30 days = relative seconds, above = absolute Unix time.
+ *
+ * <p>The vBucket of a key is computed by the engine from the logical key
+ * ({@link #vbucketOf(byte[])}, the SDK's CRC32 formula), not taken from the request header, so plain
+ * memcached clients (which send vBucket 0) and SDK clients see the same documents.
+ */
+public interface Bucket {
+    String name();
+
+    BucketConfig config();
+
+    /** {@code ((crc32(key) >> 16) & 0x7fff) & (numVBuckets - 1)}. */
+    int vbucketOf(byte[] logicalKey);
+
+    GetResult get(DocKey key);
+
+    /** Reads and sets a new expiry. A document locked by someone else gives {@link Status#LOCKED}. */
+    GetResult getAndTouch(DocKey key, long expiry);
+
+    /** Sets a new expiry without reading. Locked documents give {@link Status#LOCKED}. */
+    MutationResult touch(DocKey key, long expiry);
+
+    /**
+     * Reads and locks: the response CAS is the lock CAS, the only CAS that mutates or unlocks the
+     * document until the lock times out.
+     *
+     * @param lockSeconds requested lock time; 0 or more than the maximum means the default
+     */
+    GetResult getLocked(DocKey key, int lockSeconds);
+
+    /** Releases a lock taken by {@link #getLocked}; {@code cas} must be the lock CAS. */
+    MutationResult unlock(DocKey key, long cas);
+
+    /**
+     * Set, Add or Replace. A non-zero {@code cas} makes Set and Replace a compare-and-swap.
+     *
+     * @param preserveTtl keep an existing document's expiry instead of {@code expiry}
+     */
+    MutationResult store(StoreMode mode, DocKey key, byte[] value, int flags, long expiry, long cas, int datatype,
+                         boolean preserveTtl);
+
+    /** Removes a document; a non-zero {@code cas} must match. */
+    MutationResult delete(DocKey key, long cas);
+
+    /**
+     * Increment or decrement an ASCII decimal counter. A missing document is created with
+     * {@code initial} unless {@code expiry} is {@code 0xFFFFFFFF}. Increment wraps at 2^64,
+     * decrement floors at 0.
+     */
+    ArithmeticResult arithmetic(DocKey key, boolean increment, long delta, long initial, long expiry);
+
+    /**
+     * Append or prepend bytes to an existing document ({@link Status#NOT_STORED} if missing).
+     */
+    MutationResult concat(DocKey key, boolean append, byte[] value, long cas);
+
+    /** Metadata of a document (GetMeta), or {@link Status#KEY_ENOENT}. */
+    MetaResult getMeta(DocKey key);
+
+    /**
+     * Removes every document, when the bucket allows flush ({@link Status#NOT_SUPPORTED} otherwise).
+     */
+    Status flush();
+
+    /** The UUID of a vBucket: random, stable for the bucket's life, below 2^63. */
+    long vbucketUuid(int vbucket);
+
+    /** The highest sequence number stamped in a vBucket. */
+    long highSeqno(int vbucket);
+
+    BucketStats stats();
+}

@@ -1,0 +1,77 @@
+package io.kvfrontend.engine.spi;
+
+/**
+ * MCBP response status codes (mcbp-protocol.md section 5). The engine reports outcomes with these
+ * values; the front end puts {@link #code()} on the wire, after remapping it for clients that did
+ * not negotiate extended errors.
+ *
+ * <p><b>Immutable.</b>
+ */
+public enum Status {
+    SUCCESS(0x00),
+    KEY_ENOENT(0x01),
+    KEY_EEXISTS(0x02),
+    E2BIG(0x03),
+    EINVAL(0x04),
+    NOT_STORED(0x05),
+    DELTA_BADVAL(0x06),
+    NOT_MY_VBUCKET(0x07),
+    NO_BUCKET(0x08),
+    LOCKED(0x09),
+    NOT_LOCKED(0x0e),
+    AUTH_STALE(0x1f),
+    AUTH_ERROR(0x20),
+    AUTH_CONTINUE(0x21),
+    ERANGE(0x22),
+    EACCESS(0x24),
+    NOT_INITIALIZED(0x25),
+    CANCELLED(0x51),
+    UNKNOWN_FRAME_INFO(0x80),
+    UNKNOWN_COMMAND(0x81),
+    ENOMEM(0x82),
+    NOT_SUPPORTED(0x83),
+    EINTERNAL(0x84),
+    EBUSY(0x85),
+    ETMPFAIL(0x86),
+    UNKNOWN_COLLECTION(0x88),
+    UNKNOWN_SCOPE(0x8c),
+    DURABILITY_INVALID_LEVEL(0xa0),
+    DURABILITY_IMPOSSIBLE(0xa1),
+    RANGE_SCAN_CANCELLED(0xa5),
+    RANGE_SCAN_MORE(0xa6),
+    RANGE_SCAN_COMPLETE(0xa7),
+    VB_UUID_NOT_EQUAL(0xa8);
+
+    private static final Status[] BY_CODE = new Status[256];
+
+    static {
+        for (Status s : values()) {
+            BY_CODE[s.code] = s;
+        }
+    }
+
+    private final int code;
+
+    Status(int code) {
+        this.code = code;
+    }
+
+    /** The 16-bit wire value. */
+    public int code() {
+        return code;
+    }
+
+    /**
+     * Whether kv_engine treats this status as success and keeps the response body
+     * (mcbp-protocol.md 3.4). Anything else is an error: extras and key are dropped.
+     */
+    public boolean isSuccess() {
+        return this == SUCCESS || this == AUTH_CONTINUE || this == RANGE_SCAN_MORE
+                || this == RANGE_SCAN_COMPLETE;
+    }
+
+    /** The status with that wire value, or {@code null} if this enum does not define it. */
+    public static Status fromCode(int code) {
+        return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
+    }
+}
