@@ -1,0 +1,641 @@
+package io.kvfrontend.engine.stub;
+
+import io.kvfrontend.engine.spi.ArithmeticResult;
+import io.kvfrontend.engine.spi.Bucket;
+import io.kvfrontend.engine.spi.BucketConfig;
+import io.kvfrontend.engine.spi.BucketStats;
+import io.kvfrontend.engine.spi.Datatype;
+import io.kvfrontend.engine.spi.DocKey;
+import io.kvfrontend.engine.spi.GetResult;
+import io.kvfrontend.engine.spi.MetaResult;
+import io.kvfrontend.engine.spi.MutationResult;
+import io.kvfrontend.engine.spi.Status;
+import io.kvfrontend.engine.spi.StoreMode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.zip.CRC32;
+
+/**
+ * An in-memory bucket: {@code numVBuckets} {@link VBucket}s, CAS, expiry, GetLocked locks and a
+ * memory quota, with the command semantics of mcbp-protocol.md 4.2.
+ *
+ * <p><b>Thread-safe and non-blocking.</b> Reads go to the vBucket's skip list without a lock.
+ * Every mutation runs under its vBucket's lock (see {@link VBucket}): it reads the current revision,
+ * checks existence, lock and CAS, charges the quota, then stamps a fresh CAS and seqno and installs
+ * a new immutable {@link StoredValue}. Nothing under the lock does I/O or waits on another thread.
+ *
+ * <p>Decisions this engine makes where the protocol leaves room:
+ * <ul>
+ *   <li>Sequence numbers: every new revision takes one (Set/Add/Replace, Delete, Incr/Decr,
+ *       Append/Prepend, Touch, GetAndTouch), and so does every removal of an expired document (it is
+ *       a deletion). GetLocked and UnlockKey do not: they change the CAS (GetLocked) but not the
+ *       document, as in kv_engine. Flush removes everything without stamping seqnos and never resets
+ *       them, so earlier mutation tokens stay comparable.</li>
+ *   <li>GetLocked gives the document a new CAS, which is the lock CAS. UnlockKey and lock expiry
+ *       leave that CAS on the document, as kv_engine does. Readers without the lock see
+ *       {@link GetResult#LOCKED_CAS} both in the result and in the item, so the lock CAS cannot leak.</li>
+ *   <li>No tombstones: Delete and expiry remove the document outright, so GetMeta after a delete
+ *       answers KEY_ENOENT. The vBucket's high seqno still records the deletion.</li>
+ *   <li>Expired documents stay counted as items until an access or the pager removes them.</li>
+ *   <li>Arrays handed to {@link #store} and {@link #concat} are kept, not copied, like the key array of
+ *       a {@link DocKey}: callers hand over a fresh array and never write into it afterwards.</li>
+ *   <li>Add ignores its CAS (the front end rejects a non-zero one, mcbp-protocol.md 3.2).</li>
+ *   <li>Once the bucket is deleted from its engine every operation answers {@link Status#NO_BUCKET}.</li>
+ * </ul>
+ */
+public final class StubBucket implements Bucket {
+    private static final Logger LOG = LoggerFactory.getLogger(StubBucket.class);
+    private static final int MAX_COUNTER_DIGITS = 20; // 2^64 - 1 = 18446744073709551615
+
+    private final BucketConfig config;
+    private final Clock clock;
+    private final int defaultLockSeconds;
+    private final int maxLockSeconds;
+    private final VBucket[] vbuckets;
+    private final MemoryQuota quota;
+    private final CasClock casClock;
+    private final LongAdder expiredByPager = new LongAdder();
+    private final LongAdder expiredOnAccess = new LongAdder();
+    private final LongAdder quotaRejections = new LongAdder();
+    private volatile boolean deleted;
+
+    StubBucket(BucketConfig config, StubEngineSettings settings) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.clock = settings.clock();
+        this.defaultLockSeconds = settings.defaultLockSeconds();
+        this.maxLockSeconds = settings.maxLockSeconds();
+        this.quota = new MemoryQuota(config.quotaBytes());
+        this.casClock = new CasClock(clock);
+        this.vbuckets = new VBucket[config.numVBuckets()];
+        for (int i = 0; i < vbuckets.length; i++) {
+            vbuckets[i] = new VBucket(i);
+        }
+    }
+
+    @Override
+    public String name() {
+        return config.name();
+    }
+
+    @Override
+    public BucketConfig config() {
+        return config;
+    }
+
+    /** The engine clock this bucket judges expiry and locks by. */
+    public Clock clock() {
+        return clock;
+    }
+
+    /** The vBucket with this id. */
+    public VBucket vbucket(int vbucket) {
+        if (vbucket < 0 || vbucket >= vbuckets.length) {
+            throw new IllegalArgumentException("vBucket " + vbucket + " out of range 0.." + (vbuckets.length - 1)
+                    + " of bucket " + config.name());
+        }
+        return vbuckets[vbucket];
+    }
+
+    /** {@code ((crc32(key) >>> 16) & 0x7fff) & (numVBuckets - 1)}, the SDK's "CRC" hash (mcbp-protocol.md 3.3). */
+    @Override
+    public int vbucketOf(byte[] logicalKey) {
+        CRC32 crc = new CRC32();
+        crc.update(logicalKey);
+        return (int) ((crc.getValue() >>> 16) & 0x7fff) & (vbuckets.length - 1);
+    }
+
+    /**
+     * Whether a collection exists. The one place that knows: only {@code _default} for now; scopes and
+     * collections from the bucket config plug in here.
+     */
+    boolean collectionExists(int collectionId) {
+        return collectionId == DocKey.DEFAULT_COLLECTION;
+    }
+
+    /** {@code null} if the key may be served, else why not. */
+    private Status admit(DocKey key) {
+        if (deleted) {
+            return Status.NO_BUCKET;
+        }
+        if (!collectionExists(key.collectionId())) {
+            return Status.UNKNOWN_COLLECTION;
+        }
+        return null;
+    }
+
+    private VBucket vbucketFor(DocKey key) {
+        return vbuckets[vbucketOf(key.key())];
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    @Override
+    public GetResult get(DocKey key) {
+        Status refused = admit(key);
+        if (refused != null) {
+            return GetResult.failure(refused);
+        }
+        VBucket vb = vbucketFor(key);
+        long nowMillis = clock.millis();
+        StoredValue sv = readLive(vb, key, seconds(nowMillis));
+        if (sv == null) {
+            return GetResult.failure(Status.KEY_ENOENT);
+        }
+        long shownCas = sv.isLocked(nowMillis) ? GetResult.LOCKED_CAS : sv.cas();
+        return new GetResult(Status.SUCCESS, sv.toItem(key, vb.id(), shownCas), shownCas);
+    }
+
+    @Override
+    public MetaResult getMeta(DocKey key) {
+        Status refused = admit(key);
+        if (refused != null) {
+            return MetaResult.failure(refused);
+        }
+        VBucket vb = vbucketFor(key);
+        long nowMillis = clock.millis();
+        StoredValue sv = readLive(vb, key, seconds(nowMillis));
+        if (sv == null) {
+            return MetaResult.failure(Status.KEY_ENOENT);
+        }
+        long shownCas = sv.isLocked(nowMillis) ? GetResult.LOCKED_CAS : sv.cas();
+        return new MetaResult(Status.SUCCESS, false, sv.flags(), sv.expiry(), sv.seqno(), sv.datatype(), shownCas);
+    }
+
+    // ---------------------------------------------------------------- mutations
+
+    @Override
+    public MutationResult store(StoreMode mode, DocKey key, byte[] value, int flags, long expiry, long cas,
+                                int datatype, boolean preserveTtl) {
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(value, "value");
+        VBucket vb = vbucketFor(key);
+        long nowMillis = clock.millis();
+        long nowSeconds = seconds(nowMillis);
+        vb.lock();
+        try {
+            Status refused = admit(key);
+            if (refused != null) {
+                return MutationResult.failure(refused);
+            }
+            if (value.length > config.maxValueBytes()) {
+                return MutationResult.failure(Status.E2BIG);
+            }
+            StoredValue current = liveLocked(vb, key, nowSeconds);
+            if (current == null) {
+                if (mode == StoreMode.REPLACE || (mode == StoreMode.SET && cas != 0)) {
+                    return MutationResult.failure(Status.KEY_ENOENT);
+                }
+            } else {
+                if (mode == StoreMode.ADD) {
+                    return MutationResult.failure(Status.KEY_EEXISTS);
+                }
+                Status conflict = checkLockAndCas(current, cas, nowMillis);
+                if (conflict != null) {
+                    return MutationResult.failure(conflict);
+                }
+            }
+            long absoluteExpiry = preserveTtl && current != null
+                    ? current.expiry()
+                    : Expiry.toAbsoluteSeconds(expiry, nowSeconds);
+            if (!chargeLocked(key, current, value)) {
+                return MutationResult.failure(Status.ETMPFAIL);
+            }
+            return installLocked(vb, key, value, flags, absoluteExpiry, datatype);
+        } finally {
+            vb.unlock();
+        }
+    }
+
+    @Override
+    public MutationResult delete(DocKey key, long cas) {
+        VBucket vb = vbucketFor(key);
+        long nowMillis = clock.millis();
+        vb.lock();
+        try {
+            Status refused = admit(key);
+            if (refused != null) {
+                return MutationResult.failure(refused);
+            }
+            StoredValue current = liveLocked(vb, key, seconds(nowMillis));
+            if (current == null) {
+                return MutationResult.failure(Status.KEY_ENOENT);
+            }
+            Status conflict = checkLockAndCas(current, cas, nowMillis);
+            if (conflict != null) {
+                return MutationResult.failure(conflict);
+            }
+            removeLocked(vb, key, current);
+            // The deletion is a revision of its own: fresh CAS (the would-be tombstone's), fresh seqno.
+            long deleteCas = casClock.next();
+            long seqno = vb.nextSeqnoLocked();
+            return new MutationResult(Status.SUCCESS, deleteCas, vb.id(), vb.uuid(), seqno);
+        } finally {
+            vb.unlock();
+        }
+    }
+
+    @Override
+    public ArithmeticResult arithmetic(DocKey key, boolean increment, long delta, long initial, long expiry) {
+        VBucket vb = vbucketFor(key);
+        long nowMillis = clock.millis();
+        long nowSeconds = seconds(nowMillis);
+        vb.lock();
+        try {
+            Status refused = admit(key);
+            if (refused != null) {
+                return ArithmeticResult.failure(refused);
+            }
+            StoredValue current = liveLocked(vb, key, nowSeconds);
+            long result;
+            int flags;
+            long absoluteExpiry;
+            if (current == null) {
+                if (Expiry.unsigned(expiry) == Expiry.NO_CREATE) {
+                    return ArithmeticResult.failure(Status.KEY_ENOENT);
+                }
+                // A missing counter is created holding `initial`; the delta is not applied (memcached).
+                result = initial;
+                flags = 0;
+                absoluteExpiry = Expiry.toAbsoluteSeconds(expiry, nowSeconds);
+            } else {
+                if (current.isLocked(nowMillis)) {
+                    return ArithmeticResult.failure(Status.LOCKED);
+                }
+                Long counter = parseCounter(current.value());
+                if (counter == null) {
+                    return ArithmeticResult.failure(Status.DELTA_BADVAL);
+                }
+                long old = counter;
+                if (increment) {
+                    result = old + delta; // two's complement addition is addition modulo 2^64
+                } else {
+                    result = Long.compareUnsigned(old, delta) < 0 ? 0 : old - delta;
+                }
+                // The counter's own expiry and flags stay; the request expiry only applies on creation.
+                flags = current.flags();
+                absoluteExpiry = current.expiry();
+            }
+            byte[] text = Long.toUnsignedString(result).getBytes(StandardCharsets.US_ASCII);
+            if (text.length > config.maxValueBytes()) {
+                return ArithmeticResult.failure(Status.E2BIG);
+            }
+            if (!chargeLocked(key, current, text)) {
+                return ArithmeticResult.failure(Status.ETMPFAIL);
+            }
+            return new ArithmeticResult(installLocked(vb, key, text, flags, absoluteExpiry, Datatype.JSON), result);
+        } finally {
+            vb.unlock();
+        }
+    }
+
+    @Override
+    public MutationResult concat(DocKey key, boolean append, byte[] value, long cas) {
+        Objects.requireNonNull(value, "value");
+        VBucket vb = vbucketFor(key);
+        long nowMillis = clock.millis();
+        vb.lock();
+        try {
+            Status refused = admit(key);
+            if (refused != null) {
+                return MutationResult.failure(refused);
+            }
+            StoredValue current = liveLocked(vb, key, seconds(nowMillis));
+            if (current == null) {
+                return MutationResult.failure(Status.NOT_STORED);
+            }
+            Status conflict = checkLockAndCas(current, cas, nowMillis);
+            if (conflict != null) {
+                return MutationResult.failure(conflict);
+            }
+            byte[] old = current.value();
+            if ((long) old.length + value.length > config.maxValueBytes()) {
+                return MutationResult.failure(Status.E2BIG);
+            }
+            byte[] joined = new byte[old.length + value.length];
+            byte[] head = append ? old : value;
+            byte[] tail = append ? value : old;
+            System.arraycopy(head, 0, joined, 0, head.length);
+            System.arraycopy(tail, 0, joined, head.length, tail.length);
+            if (!chargeLocked(key, current, joined)) {
+                return MutationResult.failure(Status.ETMPFAIL);
+            }
+            // Bytes glued to a JSON document are in general no longer JSON; other bits stay as stored.
+            int datatype = current.datatype() & ~Datatype.JSON;
+            return installLocked(vb, key, joined, current.flags(), current.expiry(), datatype);
+        } finally {
+            vb.unlock();
+        }
+    }
+
+    @Override
+    public MutationResult touch(DocKey key, long expiry) {
+        VBucket vb = vbucketFor(key);
+        long nowMillis = clock.millis();
+        vb.lock();
+        try {
+            Status refused = admit(key);
+            if (refused != null) {
+                return MutationResult.failure(refused);
+            }
+            StoredValue current = liveLocked(vb, key, seconds(nowMillis));
+            if (current == null) {
+                return MutationResult.failure(Status.KEY_ENOENT);
+            }
+            if (current.isLocked(nowMillis)) {
+                return MutationResult.failure(Status.LOCKED);
+            }
+            StoredValue touched = touchLocked(vb, key, current, expiry, seconds(nowMillis));
+            return new MutationResult(Status.SUCCESS, touched.cas(), vb.id(), vb.uuid(), touched.seqno());
+        } finally {
+            vb.unlock();
+        }
+    }
+
+    @Override
+    public GetResult getAndTouch(DocKey key, long expiry) {
+        VBucket vb = vbucketFor(key);
+        long nowMillis = clock.millis();
+        vb.lock();
+        try {
+            Status refused = admit(key);
+            if (refused != null) {
+                return GetResult.failure(refused);
+            }
+            StoredValue current = liveLocked(vb, key, seconds(nowMillis));
+            if (current == null) {
+                return GetResult.failure(Status.KEY_ENOENT);
+            }
+            if (current.isLocked(nowMillis)) {
+                return GetResult.failure(Status.LOCKED);
+            }
+            StoredValue touched = touchLocked(vb, key, current, expiry, seconds(nowMillis));
+            return new GetResult(Status.SUCCESS, touched.toItem(key, vb.id(), touched.cas()), touched.cas());
+        } finally {
+            vb.unlock();
+        }
+    }
+
+    @Override
+    public GetResult getLocked(DocKey key, int lockSeconds) {
+        VBucket vb = vbucketFor(key);
+        long nowMillis = clock.millis();
+        vb.lock();
+        try {
+            Status refused = admit(key);
+            if (refused != null) {
+                return GetResult.failure(refused);
+            }
+            StoredValue current = liveLocked(vb, key, seconds(nowMillis));
+            if (current == null) {
+                return GetResult.failure(Status.KEY_ENOENT);
+            }
+            if (current.isLocked(nowMillis)) {
+                return GetResult.failure(Status.LOCKED);
+            }
+            int seconds = lockSeconds <= 0 || lockSeconds > maxLockSeconds ? defaultLockSeconds : lockSeconds;
+            long lockCas = casClock.next();
+            StoredValue locked = current.withLock(lockCas, nowMillis + seconds * 1000L);
+            vb.putLocked(key, locked); // same revision, same seqno: locking is not a mutation
+            return new GetResult(Status.SUCCESS, locked.toItem(key, vb.id(), lockCas), lockCas);
+        } finally {
+            vb.unlock();
+        }
+    }
+
+    @Override
+    public MutationResult unlock(DocKey key, long cas) {
+        VBucket vb = vbucketFor(key);
+        long nowMillis = clock.millis();
+        vb.lock();
+        try {
+            Status refused = admit(key);
+            if (refused != null) {
+                return MutationResult.failure(refused);
+            }
+            StoredValue current = liveLocked(vb, key, seconds(nowMillis));
+            if (current == null) {
+                return MutationResult.failure(Status.KEY_ENOENT);
+            }
+            if (!current.isLocked(nowMillis)) {
+                return MutationResult.failure(Status.NOT_LOCKED);
+            }
+            if (cas != current.cas()) {
+                return MutationResult.failure(Status.LOCKED);
+            }
+            vb.putLocked(key, current.withoutLock());
+            return new MutationResult(Status.SUCCESS, current.cas(), vb.id(), vb.uuid(), current.seqno());
+        } finally {
+            vb.unlock();
+        }
+    }
+
+    @Override
+    public Status flush() {
+        if (deleted) {
+            return Status.NO_BUCKET;
+        }
+        if (!config.flushEnabled()) {
+            return Status.NOT_SUPPORTED;
+        }
+        long removed = clearAll();
+        LOG.info("Flushed bucket {}: {} items removed", config.name(), removed);
+        return Status.SUCCESS;
+    }
+
+    // ---------------------------------------------------------------- vBucket facts, stats
+
+    @Override
+    public long vbucketUuid(int vbucket) {
+        return vbucket(vbucket).uuid();
+    }
+
+    @Override
+    public long highSeqno(int vbucket) {
+        return vbucket(vbucket).highSeqno();
+    }
+
+    @Override
+    public BucketStats stats() {
+        long items = 0;
+        for (VBucket vb : vbuckets) {
+            items += vb.itemCount();
+        }
+        return new BucketStats(items, quota.used(), quota.quota(), vbuckets.length, expiredByPager.sum(),
+                expiredOnAccess.sum(), quotaRejections.sum());
+    }
+
+    // ---------------------------------------------------------------- expiry pager, deletion
+
+    /**
+     * One expiry pager pass: removes every document expired by now. Each removal takes the vBucket
+     * lock and checks expiry again under it, so a document rewritten meanwhile survives. Stops early
+     * when the calling thread is interrupted (engine shutdown).
+     *
+     * @return documents removed
+     */
+    long runExpiryPager() {
+        long nowSeconds = seconds(clock.millis());
+        long removed = 0;
+        for (VBucket vb : vbuckets) {
+            if (deleted || Thread.currentThread().isInterrupted()) {
+                break;
+            }
+            for (Map.Entry<DocKey, StoredValue> e : vb.entries()) {
+                if (!e.getValue().isExpired(nowSeconds)) {
+                    continue;
+                }
+                vb.lock();
+                try {
+                    StoredValue now = vb.peek(e.getKey());
+                    if (now != null && now.isExpired(nowSeconds)) {
+                        expireLocked(vb, e.getKey(), now);
+                        expiredByPager.increment();
+                        removed++;
+                    }
+                } finally {
+                    vb.unlock();
+                }
+            }
+        }
+        return removed;
+    }
+
+    /**
+     * Detaches this bucket from its engine: every later call answers NO_BUCKET and all documents are
+     * dropped, so nothing the bucket held stays reachable through a connection that still refers to it.
+     */
+    void markDeleted() {
+        deleted = true;
+        long removed = clearAll();
+        LOG.debug("Bucket {} deleted: {} items dropped", config.name(), removed);
+    }
+
+    /** Removes everything, vBucket by vBucket under each lock, and releases the quota it was charged. */
+    private long clearAll() {
+        long removed = 0;
+        for (VBucket vb : vbuckets) {
+            vb.lock();
+            try {
+                removed += vb.itemCount();
+                quota.release(vb.clearLocked());
+            } finally {
+                vb.unlock();
+            }
+        }
+        return removed;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static long seconds(long millis) {
+        return Math.floorDiv(millis, 1000L);
+    }
+
+    /**
+     * The live revision for a lock-free read. An expired one is removed under the lock (lazy expiry)
+     * and reads as missing.
+     */
+    private StoredValue readLive(VBucket vb, DocKey key, long nowSeconds) {
+        StoredValue sv = vb.peek(key);
+        if (sv == null || !sv.isExpired(nowSeconds)) {
+            return sv;
+        }
+        vb.lock();
+        try {
+            liveLocked(vb, key, nowSeconds);
+        } finally {
+            vb.unlock();
+        }
+        return null;
+    }
+
+    /** The live revision under the vBucket lock; an expired one is removed and reads as missing. */
+    private StoredValue liveLocked(VBucket vb, DocKey key, long nowSeconds) {
+        StoredValue sv = vb.peek(key);
+        if (sv != null && sv.isExpired(nowSeconds)) {
+            expireLocked(vb, key, sv);
+            expiredOnAccess.increment();
+            return null;
+        }
+        return sv;
+    }
+
+    /** Removes an expired document: a deletion like any other, so it takes a seqno. */
+    private void expireLocked(VBucket vb, DocKey key, StoredValue expired) {
+        removeLocked(vb, key, expired);
+        vb.nextSeqnoLocked();
+    }
+
+    private void removeLocked(VBucket vb, DocKey key, StoredValue current) {
+        vb.removeLocked(key);
+        quota.release(MemoryQuota.chargeOf(key, current.value()));
+    }
+
+    /**
+     * The lock and CAS rules shared by Set/Replace, Delete and Append/Prepend (mcbp-protocol.md 3.2,
+     * 4.2): a live lock admits only its own CAS (the mutation then releases it); otherwise a non-zero
+     * CAS must match.
+     */
+    private static Status checkLockAndCas(StoredValue current, long cas, long nowMillis) {
+        if (current.isLocked(nowMillis)) {
+            return cas == current.cas() ? null : Status.LOCKED;
+        }
+        if (cas != 0 && cas != current.cas()) {
+            return Status.KEY_EEXISTS;
+        }
+        return null;
+    }
+
+    /** Charges the growth from {@code current} to {@code newValue}; false (and counted) over quota. */
+    private boolean chargeLocked(DocKey key, StoredValue current, byte[] newValue) {
+        long delta = MemoryQuota.chargeOf(key, newValue)
+                - (current == null ? 0 : MemoryQuota.chargeOf(key, current.value()));
+        if (quota.tryCharge(delta)) {
+            return true;
+        }
+        quotaRejections.increment();
+        return false;
+    }
+
+    /** Installs a new, unlocked revision with a fresh CAS and seqno. The quota is already charged. */
+    private MutationResult installLocked(VBucket vb, DocKey key, byte[] value, int flags, long expiry, int datatype) {
+        long cas = casClock.next();
+        long seqno = vb.nextSeqnoLocked();
+        vb.putLocked(key, new StoredValue(value, flags, expiry, cas, seqno, datatype, 0));
+        return new MutationResult(Status.SUCCESS, cas, vb.id(), vb.uuid(), seqno);
+    }
+
+    private StoredValue touchLocked(VBucket vb, DocKey key, StoredValue current, long expiry, long nowSeconds) {
+        StoredValue touched = new StoredValue(current.value(), current.flags(),
+                Expiry.toAbsoluteSeconds(expiry, nowSeconds), casClock.next(), vb.nextSeqnoLocked(),
+                current.datatype(), 0);
+        vb.putLocked(key, touched);
+        return touched;
+    }
+
+    /**
+     * The counter in a stored value: 1 to 20 ASCII digits of an unsigned 64-bit number, else
+     * {@code null} (DELTA_BADVAL). Stricter than strtoull: no sign, no spaces, no trailing text.
+     */
+    static Long parseCounter(byte[] value) {
+        if (value.length == 0 || value.length > MAX_COUNTER_DIGITS) {
+            return null;
+        }
+        for (byte b : value) {
+            if (b < '0' || b > '9') {
+                return null;
+            }
+        }
+        try {
+            return Long.parseUnsignedLong(new String(value, StandardCharsets.US_ASCII));
+        } catch (NumberFormatException aboveTwoToTheSixtyFour) {
+            return null;
+        }
+    }
+}
