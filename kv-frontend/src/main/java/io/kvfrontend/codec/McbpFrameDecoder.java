@@ -1,0 +1,104 @@
+package io.kvfrontend.codec;
+
+import io.kvfrontend.protocol.Header;
+import io.kvfrontend.protocol.Magic;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.util.List;
+
+/**
+ * Splits the inbound byte stream into {@link McbpRequest}s (mcbp-protocol.md 1.1).
+ *
+ * <p>The header is validated as soon as its 24 bytes are in, before the body is awaited: a magic
+ * that is not a client request, section lengths that exceed the body length, or a body over the
+ * connection's current limit are framing errors. A framing error means the peer and this server no
+ * longer agree on where frames start, so the connection is closed without a response (as
+ * kv_engine does) and any further input is discarded.
+ *
+ * <p><b>Event-loop confined</b> (one instance per channel).
+ */
+public final class McbpFrameDecoder extends ByteToMessageDecoder {
+
+    /** Why a frame was rejected; reported to the {@link FramingErrorListener}. */
+    public enum FramingError {
+        BAD_MAGIC, LENGTHS_EXCEED_BODY, FRAME_TOO_LARGE
+    }
+
+    /** Told once per connection when framing fails, just before the connection is closed. */
+    @FunctionalInterface
+    public interface FramingErrorListener {
+        void onFramingError(ChannelHandlerContext ctx, FramingError error, String detail);
+    }
+
+    private final FramingErrorListener listener;
+    private int maxBodyLength;
+    private boolean failed;
+
+    /**
+     * @param maxBodyLength largest body accepted (may be lowered or raised later, e.g. after
+     *                      authentication)
+     */
+    public McbpFrameDecoder(int maxBodyLength, FramingErrorListener listener) {
+        this.maxBodyLength = maxBodyLength;
+        this.listener = listener;
+    }
+
+    /** Changes the body-length limit for frames whose header has not been read yet. */
+    public void maxBodyLength(int maxBodyLength) {
+        this.maxBodyLength = maxBodyLength;
+    }
+
+    public int maxBodyLength() {
+        return maxBodyLength;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (failed) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        if (in.readableBytes() < Header.SIZE) {
+            return;
+        }
+        int base = in.readerIndex();
+        int magic = in.getUnsignedByte(base + Header.MAGIC);
+        if (!Magic.isClientRequest(magic)) {
+            fail(ctx, in, FramingError.BAD_MAGIC, "magic 0x" + Integer.toHexString(magic));
+            return;
+        }
+        long bodyLength = in.getUnsignedInt(base + Header.BODY_LENGTH);
+        int keyLength;
+        int framingExtrasLength;
+        if (magic == Magic.ALT_CLIENT_REQUEST) {
+            framingExtrasLength = in.getUnsignedByte(base + Header.KEY_LENGTH);
+            keyLength = in.getUnsignedByte(base + Header.ALT_KEY_LENGTH);
+        } else {
+            framingExtrasLength = 0;
+            keyLength = in.getUnsignedShort(base + Header.KEY_LENGTH);
+        }
+        int extrasLength = in.getUnsignedByte(base + Header.EXTRAS_LENGTH);
+        if ((long) framingExtrasLength + extrasLength + keyLength > bodyLength) {
+            fail(ctx, in, FramingError.LENGTHS_EXCEED_BODY, "framing extras " + framingExtrasLength + " + extras "
+                    + extrasLength + " + key " + keyLength + " > body " + bodyLength);
+            return;
+        }
+        if (bodyLength > maxBodyLength) {
+            fail(ctx, in, FramingError.FRAME_TOO_LARGE, "body " + bodyLength + " > limit " + maxBodyLength);
+            return;
+        }
+        int frameLength = Header.SIZE + (int) bodyLength;
+        if (in.readableBytes() < frameLength) {
+            return;
+        }
+        out.add(new McbpRequest(in.readRetainedSlice(frameLength)));
+    }
+
+    private void fail(ChannelHandlerContext ctx, ByteBuf in, FramingError error, String detail) {
+        failed = true;
+        in.skipBytes(in.readableBytes());
+        listener.onFramingError(ctx, error, detail);
+        ctx.close();
+    }
+}

@@ -1,0 +1,80 @@
+package io.kvfrontend.codec;
+
+import io.kvfrontend.protocol.Header;
+import io.kvfrontend.protocol.Magic;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+
+/**
+ * Builds response packets (mcbp-protocol.md 1.4): header, extras and key in one exactly-sized
+ * buffer; the value follows as its own buffer wrapping the engine's immutable array, so it is
+ * never copied by this code (architecture.md, "The flow of one request", step 6).
+ *
+ * <p><b>Thread-safe</b> (stateless): used on the event loop and, in spool mode, by producer threads.
+ */
+public final class ResponseEncoder {
+    private static final byte[] EMPTY = new byte[0];
+
+    private ResponseEncoder() {
+    }
+
+    /**
+     * The header + extras + key of a response whose value ({@code valueLength} bytes) is sent
+     * separately right after it.
+     */
+    public static ByteBuf header(ByteBufAllocator alloc, int opcode, int status, int opaque, long cas, int datatype,
+                                 byte[] extras, byte[] key, int valueLength) {
+        if (extras == null) {
+            extras = EMPTY;
+        }
+        if (key == null) {
+            key = EMPTY;
+        }
+        ByteBuf buf = alloc.ioBuffer(Header.SIZE + extras.length + key.length);
+        writeHeader(buf, opcode, status, opaque, cas, datatype, extras.length, key.length, valueLength);
+        buf.writeBytes(extras).writeBytes(key);
+        return buf;
+    }
+
+    /** Like {@link #header} with the key taken from a buffer (e.g. the request's key slice). */
+    public static ByteBuf header(ByteBufAllocator alloc, int opcode, int status, int opaque, long cas, int datatype,
+                                 byte[] extras, ByteBuf key, int valueLength) {
+        if (extras == null) {
+            extras = EMPTY;
+        }
+        int keyLength = key == null ? 0 : key.readableBytes();
+        ByteBuf buf = alloc.ioBuffer(Header.SIZE + extras.length + keyLength);
+        writeHeader(buf, opcode, status, opaque, cas, datatype, extras.length, keyLength, valueLength);
+        buf.writeBytes(extras);
+        if (keyLength > 0) {
+            buf.writeBytes(key, key.readerIndex(), keyLength);
+        }
+        return buf;
+    }
+
+    /** A complete response with no body other than an optional small value copied in. */
+    public static ByteBuf simple(ByteBufAllocator alloc, int opcode, int status, int opaque, long cas) {
+        ByteBuf buf = alloc.ioBuffer(Header.SIZE);
+        writeHeader(buf, opcode, status, opaque, cas, 0, 0, 0, 0);
+        return buf;
+    }
+
+    /** Wraps a value array without copying; an empty value yields {@code null} (nothing to send). */
+    public static ByteBuf value(byte[] value) {
+        return value == null || value.length == 0 ? null : Unpooled.wrappedBuffer(value);
+    }
+
+    private static void writeHeader(ByteBuf buf, int opcode, int status, int opaque, long cas, int datatype,
+                                    int extrasLength, int keyLength, int valueLength) {
+        buf.writeByte(Magic.CLIENT_RESPONSE)
+                .writeByte(opcode)
+                .writeShort(keyLength)
+                .writeByte(extrasLength)
+                .writeByte(datatype)
+                .writeShort(status)
+                .writeInt(extrasLength + keyLength + valueLength)
+                .writeInt(opaque)
+                .writeLong(cas);
+    }
+}

@@ -1,0 +1,175 @@
+package io.kvfrontend.config;
+
+import io.kvfrontend.connection.OutputMode;
+import io.kvfrontend.engine.spi.BucketConfig;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The server's whole configuration, immutable, passed through constructors (conventions.md,
+ * "Configuration is an immutable record ... never a static singleton").
+ *
+ * @param host                  address to bind the MCBP port to
+ * @param port                  plain MCBP port (0 = ephemeral, for tests)
+ * @param transport             socket transport
+ * @param eventLoopThreads      event-loop threads (0 = twice the processor count)
+ * @param backgroundThreads     engine background threads (expiry pager, range scans)
+ * @param outputMode            how off-loop writes reach a channel
+ * @param spoolLowWaterBytes    output low-water mark: paused producers resume below it
+ * @param spoolHighWaterBytes   output high-water mark: producers pause above it
+ * @param maxFrameBytes         largest request body accepted from an authenticated connection
+ * @param preAuthMaxFrameBytes  largest request body accepted before authentication
+ * @param maxWaitingRequests    requests queued behind a blocked command before reading stops
+ * @param maxWaitingBytes       bytes of requests queued behind a blocked command before reading stops
+ * @param buckets               buckets created at start-up
+ * @param expiryPagerInterval   how often the background pager removes expired items
+ */
+public record ServerConfig(String host, int port, Transport transport, int eventLoopThreads, int backgroundThreads,
+                           OutputMode outputMode, int spoolLowWaterBytes, int spoolHighWaterBytes, int maxFrameBytes,
+                           int preAuthMaxFrameBytes, int maxWaitingRequests, long maxWaitingBytes,
+                           List<BucketConfig> buckets, Duration expiryPagerInterval) {
+
+    public static final int DEFAULT_PORT = 11210;
+
+    public ServerConfig {
+        buckets = List.copyOf(buckets);
+        require(port >= 0 && port <= 65535, "port", "must be 0-65535, got " + port);
+        require(eventLoopThreads >= 0, "event-loop-threads", "must be >= 0, got " + eventLoopThreads);
+        require(backgroundThreads >= 1, "background-threads", "must be >= 1, got " + backgroundThreads);
+        require(spoolLowWaterBytes > 0 && spoolLowWaterBytes <= spoolHighWaterBytes, "spool-low-water",
+                "must be positive and <= spool-high-water, got " + spoolLowWaterBytes + " / " + spoolHighWaterBytes);
+        require(maxFrameBytes >= 1024, "max-frame-size", "must be >= 1024, got " + maxFrameBytes);
+        require(preAuthMaxFrameBytes >= 256 && preAuthMaxFrameBytes <= maxFrameBytes, "pre-auth-max-frame-size",
+                "must be 256..max-frame-size, got " + preAuthMaxFrameBytes);
+        require(maxWaitingRequests >= 1, "max-waiting-requests", "must be >= 1, got " + maxWaitingRequests);
+        require(maxWaitingBytes >= 1, "max-waiting-bytes", "must be >= 1, got " + maxWaitingBytes);
+        require(!expiryPagerInterval.isNegative() && !expiryPagerInterval.isZero(), "expiry-pager-interval",
+                "must be positive, got " + expiryPagerInterval);
+        require(buckets.stream().map(BucketConfig::name).distinct().count() == buckets.size(), "buckets",
+                "bucket names must be unique");
+    }
+
+    private static void require(boolean ok, String key, String message) {
+        if (!ok) {
+            throw new ConfigException(key, message);
+        }
+    }
+
+    /** Every default: port 11210 on all interfaces, one bucket {@code default}, spool mode. */
+    public static ServerConfig defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from this configuration. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.host = host;
+        b.port = port;
+        b.transport = transport;
+        b.eventLoopThreads = eventLoopThreads;
+        b.backgroundThreads = backgroundThreads;
+        b.outputMode = outputMode;
+        b.spoolLowWaterBytes = spoolLowWaterBytes;
+        b.spoolHighWaterBytes = spoolHighWaterBytes;
+        b.maxFrameBytes = maxFrameBytes;
+        b.preAuthMaxFrameBytes = preAuthMaxFrameBytes;
+        b.maxWaitingRequests = maxWaitingRequests;
+        b.maxWaitingBytes = maxWaitingBytes;
+        b.buckets = buckets;
+        b.expiryPagerInterval = expiryPagerInterval;
+        return b;
+    }
+
+    /** Mutable builder; {@link #build()} validates. Starts from the defaults. */
+    public static final class Builder {
+        private String host = "0.0.0.0";
+        private int port = DEFAULT_PORT;
+        private Transport transport = Transport.AUTO;
+        private int eventLoopThreads = 0;
+        private int backgroundThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        private OutputMode outputMode = OutputMode.SPOOL;
+        private int spoolLowWaterBytes = 256 * 1024;
+        private int spoolHighWaterBytes = 1024 * 1024;
+        private int maxFrameBytes = 30 * 1024 * 1024;
+        private int preAuthMaxFrameBytes = 16 * 1024;
+        private int maxWaitingRequests = 1024;
+        private long maxWaitingBytes = 4L * 1024 * 1024;
+        private List<BucketConfig> buckets = List.of(BucketConfig.defaults("default"));
+        private Duration expiryPagerInterval = Duration.ofSeconds(10);
+
+        private Builder() {
+        }
+
+        public Builder host(String v) {
+            host = v;
+            return this;
+        }
+
+        public Builder port(int v) {
+            port = v;
+            return this;
+        }
+
+        public Builder transport(Transport v) {
+            transport = v;
+            return this;
+        }
+
+        public Builder eventLoopThreads(int v) {
+            eventLoopThreads = v;
+            return this;
+        }
+
+        public Builder backgroundThreads(int v) {
+            backgroundThreads = v;
+            return this;
+        }
+
+        public Builder outputMode(OutputMode v) {
+            outputMode = v;
+            return this;
+        }
+
+        public Builder spoolWaterMarks(int low, int high) {
+            spoolLowWaterBytes = low;
+            spoolHighWaterBytes = high;
+            return this;
+        }
+
+        public Builder maxFrameBytes(int v) {
+            maxFrameBytes = v;
+            return this;
+        }
+
+        public Builder preAuthMaxFrameBytes(int v) {
+            preAuthMaxFrameBytes = v;
+            return this;
+        }
+
+        public Builder maxWaiting(int requests, long bytes) {
+            maxWaitingRequests = requests;
+            maxWaitingBytes = bytes;
+            return this;
+        }
+
+        public Builder buckets(List<BucketConfig> v) {
+            buckets = v;
+            return this;
+        }
+
+        public Builder expiryPagerInterval(Duration v) {
+            expiryPagerInterval = v;
+            return this;
+        }
+
+        public ServerConfig build() {
+            return new ServerConfig(host, port, transport, eventLoopThreads, backgroundThreads, outputMode,
+                    spoolLowWaterBytes, spoolHighWaterBytes, maxFrameBytes, preAuthMaxFrameBytes, maxWaitingRequests,
+                    maxWaitingBytes, buckets, expiryPagerInterval);
+        }
+    }
+}

@@ -1,0 +1,333 @@
+package io.kvfrontend.connection;
+
+import io.kvfrontend.codec.McbpFrameDecoder;
+import io.kvfrontend.codec.McbpRequest;
+import io.kvfrontend.codec.ResponseEncoder;
+import io.kvfrontend.dispatch.Command;
+import io.kvfrontend.engine.spi.Bucket;
+import io.kvfrontend.engine.spi.Datatype;
+import io.kvfrontend.engine.spi.OutputFrame;
+import io.kvfrontend.engine.spi.Status;
+import io.kvfrontend.protocol.Feature;
+import io.kvfrontend.server.ServerContext;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Per-connection state and the command sequencing of one channel: negotiated features, the
+ * selected bucket, the command in progress, requests waiting behind a blocked command, and the
+ * connection's {@link ConnectionOutput}.
+ *
+ * <p>Commands run strictly one at a time in arrival order (mcbp-protocol.md 1.7). A command that
+ * would block keeps its request and {@link CommandCookie}; later requests queue behind it, and
+ * reading stops when the queue passes its bounds. Reading also stops while the channel is not
+ * writable, so a client that pipelines without reading cannot make responses pile up.
+ *
+ * <p><b>Event-loop confined</b>, except {@link #id()}, {@link #output()}, {@link #eventLoop()}, the
+ * {@link #features()} (published through a volatile for off-loop encoders) and
+ * {@link #encode}, which are thread-safe.
+ */
+public final class Connection implements ConnectionOutput.FrameEncoder {
+    private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private final long id = IDS.incrementAndGet();
+    private final ServerContext server;
+    private final ChannelHandlerContext ctx;
+    private final Channel channel;
+    private final EventLoop loop;
+    private final McbpFrameDecoder decoder;
+    private final ConnectionOutput output;
+    private final Command command;
+
+    /** Bit {@code n} set = HELLO feature {@code n} negotiated. Volatile: read by off-loop encoders. */
+    private volatile long features;
+    private boolean authenticated;
+    private String user;
+    private Bucket bucket;
+    private String agent = "";
+
+    private final ArrayDeque<McbpRequest> waiting = new ArrayDeque<>();
+    private long waitingBytes;
+    private McbpRequest blockedRequest;
+    private CommandCookie blockedCookie;
+    private boolean closing;
+
+    public Connection(ServerContext server, ChannelHandlerContext ctx, McbpFrameDecoder decoder) {
+        this.server = server;
+        this.ctx = ctx;
+        this.channel = ctx.channel();
+        this.loop = channel.eventLoop();
+        this.decoder = decoder;
+        this.output = new ConnectionOutput(ctx, server.config().outputMode(), server.outputMetrics(), this);
+        this.command = new Command(this);
+        // Until SASL exists every connection is trusted and starts in the bucket named "default",
+        // as plain memcached clients (which cannot select a bucket) expect.
+        this.authenticated = true;
+        this.bucket = server.engine().bucket("default");
+        decoder.maxBodyLength(server.config().maxFrameBytes());
+    }
+
+    // ---------------------------------------------------------------- thread-safe accessors
+
+    public long id() {
+        return id;
+    }
+
+    public ConnectionOutput output() {
+        return output;
+    }
+
+    public EventLoop eventLoop() {
+        return loop;
+    }
+
+    public long features() {
+        return features;
+    }
+
+    public boolean has(int feature) {
+        return (features & (1L << feature)) != 0;
+    }
+
+    // ---------------------------------------------------------------- event-loop state
+
+    public ServerContext server() {
+        return server;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    public ChannelHandlerContext context() {
+        return ctx;
+    }
+
+    public SocketAddress remoteAddress() {
+        return channel.remoteAddress();
+    }
+
+    /** Replaces the negotiated feature set (HELLO). */
+    public void features(long mask) {
+        assert loop.inEventLoop();
+        this.features = mask;
+    }
+
+    public boolean isAuthenticated() {
+        return authenticated;
+    }
+
+    public void authenticated(String user) {
+        assert loop.inEventLoop();
+        this.authenticated = true;
+        this.user = user;
+        decoder.maxBodyLength(server.config().maxFrameBytes());
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public Bucket bucket() {
+        return bucket;
+    }
+
+    public void bucket(Bucket bucket) {
+        assert loop.inEventLoop();
+        this.bucket = bucket;
+    }
+
+    public String agent() {
+        return agent;
+    }
+
+    public void agent(String agent) {
+        this.agent = agent;
+    }
+
+    /** Whether no command other than the one running is in flight (HELLO, SelectBucket need this). */
+    public boolean isOnlyCommandInFlight() {
+        return waiting.isEmpty();
+    }
+
+    /** The datatype bits this client may see in responses. */
+    public int datatypeMask() {
+        long f = features;
+        int mask = 0;
+        if ((f & (1L << Feature.JSON)) != 0) {
+            mask |= Datatype.JSON;
+        }
+        if ((f & (1L << Feature.SNAPPY)) != 0) {
+            mask |= Datatype.SNAPPY;
+        }
+        if ((f & (1L << Feature.XATTR)) != 0) {
+            mask |= Datatype.XATTR;
+        }
+        return mask;
+    }
+
+    /** The wire status for {@code status}, or {@link StatusRemap#DISCONNECT}. Any thread. */
+    public int wireStatus(Status status, int opcode) {
+        return has(Feature.XERROR) ? status.code() : StatusRemap.remap(status, opcode);
+    }
+
+    /** Stops taking requests; the connection closes once pending output is flushed. */
+    public void closeAfterFlush() {
+        assert loop.inEventLoop();
+        closing = true;
+        output.flushIfNeeded();
+        ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+    }
+
+    public boolean isClosing() {
+        return closing;
+    }
+
+    /** A new cookie for the running command, which is about to call a would-block engine method. */
+    public CommandCookie newCookie(int opcode, int opaque) {
+        return new CommandCookie(this, opcode, opaque);
+    }
+
+    // ---------------------------------------------------------------- pipeline events
+
+    /** A framed request arrived. Ownership passes to this connection. */
+    public void onRequest(McbpRequest request) {
+        assert loop.inEventLoop();
+        if (closing) {
+            request.release();
+            return;
+        }
+        if (blockedRequest != null || !waiting.isEmpty()) {
+            waiting.add(request);
+            waitingBytes += request.content().readableBytes();
+            updateAutoRead();
+            return;
+        }
+        execute(request, null);
+    }
+
+    /** The end of a read batch: one flush for every response it produced. */
+    public void onReadComplete() {
+        assert loop.inEventLoop();
+        output.flushIfNeeded();
+    }
+
+    public void onWritabilityChanged() {
+        assert loop.inEventLoop();
+        updateAutoRead();
+        output.onWritabilityChanged();
+    }
+
+    /** The channel is gone: release everything this connection still owns. */
+    public void onInactive() {
+        assert loop.inEventLoop();
+        closing = true;
+        output.close();
+        McbpRequest r;
+        while ((r = waiting.poll()) != null) {
+            r.release();
+        }
+        waitingBytes = 0;
+        if (blockedRequest != null) {
+            blockedRequest.release();
+            blockedRequest = null;
+            blockedCookie = null;
+        }
+    }
+
+    // ---------------------------------------------------------------- command sequencing
+
+    private void execute(McbpRequest request, CommandCookie resumed) {
+        command.begin(request, resumed);
+        try {
+            server.dispatcher().dispatch(command);
+        } catch (RuntimeException e) {
+            LOG.warn("conn {}: command {} failed", id, request, e);
+            if (!command.isBlocked()) {
+                command.respondError(Status.EINTERNAL, "Internal error");
+            }
+        } finally {
+            if (command.isBlocked()) {
+                blockedRequest = request;
+                blockedCookie = command.cookie();
+            } else {
+                request.release();
+            }
+            command.end();
+        }
+    }
+
+    /**
+     * Resumes the blocked command whose engine work finished (runs on the loop, enqueued by
+     * {@link CommandCookie#notifyIoComplete}). Success calls the engine again with the same cookie;
+     * any other status is the command's response.
+     */
+    void resume(CommandCookie cookie, Status status) {
+        assert loop.inEventLoop();
+        if (cookie != blockedCookie) {
+            // The connection closed (and released the request) while the engine worked.
+            return;
+        }
+        McbpRequest request = blockedRequest;
+        blockedRequest = null;
+        blockedCookie = null;
+        if (status == Status.SUCCESS) {
+            cookie.rearm();
+            execute(request, cookie);
+        } else {
+            command.begin(request, cookie);
+            try {
+                command.respondError(status, null);
+            } finally {
+                request.release();
+                command.end();
+            }
+        }
+        processWaiting();
+        output.flushIfNeeded();
+    }
+
+    private void processWaiting() {
+        McbpRequest r;
+        while (blockedRequest == null && !closing && (r = waiting.poll()) != null) {
+            waitingBytes -= r.content().readableBytes();
+            execute(r, null);
+        }
+        updateAutoRead();
+    }
+
+    private void updateAutoRead() {
+        boolean read = !closing && channel.isWritable() && waiting.size() < server.config().maxWaitingRequests()
+                && waitingBytes < server.config().maxWaitingBytes();
+        if (channel.config().isAutoRead() != read) {
+            channel.config().setAutoRead(read);
+        }
+    }
+
+    // ---------------------------------------------------------------- off-loop encoding
+
+    @Override
+    public ConnectionOutput.Pending encode(int opcode, int opaque, OutputFrame frame) {
+        int status = wireStatus(frame.status(), opcode);
+        if (status == StatusRemap.DISCONNECT) {
+            return null;
+        }
+        ByteBuf header = ResponseEncoder.header(channel.alloc(), opcode, status, opaque, frame.cas(),
+                frame.datatype() & datatypeMask(), frame.extras(), frame.key(), frame.value().length);
+        return new ConnectionOutput.Pending(header, ResponseEncoder.value(frame.value()));
+    }
+
+    @Override
+    public String toString() {
+        return "Connection{id=" + id + ", remote=" + channel.remoteAddress() + "}";
+    }
+}

@@ -1,0 +1,269 @@
+package io.kvfrontend.dispatch;
+
+import io.kvfrontend.codec.FrameInfos;
+import io.kvfrontend.codec.McbpRequest;
+import io.kvfrontend.codec.ResponseEncoder;
+import io.kvfrontend.connection.CommandCookie;
+import io.kvfrontend.connection.Connection;
+import io.kvfrontend.connection.StatusRemap;
+import io.kvfrontend.engine.spi.Bucket;
+import io.kvfrontend.engine.spi.Datatype;
+import io.kvfrontend.engine.spi.DocKey;
+import io.kvfrontend.engine.spi.MutationResult;
+import io.kvfrontend.engine.spi.Status;
+import io.kvfrontend.protocol.Feature;
+import io.kvfrontend.protocol.Opcode;
+import io.kvfrontend.server.ServerContext;
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The command a connection is running: its request, what validation decoded from it, and the ways
+ * an executor answers it. One instance per connection, reused for each command (commands of a
+ * connection run one at a time).
+ *
+ * <p>Responses written here go to the connection's output on the event loop without a flush; the
+ * connection flushes once per batch. Quiet opcodes drop the uninteresting outcome their
+ * {@link CommandSpec.Quiet} rule names (mcbp-protocol.md 3.5); errors are always sent.
+ *
+ * <p><b>Event-loop confined.</b>
+ */
+public final class Command {
+    private static final byte[] NO_BYTES = new byte[0];
+
+    private final Connection connection;
+    private McbpRequest request;
+    private Opcode opcode;
+    private CommandSpec spec;
+    private FrameInfos frameInfos = FrameInfos.NONE;
+    private DocKey docKey;
+    private CommandCookie cookie;
+    private boolean blocked;
+
+    public Command(Connection connection) {
+        this.connection = connection;
+    }
+
+    /** Starts a command (or resumes one, with the cookie it blocked with). */
+    public void begin(McbpRequest request, CommandCookie resumed) {
+        this.request = request;
+        this.cookie = resumed;
+        this.opcode = Opcode.of(request.opcode());
+        this.spec = null;
+        this.frameInfos = FrameInfos.NONE;
+        this.docKey = null;
+        this.blocked = false;
+    }
+
+    /** Forgets the request (the connection has released it or keeps it as blocked). */
+    public void end() {
+        this.request = null;
+        this.cookie = null;
+        this.docKey = null;
+        this.spec = null;
+    }
+
+    // ---------------------------------------------------------------- what was decoded
+
+    public McbpRequest request() {
+        return request;
+    }
+
+    /** The opcode, or {@code null} if this server does not know it. */
+    public Opcode opcode() {
+        return opcode;
+    }
+
+    public Connection connection() {
+        return connection;
+    }
+
+    public ServerContext server() {
+        return connection.server();
+    }
+
+    public Bucket bucket() {
+        return connection.bucket();
+    }
+
+    public FrameInfos frameInfos() {
+        return frameInfos;
+    }
+
+    /** The document key (collection + logical key), for commands whose spec has a document key. */
+    public DocKey docKey() {
+        return docKey;
+    }
+
+    void validated(CommandSpec spec, FrameInfos frameInfos, DocKey docKey) {
+        this.spec = spec;
+        this.frameInfos = frameInfos;
+        this.docKey = docKey;
+    }
+
+    public boolean isQuiet() {
+        return opcode != null && opcode.isQuiet();
+    }
+
+    // ---------------------------------------------------------------- would-block
+
+    /** The cookie to hand to a would-block engine call: the resumed one, or a new one. */
+    public CommandCookie cookie() {
+        if (cookie == null) {
+            cookie = connection.newCookie(request.opcode(), request.opaque());
+        }
+        return cookie;
+    }
+
+    /** Whether this command is being resumed after the engine completed blocked work. */
+    public boolean isResumed() {
+        return cookie != null && !blocked && cookie.engineStorage() != null;
+    }
+
+    /**
+     * The engine returned "would block": the command keeps its request and cookie, and the
+     * connection runs nothing else until the engine calls {@code notifyIoComplete}.
+     */
+    public void wouldBlock() {
+        cookie();
+        blocked = true;
+    }
+
+    public boolean isBlocked() {
+        return blocked;
+    }
+
+    // ---------------------------------------------------------------- responses
+
+    private boolean suppressed(Status status) {
+        return isQuiet() && spec != null && spec.quiet().suppresses(status);
+    }
+
+    /** Sends a response with the given parts; the value array is wrapped, not copied. */
+    public void respond(Status status, int datatype, long cas, byte[] extras, byte[] key, byte[] value) {
+        if (suppressed(status)) {
+            return;
+        }
+        int code = wireStatus(status);
+        if (code < 0) {
+            return;
+        }
+        int valueLength = value == null ? 0 : value.length;
+        ByteBuf header = ResponseEncoder.header(connection.channel().alloc(), request.opcode(), code,
+                request.opaque(), cas, datatype & connection.datatypeMask(), extras, key, valueLength);
+        connection.output().writeOnLoop(header, ResponseEncoder.value(value));
+    }
+
+    /** Sends a response that echoes the request's key (GetK family). */
+    public void respondWithRequestKey(Status status, int datatype, long cas, byte[] extras, byte[] value) {
+        if (suppressed(status)) {
+            return;
+        }
+        int code = wireStatus(status);
+        if (code < 0) {
+            return;
+        }
+        int valueLength = value == null ? 0 : value.length;
+        ByteBuf header = ResponseEncoder.header(connection.channel().alloc(), request.opcode(), code,
+                request.opaque(), cas, datatype & connection.datatypeMask(), extras, request.key(), valueLength);
+        connection.output().writeOnLoop(header, ResponseEncoder.value(value));
+    }
+
+    /** Success with an empty body. */
+    public void respondSuccess() {
+        respond(Status.SUCCESS, Datatype.RAW, 0, null, null, null);
+    }
+
+    /** Success with a value and nothing else. */
+    public void respondValue(byte[] value, int datatype) {
+        respond(Status.SUCCESS, datatype, 0, null, null, value);
+    }
+
+    /**
+     * An error: no extras or key; an error context in the body when the client negotiated extended
+     * errors (mcbp-protocol.md 3.4). Statuses a non-XERROR client cannot understand close the
+     * connection instead, as kv_engine does.
+     */
+    public void respondError(Status status, String context) {
+        if (suppressed(status)) {
+            return;
+        }
+        int code = wireStatus(status);
+        if (code < 0) {
+            return;
+        }
+        byte[] body = NO_BYTES;
+        int datatype = Datatype.RAW;
+        if (context != null && connection.has(Feature.XERROR)) {
+            body = ("{\"error\":{\"context\":" + jsonString(context) + "}}").getBytes(StandardCharsets.UTF_8);
+            datatype = Datatype.JSON;
+        }
+        ByteBuf header = ResponseEncoder.header(connection.channel().alloc(), request.opcode(), code,
+                request.opaque(), 0, datatype & connection.datatypeMask(), null, (byte[]) null, body.length);
+        connection.output().writeOnLoop(header, ResponseEncoder.value(body));
+    }
+
+    /** The response to a mutation: CAS, plus the mutation token when negotiated. */
+    public void respondMutation(MutationResult r) {
+        if (!r.isSuccess()) {
+            respondError(r.status(), null);
+            return;
+        }
+        respond(Status.SUCCESS, Datatype.RAW, r.cas(), mutationExtras(r), null, null);
+    }
+
+    /** 16 bytes of vBucket UUID and seqno if MutationSeqno was negotiated, else none (sdk-compat.md 8). */
+    public byte[] mutationExtras(MutationResult r) {
+        if (!connection.has(Feature.MUTATION_SEQNO)) {
+            return null;
+        }
+        byte[] extras = new byte[16];
+        putLong(extras, 0, r.vbUuid());
+        putLong(extras, 8, r.seqno());
+        return extras;
+    }
+
+    private int wireStatus(Status status) {
+        int code = connection.wireStatus(status, request.opcode());
+        if (code == StatusRemap.DISCONNECT) {
+            connection.closeAfterFlush();
+        }
+        return code;
+    }
+
+    static void putLong(byte[] b, int off, long v) {
+        for (int i = 7; i >= 0; i--) {
+            b[off + i] = (byte) v;
+            v >>>= 8;
+        }
+    }
+
+    static void putInt(byte[] b, int off, int v) {
+        b[off] = (byte) (v >>> 24);
+        b[off + 1] = (byte) (v >>> 16);
+        b[off + 2] = (byte) (v >>> 8);
+        b[off + 3] = (byte) v;
+    }
+
+    private static String jsonString(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+}

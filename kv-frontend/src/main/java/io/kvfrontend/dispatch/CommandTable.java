@@ -1,0 +1,86 @@
+package io.kvfrontend.dispatch;
+
+import static io.kvfrontend.dispatch.CommandSpec.Cas.ANY;
+import static io.kvfrontend.dispatch.CommandSpec.Cas.NON_ZERO;
+import static io.kvfrontend.dispatch.CommandSpec.Presence.OPTIONAL;
+import static io.kvfrontend.dispatch.CommandSpec.Quiet.MISS;
+import static io.kvfrontend.dispatch.CommandSpec.Quiet.SUCCESS;
+
+import io.kvfrontend.dispatch.CommandSpec.DatatypeRule;
+import io.kvfrontend.protocol.Opcode;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The opcode table: every command this server executes, with the validation rules of
+ * mcbp-protocol.md 4.1 (extras sizes, key/value presence, CAS, datatype), which frame infos it
+ * accepts (2.2) and its quiet rule (3.5).
+ *
+ * <p><b>Immutable</b> (static factory).
+ */
+public final class CommandTable {
+    private CommandTable() {
+    }
+
+    /** The core memcached-protocol commands. */
+    public static List<CommandSpec> core() {
+        List<CommandSpec> t = new ArrayList<>();
+        // Reads.
+        for (Opcode op : List.of(Opcode.GET, Opcode.GETQ, Opcode.GETK, Opcode.GETKQ)) {
+            t.add(CommandSpec.of(op, KvExecutors::get).document().quiet(MISS).build());
+        }
+        for (Opcode op : List.of(Opcode.GAT, Opcode.GATQ)) {
+            CommandSpec.Builder b = CommandSpec.of(op, KvExecutors::getAndTouch).document().extras(4).quiet(MISS);
+            t.add((op.isQuiet() ? b : b.durability()).build());
+        }
+        t.add(CommandSpec.of(Opcode.TOUCH, KvExecutors::touch).document().extras(4).durability().build());
+        t.add(CommandSpec.of(Opcode.GET_LOCKED, KvExecutors::getLocked).document().extras(0, 4).build());
+        t.add(CommandSpec.of(Opcode.UNLOCK_KEY, KvExecutors::unlock).document().cas(NON_ZERO).build());
+        for (Opcode op : List.of(Opcode.GET_META, Opcode.GETQ_META)) {
+            t.add(CommandSpec.of(op, KvExecutors::getMeta).document().extras(0, 1).quiet(MISS).build());
+        }
+
+        // Mutations (durability only on the non-quiet opcodes; PreserveTtl on Set/Replace/arith/concat).
+        for (Opcode op : List.of(Opcode.SET, Opcode.SETQ, Opcode.ADD, Opcode.ADDQ, Opcode.REPLACE,
+                Opcode.REPLACEQ)) {
+            CommandSpec.Builder b = CommandSpec.of(op, KvExecutors::store).document().extras(8).value(OPTIONAL)
+                    .datatype(DatatypeRule.DOCUMENT).quiet(SUCCESS)
+                    .cas(op.loud() == Opcode.ADD ? CommandSpec.Cas.ZERO : ANY);
+            if (!op.isQuiet()) {
+                b.durability();
+            }
+            if (op.loud() != Opcode.ADD) {
+                b.preserveTtl();
+            }
+            t.add(b.build());
+        }
+        for (Opcode op : List.of(Opcode.DELETE, Opcode.DELETEQ)) {
+            CommandSpec.Builder b = CommandSpec.of(op, KvExecutors::delete).document().cas(ANY).quiet(SUCCESS);
+            t.add((op.isQuiet() ? b : b.durability()).build());
+        }
+        for (Opcode op : List.of(Opcode.INCREMENT, Opcode.INCREMENTQ, Opcode.DECREMENT, Opcode.DECREMENTQ)) {
+            CommandSpec.Builder b = CommandSpec.of(op, KvExecutors::arithmetic).document().extras(20)
+                    .quiet(SUCCESS).preserveTtl();
+            t.add((op.isQuiet() ? b : b.durability()).build());
+        }
+        for (Opcode op : List.of(Opcode.APPEND, Opcode.APPENDQ, Opcode.PREPEND, Opcode.PREPENDQ)) {
+            CommandSpec.Builder b = CommandSpec.of(op, KvExecutors::concat).document().value(OPTIONAL).cas(ANY)
+                    .datatype(DatatypeRule.DOCUMENT).quiet(SUCCESS).preserveTtl();
+            t.add((op.isQuiet() ? b : b.durability()).build());
+        }
+        for (Opcode op : List.of(Opcode.FLUSH, Opcode.FLUSHQ)) {
+            t.add(CommandSpec.of(op, KvExecutors::flush).extras(0, 4).cas(ANY).needsBucket().quiet(SUCCESS)
+                    .build());
+        }
+
+        // Session.
+        t.add(CommandSpec.of(Opcode.NOOP, SessionExecutors::noop).build());
+        t.add(CommandSpec.of(Opcode.VERSION, SessionExecutors::version).build());
+        t.add(CommandSpec.of(Opcode.VERBOSITY, SessionExecutors::verbosity).extras(4).build());
+        t.add(CommandSpec.of(Opcode.QUIT, SessionExecutors::quit).build());
+        t.add(CommandSpec.of(Opcode.QUITQ, SessionExecutors::quit).build());
+        t.add(CommandSpec.of(Opcode.STAT, SessionExecutors::stat).key(OPTIONAL).value(OPTIONAL)
+                .datatype(DatatypeRule.RAW).build());
+        return t;
+    }
+}

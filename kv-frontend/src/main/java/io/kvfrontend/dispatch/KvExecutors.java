@@ -1,0 +1,222 @@
+package io.kvfrontend.dispatch;
+
+import io.kvfrontend.engine.spi.ArithmeticResult;
+import io.kvfrontend.engine.spi.Bucket;
+import io.kvfrontend.engine.spi.Datatype;
+import io.kvfrontend.engine.spi.GetResult;
+import io.kvfrontend.engine.spi.Item;
+import io.kvfrontend.engine.spi.MetaResult;
+import io.kvfrontend.engine.spi.MutationResult;
+import io.kvfrontend.engine.spi.Status;
+import io.kvfrontend.engine.spi.StoreMode;
+import io.kvfrontend.metrics.ServerStats;
+import io.kvfrontend.protocol.Opcode;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Executors of the document commands: reads, mutations, arithmetic, touch, locks and GetMeta
+ * (mcbp-protocol.md 4.2). Each reads its request parts, calls the bucket inline (the engine is
+ * non-blocking) and answers.
+ *
+ * <p><b>Immutable</b> (static methods, run on the event loop).
+ */
+final class KvExecutors {
+    private KvExecutors() {
+    }
+
+    private static ServerStats stats(Command c) {
+        return c.server().stats();
+    }
+
+    /** Get, GetQ, GetK, GetKQ. */
+    static void get(Command c) {
+        stats(c).cmdGet.increment();
+        GetResult r = c.bucket().get(c.docKey());
+        if (r.isSuccess()) {
+            stats(c).getHits.increment();
+        } else if (r.status() == Status.KEY_ENOENT) {
+            stats(c).getMisses.increment();
+        }
+        respondItem(c, r);
+    }
+
+    /** GetAndTouch, GATQ: extras = new expiry. */
+    static void getAndTouch(Command c) {
+        stats(c).cmdTouch.increment();
+        GetResult r = c.bucket().getAndTouch(c.docKey(), c.request().extras().getUnsignedInt(0));
+        (r.isSuccess() ? stats(c).touchHits : stats(c).touchMisses).increment();
+        respondItem(c, r);
+    }
+
+    /** GetLocked: optional extras = lock time in seconds. */
+    static void getLocked(Command c) {
+        stats(c).cmdLock.increment();
+        ByteBuf ex = c.request().extras();
+        int lockSeconds = ex.readableBytes() == 4 ? (int) Math.min(ex.getUnsignedInt(0), Integer.MAX_VALUE) : 0;
+        respondItem(c, c.bucket().getLocked(c.docKey(), lockSeconds));
+    }
+
+    private static void respondItem(Command c, GetResult r) {
+        if (!r.isSuccess()) {
+            c.respondError(r.status(), null);
+            return;
+        }
+        Item item = r.item();
+        byte[] flags = new byte[4];
+        Command.putInt(flags, 0, item.flags());
+        Opcode op = c.opcode().loud();
+        if (op == Opcode.GETK) {
+            c.respondWithRequestKey(Status.SUCCESS, item.datatype(), r.cas(), flags, item.value());
+        } else {
+            c.respond(Status.SUCCESS, item.datatype(), r.cas(), flags, null, item.value());
+        }
+    }
+
+    /** Set, Add, Replace and their quiet variants: extras = flags u32, expiry u32. */
+    static void store(Command c) {
+        StoreMode mode = switch (c.opcode().loud()) {
+            case SET -> StoreMode.SET;
+            case ADD -> StoreMode.ADD;
+            case REPLACE -> StoreMode.REPLACE;
+            default -> throw new IllegalStateException(c.opcode().toString());
+        };
+        ByteBuf ex = c.request().extras();
+        int flags = ex.getInt(0);
+        long expiry = ex.getUnsignedInt(4);
+        long cas = c.request().cas();
+        ServerStats s = stats(c);
+        s.cmdSet.increment();
+        MutationResult r = c.bucket().store(mode, c.docKey(), c.request().valueBytes(), flags, expiry, cas,
+                storedDatatype(c), c.frameInfos().preserveTtl());
+        if (cas != 0) {
+            countCas(s, r.status());
+        }
+        c.respondMutation(r);
+    }
+
+    /**
+     * The datatype to store. The client's JSON bit is not trusted (mcbp-protocol.md 3.1); until
+     * JSON detection exists values are stored raw, Snappy bit kept only when negotiated.
+     */
+    private static int storedDatatype(Command c) {
+        return c.request().datatype() & Datatype.SNAPPY;
+    }
+
+    private static void countCas(ServerStats s, Status status) {
+        switch (status) {
+            case SUCCESS -> s.casHits.increment();
+            case KEY_EEXISTS -> s.casBadval.increment();
+            case KEY_ENOENT -> s.casMisses.increment();
+            default -> {
+            }
+        }
+    }
+
+    /** Delete, DeleteQ. */
+    static void delete(Command c) {
+        MutationResult r = c.bucket().delete(c.docKey(), c.request().cas());
+        ServerStats s = stats(c);
+        if (r.isSuccess()) {
+            s.deleteHits.increment();
+        } else if (r.status() == Status.KEY_ENOENT) {
+            s.deleteMisses.increment();
+        }
+        c.respondMutation(r);
+    }
+
+    /** Increment, Decrement and quiet variants: extras = delta u64, initial u64, expiry u32. */
+    static void arithmetic(Command c) {
+        boolean incr = c.opcode().loud() == Opcode.INCREMENT;
+        ByteBuf ex = c.request().extras();
+        ArithmeticResult r = c.bucket().arithmetic(c.docKey(), incr, ex.getLong(0), ex.getLong(8),
+                ex.getUnsignedInt(16));
+        ServerStats s = stats(c);
+        boolean hit = r.status() == Status.SUCCESS;
+        if (incr) {
+            (hit ? s.incrHits : s.incrMisses).increment();
+        } else {
+            (hit ? s.decrHits : s.decrMisses).increment();
+        }
+        if (!hit) {
+            c.respondError(r.status(), null);
+            return;
+        }
+        byte[] value = new byte[8];
+        Command.putLong(value, 0, r.value());
+        c.respond(Status.SUCCESS, Datatype.RAW, r.mutation().cas(), c.mutationExtras(r.mutation()), null, value);
+    }
+
+    /** Append, Prepend and quiet variants. */
+    static void concat(Command c) {
+        boolean append = c.opcode().loud() == Opcode.APPEND;
+        MutationResult r = c.bucket().concat(c.docKey(), append, c.request().valueBytes(), c.request().cas());
+        stats(c).cmdSet.increment();
+        c.respondMutation(r);
+    }
+
+    /** Touch: extras = new expiry; answers the new CAS. */
+    static void touch(Command c) {
+        stats(c).cmdTouch.increment();
+        MutationResult r = c.bucket().touch(c.docKey(), c.request().extras().getUnsignedInt(0));
+        (r.isSuccess() ? stats(c).touchHits : stats(c).touchMisses).increment();
+        if (!r.isSuccess()) {
+            c.respondError(r.status(), null);
+            return;
+        }
+        c.respond(Status.SUCCESS, Datatype.RAW, r.cas(), null, null, null);
+    }
+
+    /** UnlockKey: the request CAS must be the lock CAS. */
+    static void unlock(Command c) {
+        MutationResult r = c.bucket().unlock(c.docKey(), c.request().cas());
+        if (!r.isSuccess()) {
+            c.respondError(r.status(), null);
+            return;
+        }
+        c.respond(Status.SUCCESS, Datatype.RAW, r.cas(), null, null, null);
+    }
+
+    /**
+     * GetMeta, GetQMeta: optional 1-byte version (0-2; 2 adds the datatype byte). Response extras:
+     * deleted u32, flags u32, expiry u32, seqno u64 [, datatype u8].
+     */
+    static void getMeta(Command c) {
+        ByteBuf ex = c.request().extras();
+        int version = ex.readableBytes() == 1 ? ex.getUnsignedByte(0) : 0;
+        if (version > 2) {
+            c.respondError(Status.EINVAL, "GetMeta version must be 0, 1 or 2");
+            return;
+        }
+        MetaResult m = c.bucket().getMeta(c.docKey());
+        if (m.status() != Status.SUCCESS) {
+            c.respondError(m.status(), null);
+            return;
+        }
+        byte[] extras = new byte[version == 2 ? 21 : 20];
+        Command.putInt(extras, 0, m.deleted() ? 1 : 0);
+        Command.putInt(extras, 4, m.flags());
+        Command.putInt(extras, 8, (int) m.expiry());
+        Command.putLong(extras, 12, m.seqno());
+        if (version == 2) {
+            extras[20] = (byte) m.datatype();
+        }
+        c.respond(Status.SUCCESS, Datatype.RAW, m.cas(), extras, null, null);
+    }
+
+    /** Flush, FlushQ: optional extras = delay, which must be 0. */
+    static void flush(Command c) {
+        ByteBuf ex = c.request().extras();
+        if (ex.readableBytes() == 4 && ex.getUnsignedInt(0) != 0) {
+            c.respondError(Status.NOT_SUPPORTED, "Delayed flush is not supported");
+            return;
+        }
+        Bucket b = c.bucket();
+        stats(c).cmdFlush.increment();
+        Status s = b.flush();
+        if (s == Status.SUCCESS) {
+            c.respondSuccess();
+        } else {
+            c.respondError(s, s == Status.NOT_SUPPORTED ? "Flush is disabled for bucket " + b.name() : null);
+        }
+    }
+}

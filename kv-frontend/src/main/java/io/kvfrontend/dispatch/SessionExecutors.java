@@ -1,0 +1,110 @@
+package io.kvfrontend.dispatch;
+
+import io.kvfrontend.engine.spi.Bucket;
+import io.kvfrontend.engine.spi.BucketStats;
+import io.kvfrontend.engine.spi.Datatype;
+import io.kvfrontend.engine.spi.Status;
+import io.kvfrontend.server.ServerContext;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Executors of the session commands: Noop, Version, Verbosity, Quit and Stat.
+ *
+ * <p><b>Immutable</b> (static methods, run on the event loop).
+ */
+final class SessionExecutors {
+    private SessionExecutors() {
+    }
+
+    static void noop(Command c) {
+        c.respondSuccess();
+    }
+
+    static void version(Command c) {
+        c.respondValue(c.server().version().getBytes(StandardCharsets.US_ASCII), Datatype.RAW);
+    }
+
+    /** Verbosity: accepted and ignored; logging is configured with the logging settings. */
+    static void verbosity(Command c) {
+        c.respondSuccess();
+    }
+
+    /** Quit answers and then closes; QuitQ closes without answering. */
+    static void quit(Command c) {
+        if (!c.isQuiet()) {
+            c.respondSuccess();
+        }
+        c.connection().closeAfterFlush();
+    }
+
+    /**
+     * Stat (mcbp-protocol.md 12): one packet per statistic, then an empty terminator. Key = group
+     * name, optionally followed by a space and an argument. Groups: {@code ""} (general),
+     * {@code buckets}, {@code output}. Unknown group: KeyEnoent, no terminator.
+     */
+    static void stat(Command c) {
+        String key = c.request().key().toString(StandardCharsets.UTF_8);
+        int space = key.indexOf(' ');
+        String group = space < 0 ? key : key.substring(0, space);
+        Map<String, String> stats = switch (group) {
+            case "" -> general(c);
+            case "buckets" -> buckets(c.server());
+            case "output" -> c.server().outputStats();
+            default -> null;
+        };
+        if (stats == null) {
+            c.respondError(Status.KEY_ENOENT, "Unknown stat group \"" + group + "\"");
+            return;
+        }
+        for (Map.Entry<String, String> e : stats.entrySet()) {
+            c.respond(Status.SUCCESS, Datatype.RAW, 0, null, e.getKey().getBytes(StandardCharsets.UTF_8),
+                    e.getValue().getBytes(StandardCharsets.UTF_8));
+        }
+        c.respondSuccess();
+    }
+
+    private static Map<String, String> general(Command c) {
+        ServerContext s = c.server();
+        Map<String, String> m = new LinkedHashMap<>();
+        long now = System.currentTimeMillis();
+        m.put("pid", Long.toString(ProcessHandle.current().pid()));
+        m.put("uptime", Long.toString((now - s.startMillis()) / 1000));
+        m.put("time", Long.toString(now / 1000));
+        m.put("version", s.version());
+        m.put("pointer_size", "64");
+        m.put("threads", Integer.toString(s.eventLoopThreads()));
+        m.put("transport", s.transportName());
+        m.put("output_mode", s.config().outputMode().configName());
+        m.putAll(s.stats().asStats());
+        Bucket b = c.bucket();
+        if (b != null) {
+            BucketStats bs = b.stats();
+            m.put("bucket", b.name());
+            m.put("curr_items", Long.toString(bs.items()));
+            m.put("bytes", Long.toString(bs.memUsedBytes()));
+            m.put("limit_maxbytes", Long.toString(bs.quotaBytes()));
+        }
+        return m;
+    }
+
+    private static Map<String, String> buckets(ServerContext s) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String name : s.engine().bucketNames()) {
+            Bucket b = s.engine().bucket(name);
+            if (b == null) {
+                continue;
+            }
+            BucketStats bs = b.stats();
+            m.put(name + ":curr_items", Long.toString(bs.items()));
+            m.put(name + ":mem_used", Long.toString(bs.memUsedBytes()));
+            m.put(name + ":quota", Long.toString(bs.quotaBytes()));
+            m.put(name + ":vbuckets", Integer.toString(bs.numVBuckets()));
+            m.put(name + ":expired_pager", Long.toString(bs.expiredByPager()));
+            m.put(name + ":expired_access", Long.toString(bs.expiredOnAccess()));
+            m.put(name + ":quota_rejections", Long.toString(bs.quotaRejections()));
+        }
+        return m;
+    }
+}

@@ -1,0 +1,69 @@
+package io.kvfrontend.metrics;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Server-wide command and connection counters, in the names memcached's general {@code STAT} group
+ * uses, so memcached tooling reads them unchanged.
+ *
+ * <p><b>Thread-safe</b> (adders only; any event loop increments them without contention).
+ */
+public final class ServerStats {
+    public final AtomicLong currConnections = new AtomicLong();
+    public final LongAdder totalConnections = new LongAdder();
+    public final LongAdder rejectedConnections = new LongAdder();
+    public final LongAdder framingErrors = new LongAdder();
+    public final LongAdder cmdGet = new LongAdder();
+    public final LongAdder getHits = new LongAdder();
+    public final LongAdder getMisses = new LongAdder();
+    public final LongAdder cmdSet = new LongAdder();
+    public final LongAdder deleteHits = new LongAdder();
+    public final LongAdder deleteMisses = new LongAdder();
+    public final LongAdder incrHits = new LongAdder();
+    public final LongAdder incrMisses = new LongAdder();
+    public final LongAdder decrHits = new LongAdder();
+    public final LongAdder decrMisses = new LongAdder();
+    public final LongAdder casHits = new LongAdder();
+    public final LongAdder casMisses = new LongAdder();
+    public final LongAdder casBadval = new LongAdder();
+    public final LongAdder cmdTouch = new LongAdder();
+    public final LongAdder touchHits = new LongAdder();
+    public final LongAdder touchMisses = new LongAdder();
+    public final LongAdder cmdFlush = new LongAdder();
+    public final LongAdder cmdLock = new LongAdder();
+    public final LongAdder bytesRead = new LongAdder();
+    public final LongAdder bytesWritten = new LongAdder();
+
+    /** The counters as {@code STAT} name/value pairs, in a stable order. */
+    public Map<String, String> asStats() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("curr_connections", Long.toString(currConnections.get()));
+        m.put("total_connections", Long.toString(totalConnections.sum()));
+        m.put("rejected_conns", Long.toString(rejectedConnections.sum()));
+        m.put("framing_errors", Long.toString(framingErrors.sum()));
+        m.put("cmd_get", Long.toString(cmdGet.sum()));
+        m.put("cmd_set", Long.toString(cmdSet.sum()));
+        m.put("cmd_flush", Long.toString(cmdFlush.sum()));
+        m.put("cmd_touch", Long.toString(cmdTouch.sum()));
+        m.put("cmd_lock", Long.toString(cmdLock.sum()));
+        m.put("get_hits", Long.toString(getHits.sum()));
+        m.put("get_misses", Long.toString(getMisses.sum()));
+        m.put("delete_hits", Long.toString(deleteHits.sum()));
+        m.put("delete_misses", Long.toString(deleteMisses.sum()));
+        m.put("incr_hits", Long.toString(incrHits.sum()));
+        m.put("incr_misses", Long.toString(incrMisses.sum()));
+        m.put("decr_hits", Long.toString(decrHits.sum()));
+        m.put("decr_misses", Long.toString(decrMisses.sum()));
+        m.put("cas_hits", Long.toString(casHits.sum()));
+        m.put("cas_misses", Long.toString(casMisses.sum()));
+        m.put("cas_badval", Long.toString(casBadval.sum()));
+        m.put("touch_hits", Long.toString(touchHits.sum()));
+        m.put("touch_misses", Long.toString(touchMisses.sum()));
+        m.put("bytes_read", Long.toString(bytesRead.sum()));
+        m.put("bytes_written", Long.toString(bytesWritten.sum()));
+        return m;
+    }
+}

@@ -1,0 +1,193 @@
+package io.kvfrontend.server;
+
+import io.kvfrontend.codec.McbpFrameDecoder;
+import io.kvfrontend.config.ConfigException;
+import io.kvfrontend.config.ServerConfig;
+import io.kvfrontend.config.Transport;
+import io.kvfrontend.connection.McbpConnectionHandler;
+import io.kvfrontend.connection.OutputMetrics;
+import io.kvfrontend.dispatch.CommandTable;
+import io.kvfrontend.dispatch.Dispatcher;
+import io.kvfrontend.engine.spi.BucketConfig;
+import io.kvfrontend.engine.spi.Engine;
+import io.kvfrontend.engine.spi.Status;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The MCBP server: binds the port, builds each connection's pipeline, and owns the event loops.
+ * The engine is pluggable; {@link Engines#fromConfig} builds the in-memory one.
+ *
+ * <p><b>Thread-safe</b> for {@link #close()}; otherwise used by the thread that started it.
+ */
+public final class KvServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KvServer.class);
+
+    private final ServerConfig config;
+    private final Engine engine;
+    private final ServerContext context;
+    private final EventLoopGroup bossGroup;
+    private final EventLoopGroup workerGroup;
+    private final Channel serverChannel;
+    private volatile boolean closed;
+
+    private KvServer(ServerConfig config, Engine engine, MeterRegistry registry) throws InterruptedException {
+        this.config = config;
+        this.engine = engine;
+        for (BucketConfig b : config.buckets()) {
+            Status s = engine.createBucket(b);
+            if (s != Status.SUCCESS) {
+                throw new ConfigException("buckets", "cannot create bucket " + b.name() + ": " + s);
+            }
+        }
+        boolean epoll = useEpoll(config.transport());
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> channelClass = epoll ? EpollServerSocketChannel.class
+                : NioServerSocketChannel.class;
+        this.bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("kv-accept", true), io);
+        int loops = config.eventLoopThreads() == 0 ? 2 * Runtime.getRuntime().availableProcessors()
+                : config.eventLoopThreads();
+        this.workerGroup = new MultiThreadIoEventLoopGroup(loops, new DefaultThreadFactory("kv-loop", true), io);
+
+        OutputMetrics outputMetrics = new OutputMetrics(config.outputMode());
+        outputMetrics.bindTo(registry);
+        this.context = new ServerContext(config, engine, new Dispatcher(CommandTable.core()), registry,
+                outputMetrics, version(), epoll ? "epoll" : "nio", loops);
+
+        ServerBootstrap b = new ServerBootstrap()
+                .group(bossGroup, workerGroup)
+                .channel(channelClass)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(config.spoolLowWaterBytes(), config.spoolHighWaterBytes()))
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        McbpFrameDecoder decoder = new McbpFrameDecoder(config.preAuthMaxFrameBytes(),
+                                (ctx, error, detail) -> {
+                                    context.stats().framingErrors.increment();
+                                    if (context.mayLogFramingError()) {
+                                        LOG.warn("closing connection from {}: framing error {} ({})",
+                                                ctx.channel().remoteAddress(), error, detail);
+                                    }
+                                });
+                        ch.pipeline()
+                                .addLast("bytes", new ByteCounter(context.stats()))
+                                .addLast("decoder", decoder)
+                                .addLast("connection", new McbpConnectionHandler(context, decoder));
+                    }
+                });
+        try {
+            this.serverChannel = b.bind(new InetSocketAddress(config.host(), config.port())).sync().channel();
+        } catch (InterruptedException | RuntimeException e) {
+            shutdownGroups();
+            throw e;
+        }
+        LOG.info("kv-frontend {} listening on {} (transport {}, {} event loops, output mode {}, buckets {})",
+                context.version(), serverChannel.localAddress(), context.transportName(), loops,
+                config.outputMode().configName(), engine.bucketNames());
+    }
+
+    /** Starts a server with the in-memory engine and a private meter registry. */
+    public static KvServer start(ServerConfig config) throws InterruptedException {
+        return start(config, Engines.fromConfig(config), new SimpleMeterRegistry());
+    }
+
+    /** Starts a server on the given engine, which it closes when it closes. */
+    public static KvServer start(ServerConfig config, Engine engine, MeterRegistry registry)
+            throws InterruptedException {
+        try {
+            return new KvServer(config, engine, registry);
+        } catch (InterruptedException | RuntimeException e) {
+            engine.close();
+            throw e;
+        }
+    }
+
+    private static boolean useEpoll(Transport t) {
+        return switch (t) {
+            case NIO -> false;
+            case EPOLL -> {
+                if (!Epoll.isAvailable()) {
+                    throw new ConfigException("transport", "epoll is not available here: "
+                            + Epoll.unavailabilityCause());
+                }
+                yield true;
+            }
+            case AUTO -> Epoll.isAvailable();
+        };
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int port() {
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    public ServerContext context() {
+        return context;
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    /** Stops accepting, closes every connection and the engine. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        serverChannel.close().syncUninterruptibly();
+        shutdownGroups();
+        engine.close();
+        LOG.info("kv-frontend stopped");
+    }
+
+    private void shutdownGroups() {
+        bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        bossGroup.terminationFuture().syncUninterruptibly();
+        workerGroup.terminationFuture().syncUninterruptibly();
+    }
+
+    /** The project version, from the build, or "dev". */
+    static String version() {
+        try (InputStream in = KvServer.class.getResourceAsStream("/kv-frontend-version.properties")) {
+            if (in != null) {
+                Properties p = new Properties();
+                p.load(in);
+                return p.getProperty("version", "dev");
+            }
+        } catch (IOException e) {
+            LOG.debug("no version resource", e);
+        }
+        return "dev";
+    }
+}

@@ -1,0 +1,116 @@
+package io.kvfrontend.server;
+
+import io.kvfrontend.config.ServerConfig;
+import io.kvfrontend.connection.OutputMetrics;
+import io.kvfrontend.dispatch.Dispatcher;
+import io.kvfrontend.engine.spi.Engine;
+import io.kvfrontend.metrics.ServerStats;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What every connection of one server shares: configuration, engine, dispatcher, counters and
+ * meters. Built once at start-up and passed to each connection.
+ *
+ * <p><b>Thread-safe</b> (immutable references to thread-safe parts).
+ */
+public final class ServerContext {
+    private static final long FRAMING_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final ServerConfig config;
+    private final Engine engine;
+    private final Dispatcher dispatcher;
+    private final MeterRegistry registry;
+    private final OutputMetrics outputMetrics;
+    private final ServerStats stats = new ServerStats();
+    private final long startMillis = System.currentTimeMillis();
+    private final String version;
+    private final String transportName;
+    private final int eventLoopThreads;
+    private final AtomicLong lastFramingLog = new AtomicLong(System.nanoTime() - FRAMING_LOG_INTERVAL_NANOS);
+
+    public ServerContext(ServerConfig config, Engine engine, Dispatcher dispatcher, MeterRegistry registry,
+                         OutputMetrics outputMetrics, String version, String transportName, int eventLoopThreads) {
+        this.config = config;
+        this.engine = engine;
+        this.dispatcher = dispatcher;
+        this.registry = registry;
+        this.outputMetrics = outputMetrics;
+        this.version = version;
+        this.transportName = transportName;
+        this.eventLoopThreads = eventLoopThreads;
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    public Dispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    public OutputMetrics outputMetrics() {
+        return outputMetrics;
+    }
+
+    public ServerStats stats() {
+        return stats;
+    }
+
+    public long startMillis() {
+        return startMillis;
+    }
+
+    public String version() {
+        return version;
+    }
+
+    public String transportName() {
+        return transportName;
+    }
+
+    public int eventLoopThreads() {
+        return eventLoopThreads;
+    }
+
+    /**
+     * Whether a framing error may be logged now: at most one line per interval server-wide, so a
+     * misbehaving client cannot flood the log (conventions.md, "Errors").
+     */
+    public boolean mayLogFramingError() {
+        long now = System.nanoTime();
+        long last = lastFramingLog.get();
+        return now - last >= FRAMING_LOG_INTERVAL_NANOS && lastFramingLog.compareAndSet(last, now);
+    }
+
+    /** The {@code output} STAT group: the output mode, its bounds and its counters. */
+    public Map<String, String> outputStats() {
+        OutputMetrics.Snapshot s = outputMetrics.snapshot();
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("output_mode", s.mode().configName());
+        m.put("spool_low_water", Integer.toString(config.spoolLowWaterBytes()));
+        m.put("spool_high_water", Integer.toString(config.spoolHighWaterBytes()));
+        m.put("writes_loop", Long.toString(s.onLoopWrites()));
+        m.put("writes_offloop", Long.toString(s.offLoopWrites()));
+        m.put("drains", Long.toString(s.drains()));
+        m.put("handoffs", Long.toString(s.handOffs()));
+        m.put("handoff_wait_ns", Long.toString(s.handOffWaitNanos()));
+        m.put("pauses", Long.toString(s.pauses()));
+        m.put("resumes", Long.toString(s.resumes()));
+        m.put("dropped_after_close", Long.toString(s.dropped()));
+        m.put("spool_depth", Long.toString(s.spoolDepth()));
+        m.put("spool_bytes", Long.toString(s.spoolBytes()));
+        return m;
+    }
+}
