@@ -28,7 +28,8 @@ import java.util.zip.CRC32;
  * <p><b>Thread-safe and non-blocking.</b> Reads go to the vBucket's skip list without a lock.
  * Every mutation runs under its vBucket's lock (see {@link VBucket}): it reads the current revision,
  * checks existence, lock and CAS, charges the quota, then stamps a fresh CAS and seqno and installs
- * a new immutable {@link StoredValue}. Nothing under the lock does I/O or waits on another thread.
+ * a new immutable {@link StoredValue}. Nothing under the lock does I/O or waits on another thread,
+ * and no thread ever holds two vBucket locks at once, so there is no lock ordering to get wrong.
  *
  * <p>Decisions this engine makes where the protocol leaves room:
  * <ul>
@@ -538,8 +539,8 @@ public final class StubBucket implements Bucket {
     }
 
     /**
-     * The live revision for a lock-free read. An expired one is removed under the lock (lazy expiry)
-     * and reads as missing.
+     * The live revision for a read: lock-free unless the stored one has expired, in which case it is
+     * removed under the lock (lazy expiry) and whatever is live then (usually nothing) is returned.
      */
     private StoredValue readLive(VBucket vb, DocKey key, long nowSeconds) {
         StoredValue sv = vb.peek(key);
@@ -548,11 +549,10 @@ public final class StubBucket implements Bucket {
         }
         vb.lock();
         try {
-            liveLocked(vb, key, nowSeconds);
+            return liveLocked(vb, key, nowSeconds);
         } finally {
             vb.unlock();
         }
-        return null;
     }
 
     /** The live revision under the vBucket lock; an expired one is removed and reads as missing. */
