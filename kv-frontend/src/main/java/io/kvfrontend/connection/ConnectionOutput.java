@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
+import io.netty.util.internal.SystemPropertyUtil;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -55,16 +56,29 @@ public final class ConnectionOutput {
         Pending encode(int opcode, int opaque, OutputFrame frame);
     }
 
+    /**
+     * What Netty's outbound buffer charges per message on top of its bytes (its
+     * {@code io.netty.transport.outboundBufferEntrySizeOverhead}). Queued frames are charged the
+     * same, so moving a frame from the spool into the channel does not change the connection's
+     * total and the bound holds across the move.
+     */
+    static final int ENTRY_OVERHEAD =
+            SystemPropertyUtil.getInt("io.netty.transport.outboundBufferEntrySizeOverhead", 96);
+
     /** One encoded response: header + extras + key, and the value as a separate buffer (or null). */
     public static final class Pending {
         final ByteBuf header;
         final ByteBuf value;
+        /** Payload bytes. */
         final int bytes;
+        /** Bytes as the channel will account for them (payload plus per-message overhead). */
+        final int weight;
 
         public Pending(ByteBuf header, ByteBuf value) {
             this.header = header;
             this.value = value;
             this.bytes = header.readableBytes() + (value == null ? 0 : value.readableBytes());
+            this.weight = bytes + ENTRY_OVERHEAD * (value == null ? 1 : 2);
         }
 
         void release() {
@@ -84,7 +98,10 @@ public final class ConnectionOutput {
 
     private final Queue<Pending> spool = new ConcurrentLinkedQueue<>();
     private final AtomicInteger spoolDepth = new AtomicInteger();
-    /** Bytes accepted from producers but not yet in the channel: spooled frames and hand-offs in flight. */
+    /**
+     * Weight ({@link Pending#weight}) of what producers handed over that is not yet in the channel:
+     * spooled frames and hand-offs in flight.
+     */
     private final AtomicLong pendingBytes = new AtomicLong();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drain;
@@ -190,10 +207,16 @@ public final class ConnectionOutput {
      * thread.
      */
     public boolean hasCapacity() {
-        return !closed && channel.bytesBeforeUnwritable() > pendingBytes.get();
+        // Pending first: a frame moving into the channel between the two reads is then counted
+        // twice (conservative), never zero times.
+        long pending = pendingBytes.get();
+        return !closed && channel.bytesBeforeUnwritable() > pending;
     }
 
-    /** Bytes buffered for this connection: queued by producers plus in the channel's outbound buffer. */
+    /**
+     * Bytes buffered for this connection in user space: queued by producers plus the channel's
+     * outbound buffer, both counted as Netty counts them (payload plus per-message overhead).
+     */
     public long bufferedBytes() {
         var outbound = channel.unsafe().outboundBuffer();
         return pendingBytes.get() + (outbound == null ? 0 : outbound.totalPendingWriteBytes());
@@ -239,7 +262,7 @@ public final class ConnectionOutput {
     // ---------------------------------------------------------------- spool mode
 
     private WriteResult spool(Pending p) {
-        pendingBytes.addAndGet(p.bytes);
+        pendingBytes.addAndGet(p.weight);
         spoolDepth.incrementAndGet();
         metrics.spooled(p.bytes);
         spool.add(p);
@@ -287,13 +310,15 @@ public final class ConnectionOutput {
         int n = 0;
         Pending p;
         while (n < budget && (p = spool.poll()) != null) {
-            spoolDepth.decrementAndGet();
-            pendingBytes.addAndGet(-p.bytes);
-            metrics.unspooled(p.bytes);
+            // Into the channel first, then out of the pending count: a producer checking capacity in
+            // between over-counts this frame instead of seeing room that is not there.
             ctx.write(p.header, ctx.voidPromise());
             if (p.value != null) {
                 ctx.write(p.value, ctx.voidPromise());
             }
+            spoolDepth.decrementAndGet();
+            pendingBytes.addAndGet(-p.weight);
+            metrics.unspooled(p.bytes);
             n++;
         }
         if (n > 0) {
@@ -309,7 +334,7 @@ public final class ConnectionOutput {
         Pending p;
         while ((p = spool.poll()) != null) {
             spoolDepth.decrementAndGet();
-            pendingBytes.addAndGet(-p.bytes);
+            pendingBytes.addAndGet(-p.weight);
             metrics.unspooled(p.bytes);
             metrics.dropped();
             p.release();
@@ -319,7 +344,7 @@ public final class ConnectionOutput {
     // ---------------------------------------------------------------- sync hand-off mode
 
     private WriteResult handOff(Pending p) {
-        pendingBytes.addAndGet(p.bytes);
+        pendingBytes.addAndGet(p.weight);
         metrics.spooled(p.bytes);
         HandOff h = new HandOff(p, Thread.currentThread());
         long start = System.nanoTime();
@@ -363,8 +388,6 @@ public final class ConnectionOutput {
             if (!claim(RUNNING)) {
                 return;
             }
-            pendingBytes.addAndGet(-pending.bytes);
-            metrics.unspooled(pending.bytes);
             if (closed) {
                 pending.release();
                 metrics.dropped();
@@ -378,6 +401,9 @@ public final class ConnectionOutput {
                 ctx.flush();
                 result = WriteResult.OK;
             }
+            // After the write, as in drainInto: never under-count what is buffered.
+            pendingBytes.addAndGet(-pending.weight);
+            metrics.unspooled(pending.bytes);
             done = true;
             LockSupport.unpark(waiter);
             if (!capacityWaiters.isEmpty() && hasCapacity()) {
@@ -387,7 +413,7 @@ public final class ConnectionOutput {
 
         /** The loop will never run this task: release its frame here. */
         void abandon() {
-            pendingBytes.addAndGet(-pending.bytes);
+            pendingBytes.addAndGet(-pending.weight);
             metrics.unspooled(pending.bytes);
             pending.release();
             metrics.dropped();

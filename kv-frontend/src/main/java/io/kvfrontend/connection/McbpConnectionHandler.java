@@ -42,6 +42,7 @@ public final class McbpConnectionHandler extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         server.stats().currConnections.incrementAndGet();
         server.stats().totalConnections.increment();
+        server.connections().add(connection);
         super.channelActive(ctx);
     }
 
@@ -68,6 +69,7 @@ public final class McbpConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         server.stats().currConnections.decrementAndGet();
+        server.connections().remove(connection);
         connection.onInactive();
         super.channelInactive(ctx);
     }

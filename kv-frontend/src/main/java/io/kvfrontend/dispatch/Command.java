@@ -38,6 +38,7 @@ public final class Command {
     private FrameInfos frameInfos = FrameInfos.NONE;
     private DocKey docKey;
     private CommandCookie cookie;
+    private boolean resumed;
     private boolean blocked;
 
     public Command(Connection connection) {
@@ -46,8 +47,10 @@ public final class Command {
 
     /** Starts a command (or resumes one, with the cookie it blocked with). */
     public void begin(McbpRequest request, CommandCookie resumed) {
+        assert connection.eventLoop().inEventLoop() : "command run off its event loop";
         this.request = request;
         this.cookie = resumed;
+        this.resumed = resumed != null;
         this.opcode = Opcode.of(request.opcode());
         this.spec = null;
         this.frameInfos = FrameInfos.NONE;
@@ -115,9 +118,12 @@ public final class Command {
         return cookie;
     }
 
-    /** Whether this command is being resumed after the engine completed blocked work. */
+    /**
+     * Whether this command is being run again after the engine finished work it blocked on: the
+     * engine then answers from what it left in the cookie's engine storage.
+     */
     public boolean isResumed() {
-        return cookie != null && !blocked && cookie.engineStorage() != null;
+        return resumed;
     }
 
     /**

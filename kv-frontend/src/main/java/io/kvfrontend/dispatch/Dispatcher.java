@@ -28,11 +28,19 @@ public final class Dispatcher {
 
     private final CommandSpec[] table = new CommandSpec[256];
 
-    public Dispatcher(List<CommandSpec> specs) {
+    /**
+     * @param specs     the commands; two for one opcode is an error
+     * @param overrides commands that replace (or add to) {@code specs}, e.g. an engine's own
+     *                  commands or a test's
+     */
+    public Dispatcher(List<CommandSpec> specs, List<CommandSpec> overrides) {
         for (CommandSpec s : specs) {
             if (table[s.opcode.code()] != null) {
                 throw new IllegalArgumentException("two executors for " + s.opcode);
             }
+            table[s.opcode.code()] = s;
+        }
+        for (CommandSpec s : overrides) {
             table[s.opcode.code()] = s;
         }
     }

@@ -6,11 +6,13 @@ import io.kvfrontend.config.ServerConfig;
 import io.kvfrontend.config.Transport;
 import io.kvfrontend.connection.McbpConnectionHandler;
 import io.kvfrontend.connection.OutputMetrics;
+import io.kvfrontend.dispatch.CommandSpec;
 import io.kvfrontend.dispatch.CommandTable;
 import io.kvfrontend.dispatch.Dispatcher;
 import io.kvfrontend.engine.spi.BucketConfig;
 import io.kvfrontend.engine.spi.Engine;
 import io.kvfrontend.engine.spi.Status;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -29,9 +31,12 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -54,7 +59,8 @@ public final class KvServer implements AutoCloseable {
     private final Channel serverChannel;
     private volatile boolean closed;
 
-    private KvServer(ServerConfig config, Engine engine, MeterRegistry registry) throws InterruptedException {
+    private KvServer(ServerConfig config, Engine engine, MeterRegistry registry, List<CommandSpec> extraCommands)
+            throws InterruptedException {
         this.config = config;
         this.engine = engine;
         for (BucketConfig b : config.buckets()) {
@@ -74,8 +80,9 @@ public final class KvServer implements AutoCloseable {
 
         OutputMetrics outputMetrics = new OutputMetrics(config.outputMode());
         outputMetrics.bindTo(registry);
-        this.context = new ServerContext(config, engine, new Dispatcher(CommandTable.core()), registry,
-                outputMetrics, version(), epoll ? "epoll" : "nio", loops);
+        this.context = new ServerContext(config, engine, new Dispatcher(CommandTable.core(), extraCommands),
+                registry, outputMetrics, version(), epoll ? "epoll" : "nio", loops);
+        bindEventLoopGauges(registry);
 
         ServerBootstrap b = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
@@ -122,8 +129,17 @@ public final class KvServer implements AutoCloseable {
     /** Starts a server on the given engine, which it closes when it closes. */
     public static KvServer start(ServerConfig config, Engine engine, MeterRegistry registry)
             throws InterruptedException {
+        return start(config, engine, registry, List.of());
+    }
+
+    /**
+     * Starts a server on the given engine with additional commands, which replace standard ones for
+     * the same opcode (an engine's own commands, or a test's).
+     */
+    public static KvServer start(ServerConfig config, Engine engine, MeterRegistry registry,
+                                 List<CommandSpec> extraCommands) throws InterruptedException {
         try {
-            return new KvServer(config, engine, registry);
+            return new KvServer(config, engine, registry, extraCommands);
         } catch (InterruptedException | RuntimeException e) {
             engine.close();
             throw e;
@@ -142,6 +158,20 @@ public final class KvServer implements AutoCloseable {
             }
             case AUTO -> Epoll.isAvailable();
         };
+    }
+
+    /** Tasks waiting in each event loop's queue: how far behind the loops are. */
+    private void bindEventLoopGauges(MeterRegistry registry) {
+        int i = 0;
+        for (EventExecutor e : workerGroup) {
+            if (e instanceof SingleThreadEventExecutor loop) {
+                Gauge.builder("kv.eventloop.pending.tasks", loop, SingleThreadEventExecutor::pendingTasks)
+                        .tag("loop", Integer.toString(i))
+                        .description("tasks queued on an event loop")
+                        .register(registry);
+            }
+            i++;
+        }
     }
 
     /** The port actually bound (useful with port 0). */

@@ -1,6 +1,7 @@
 package io.kvfrontend.server;
 
 import io.kvfrontend.config.ServerConfig;
+import io.kvfrontend.connection.ConnectionRegistry;
 import io.kvfrontend.connection.OutputMetrics;
 import io.kvfrontend.dispatch.Dispatcher;
 import io.kvfrontend.engine.spi.Engine;
@@ -26,6 +27,7 @@ public final class ServerContext {
     private final MeterRegistry registry;
     private final OutputMetrics outputMetrics;
     private final ServerStats stats = new ServerStats();
+    private final ConnectionRegistry connections = new ConnectionRegistry();
     private final long startMillis = System.currentTimeMillis();
     private final String version;
     private final String transportName;
@@ -66,6 +68,10 @@ public final class ServerContext {
 
     public ServerStats stats() {
         return stats;
+    }
+
+    public ConnectionRegistry connections() {
+        return connections;
     }
 
     public long startMillis() {

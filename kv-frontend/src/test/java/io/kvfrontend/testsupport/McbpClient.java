@@ -26,8 +26,19 @@ public final class McbpClient implements AutoCloseable {
     private final OutputStream out;
 
     public McbpClient(String host, int port) {
+        this(host, port, 0);
+    }
+
+    /**
+     * @param receiveBufferSize socket receive buffer in bytes (0 = system default); a small one
+     *                          makes a client that does not read fill up quickly
+     */
+    public McbpClient(String host, int port, int receiveBufferSize) {
         try {
             socket = new Socket();
+            if (receiveBufferSize > 0) {
+                socket.setReceiveBufferSize(receiveBufferSize);
+            }
             socket.setTcpNoDelay(true);
             socket.connect(new InetSocketAddress(host, port), 5000);
             socket.setSoTimeout((int) DEFAULT_TIMEOUT.toMillis());
@@ -40,6 +51,20 @@ public final class McbpClient implements AutoCloseable {
 
     public static McbpClient connect(int port) {
         return new McbpClient("127.0.0.1", port);
+    }
+
+    public static McbpClient connect(int port, int receiveBufferSize) {
+        return new McbpClient("127.0.0.1", port, receiveBufferSize);
+    }
+
+    /** Closes with a reset (SO_LINGER 0), as a crashing client would. */
+    public void abort() {
+        try {
+            socket.setSoLinger(true, 0);
+        } catch (IOException e) {
+            // closing anyway
+        }
+        close();
     }
 
     public Socket socket() {

@@ -2,7 +2,11 @@ package io.kvfrontend.testsupport;
 
 import io.kvfrontend.config.ServerConfig;
 import io.kvfrontend.connection.OutputMode;
+import io.kvfrontend.dispatch.CommandSpec;
+import io.kvfrontend.server.Engines;
 import io.kvfrontend.server.KvServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
 
 /**
  * A real server on an ephemeral loopback port for one test or class; closes everything it started.
@@ -28,8 +32,14 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static TestServer start(ServerConfig config) {
+        return start(config, List.of());
+    }
+
+    /** A server with extra commands (replacing standard ones with the same opcode). */
+    public static TestServer start(ServerConfig config, List<CommandSpec> extraCommands) {
         try {
-            return new TestServer(KvServer.start(config));
+            return new TestServer(KvServer.start(config, Engines.fromConfig(config), new SimpleMeterRegistry(),
+                    extraCommands));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -46,6 +56,16 @@ public final class TestServer implements AutoCloseable {
 
     public McbpClient client() {
         return McbpClient.connect(port());
+    }
+
+    /**
+     * The server side of a client's connection, once the server has registered it.
+     */
+    public io.kvfrontend.connection.Connection connectionOf(McbpClient client) {
+        int localPort = client.socket().getLocalPort();
+        return Await.value(java.time.Duration.ofSeconds(5), () -> server.context().connections().find(
+                c -> c.remoteAddress() instanceof java.net.InetSocketAddress a && a.getPort() == localPort),
+                "server-side connection for client port " + localPort);
     }
 
     @Override

@@ -8,9 +8,11 @@ package io.kvfrontend.engine.spi;
  * blocked command and the responses to later commands never interleave out of order. Frames of one
  * producer arrive in the order it wrote them; a frame is never split or interleaved with another.
  *
- * <p>The output is bounded. A producer that gets {@link WriteResult#PAUSE} (or sees
- * {@link #hasCapacity()} false) stops producing and registers {@link #onCapacity(Runnable)}; it must
- * not park its thread waiting for room.
+ * <p>The output is bounded. A producer checks {@link #hasCapacity()} before each write; when it is
+ * false (or a write answered {@link WriteResult#PAUSE}) the producer stops and registers
+ * {@link #onCapacity(Runnable)}, and it checks again when called back, since other producers may
+ * have used the room first. It must not park its thread waiting for room. Producers that follow
+ * this keep the connection's buffered bytes under the high-water mark plus one frame each.
  *
  * <p>After the connection closes every write answers {@link WriteResult#CLOSED} and sends nothing;
  * the producer must stop.
