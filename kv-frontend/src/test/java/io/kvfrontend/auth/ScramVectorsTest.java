@@ -5,6 +5,7 @@ import static io.kvfrontend.auth.AuthFixtures.text;
 import static io.kvfrontend.auth.AuthFixtures.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.security.MessageDigest;
 import java.util.Base64;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
@@ -82,7 +83,7 @@ class ScramVectorsTest {
         byte[] saltedPassword = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA512")
                 .generateSecret(new PBEKeySpec("pencil".toCharArray(), b64(salt), 4096, 512)).getEncoded();
         byte[] clientKey = TestScramClient.hmac(ScramMechanism.SHA512, saltedPassword, utf8("Client Key"));
-        byte[] storedKey = java.security.MessageDigest.getInstance("SHA-512").digest(clientKey);
+        byte[] storedKey = MessageDigest.getInstance("SHA-512").digest(clientKey);
         byte[] serverKey = TestScramClient.hmac(ScramMechanism.SHA512, saltedPassword, utf8("Server Key"));
         String clientFirstBare = "n=user,r=" + clientNonce;
         String serverFirst = "r=" + clientNonce + serverNonce + ",s=" + salt + ",i=4096";

@@ -2,6 +2,7 @@ package io.kvfrontend.auth;
 
 import static io.kvfrontend.auth.AuthFixtures.FAST_ITERATIONS;
 import static io.kvfrontend.auth.AuthFixtures.utf8;
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -100,9 +101,9 @@ class UserStoreTest {
             ScramSecret secret = users.scramSecret("app", m).orElseThrow();
             assertThat(secret.toString()).doesNotContain(PASSWORD).contains("redacted")
                     .doesNotContain(Base64.getEncoder().encodeToString(secret.storedKey()));
-            assertThat(new String(secret.storedKey(), java.nio.charset.StandardCharsets.ISO_8859_1))
+            assertThat(new String(secret.storedKey(), ISO_8859_1))
                     .doesNotContain(PASSWORD);
-            assertThat(new String(secret.salt(), java.nio.charset.StandardCharsets.ISO_8859_1))
+            assertThat(new String(secret.salt(), ISO_8859_1))
                     .doesNotContain(PASSWORD);
         }
     }
