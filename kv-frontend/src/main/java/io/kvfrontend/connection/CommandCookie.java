@@ -39,7 +39,7 @@ public final class CommandCookie implements Cookie, CookieOutput {
                     + Integer.toHexString(opcode) + " opaque " + opaque);
         }
         try {
-            connection.eventLoop().execute(() -> connection.resume(this, status));
+            connection.output().execute(() -> connection.resume(this, status));
         } catch (RejectedExecutionException e) {
             // The loop is gone, and with it the connection: nothing to resume.
         }

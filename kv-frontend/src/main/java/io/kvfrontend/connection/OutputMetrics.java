@@ -28,6 +28,7 @@ public final class OutputMetrics implements MeterBinder {
     private final AtomicLong droppedCount = new AtomicLong();
     private final AtomicLong handOffCount = new AtomicLong();
     private final AtomicLong handOffWaitNanos = new AtomicLong();
+    private final AtomicLong loopTaskCount = new AtomicLong();
     private DistributionSummary itemsPerDrain;
     private Timer handOffWait;
 
@@ -47,6 +48,8 @@ public final class OutputMetrics implements MeterBinder {
         counter(registry, "kv.output.writes", "frames written from other threads", offLoopWriteCount,
                 "origin", "offloop", "mode", m);
         counter(registry, "kv.output.drains", "spool drain tasks run", drainCount, "mode", m);
+        counter(registry, "kv.output.loop.tasks", "tasks the output path put on event loops", loopTaskCount,
+                "mode", m);
         counter(registry, "kv.output.pauses", "producers told to pause for capacity", pauseCount, "mode", m);
         counter(registry, "kv.output.resumes", "paused producers called back", resumeCount, "mode", m);
         counter(registry, "kv.output.dropped", "writes dropped because the connection had closed", droppedCount,
@@ -102,6 +105,10 @@ public final class OutputMetrics implements MeterBinder {
         }
     }
 
+    void loopTask() {
+        loopTaskCount.incrementAndGet();
+    }
+
     void paused() {
         pauseCount.incrementAndGet();
     }
@@ -117,13 +124,13 @@ public final class OutputMetrics implements MeterBinder {
     /** A consistent-enough copy of the counters, for STAT and benchmarks. */
     public Snapshot snapshot() {
         return new Snapshot(mode, onLoopWriteCount.get(), offLoopWriteCount.get(), drainCount.get(),
-                handOffCount.get(), handOffWaitNanos.get(), pauseCount.get(), resumeCount.get(), droppedCount.get(),
-                spoolDepth.get(), spoolBytes.get());
+                handOffCount.get(), handOffWaitNanos.get(), loopTaskCount.get(), pauseCount.get(), resumeCount.get(),
+                droppedCount.get(), spoolDepth.get(), spoolBytes.get());
     }
 
     /** Counter values at one moment. */
     public record Snapshot(OutputMode mode, long onLoopWrites, long offLoopWrites, long drains, long handOffs,
-                           long handOffWaitNanos, long pauses, long resumes, long dropped, long spoolDepth,
-                           long spoolBytes) {
+                           long handOffWaitNanos, long loopTasks, long pauses, long resumes, long dropped,
+                           long spoolDepth, long spoolBytes) {
     }
 }

@@ -112,6 +112,7 @@ public final class ServerContext {
         m.put("drains", Long.toString(s.drains()));
         m.put("handoffs", Long.toString(s.handOffs()));
         m.put("handoff_wait_ns", Long.toString(s.handOffWaitNanos()));
+        m.put("loop_tasks", Long.toString(s.loopTasks()));
         m.put("pauses", Long.toString(s.pauses()));
         m.put("resumes", Long.toString(s.resumes()));
         m.put("dropped_after_close", Long.toString(s.dropped()));
