@@ -77,4 +77,7 @@ public interface Bucket {
     long highSeqno(int vbucket);
 
     BucketStats stats();
+
+    /** The bucket's scopes and collections. */
+    CollectionsManifest collections();
 }

@@ -1,5 +1,7 @@
 package io.kvfrontend.engine.spi;
 
+import java.util.List;
+
 /**
  * How a bucket is created.
  *
@@ -10,8 +12,11 @@ package io.kvfrontend.engine.spi;
  * @param numVBuckets   number of vBuckets, a power of two from 1 to 1024
  * @param maxValueBytes largest value accepted; beyond it a write fails with {@link Status#E2BIG}
  * @param flushEnabled  whether Flush empties the bucket ({@link Status#NOT_SUPPORTED} otherwise)
+ * @param scopes        scopes and collections beyond {@code _default._default}, which always exists
+ *                      (a {@code _default} entry adds collections to the default scope)
  */
-public record BucketConfig(String name, long quotaBytes, int numVBuckets, int maxValueBytes, boolean flushEnabled) {
+public record BucketConfig(String name, long quotaBytes, int numVBuckets, int maxValueBytes, boolean flushEnabled,
+                           List<ScopeConfig> scopes) {
     public static final int DEFAULT_VBUCKETS = 1024;
     public static final int MAX_VBUCKETS = 1024;
     public static final long DEFAULT_QUOTA_BYTES = 256L << 20;
@@ -30,6 +35,18 @@ public record BucketConfig(String name, long quotaBytes, int numVBuckets, int ma
         if (maxValueBytes < 0) {
             throw new IllegalArgumentException("max value size must not be negative, got " + maxValueBytes);
         }
+        scopes = List.copyOf(scopes);
+        CollectionsManifest.of(scopes); // validates names and uniqueness
+    }
+
+    /** A bucket with only the default scope and collection. */
+    public BucketConfig(String name, long quotaBytes, int numVBuckets, int maxValueBytes, boolean flushEnabled) {
+        this(name, quotaBytes, numVBuckets, maxValueBytes, flushEnabled, List.of());
+    }
+
+    /** The same bucket with other scopes and collections. */
+    public BucketConfig withScopes(List<ScopeConfig> scopes) {
+        return new BucketConfig(name, quotaBytes, numVBuckets, maxValueBytes, flushEnabled, scopes);
     }
 
     /** A bucket with every default: 1024 vBuckets, 256 MiB quota, 20 MiB values, flush enabled. */

@@ -3,6 +3,7 @@ package io.kvfrontend.engine.stub;
 import io.kvfrontend.engine.spi.ArithmeticResult;
 import io.kvfrontend.engine.spi.Bucket;
 import io.kvfrontend.engine.spi.BucketConfig;
+import io.kvfrontend.engine.spi.CollectionsManifest;
 import io.kvfrontend.engine.spi.BucketStats;
 import io.kvfrontend.engine.spi.Datatype;
 import io.kvfrontend.engine.spi.DocKey;
@@ -18,6 +19,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.zip.CRC32;
 
@@ -64,6 +67,8 @@ public final class StubBucket implements Bucket {
     private final LongAdder expiredByPager = new LongAdder();
     private final LongAdder expiredOnAccess = new LongAdder();
     private final LongAdder quotaRejections = new LongAdder();
+    private final CollectionsManifest manifest;
+    private final Set<Integer> collectionIds;
     private volatile boolean deleted;
 
     StubBucket(BucketConfig config, StubEngineSettings settings) {
@@ -73,6 +78,9 @@ public final class StubBucket implements Bucket {
         this.maxLockSeconds = settings.maxLockSeconds();
         this.quota = new MemoryQuota(config.quotaBytes());
         this.casClock = new CasClock(clock);
+        this.manifest = CollectionsManifest.of(config.scopes());
+        this.collectionIds = manifest.scopes().stream().flatMap(sc -> sc.collections().stream())
+                .map(CollectionsManifest.Collection::id).collect(Collectors.toUnmodifiableSet());
         this.vbuckets = new VBucket[config.numVBuckets()];
         for (int i = 0; i < vbuckets.length; i++) {
             vbuckets[i] = new VBucket(i);
@@ -111,12 +119,14 @@ public final class StubBucket implements Bucket {
         return (int) ((crc.getValue() >>> 16) & 0x7fff) & (vbuckets.length - 1);
     }
 
-    /**
-     * Whether a collection exists. The one place that knows: only {@code _default} for now; scopes and
-     * collections from the bucket config plug in here.
-     */
+    /** Whether a collection exists: the one place that knows (the bucket's manifest). */
     boolean collectionExists(int collectionId) {
-        return collectionId == DocKey.DEFAULT_COLLECTION;
+        return collectionId == DocKey.DEFAULT_COLLECTION || collectionIds.contains(collectionId);
+    }
+
+    @Override
+    public CollectionsManifest collections() {
+        return manifest;
     }
 
     /** {@code null} if the key may be served, else why not. */
