@@ -23,16 +23,25 @@ import java.util.List;
  * @param maxWaitingBytes       bytes of requests queued behind a blocked command before reading stops
  * @param buckets               buckets created at start-up
  * @param expiryPagerInterval   how often the background pager removes expired items
+ * @param authEnabled           whether clients must authenticate (off only for local development)
+ * @param users                 users, with passwords and bucket access
+ * @param saslMechanisms        SASL mechanisms offered, strongest first
+ * @param scramIterations       PBKDF2 iterations of the stored SCRAM secrets
+ * @param mgmtPort              management HTTP port (0 = ephemeral, -1 = off)
  */
 public record ServerConfig(String host, int port, Transport transport, int eventLoopThreads, int backgroundThreads,
                            OutputMode outputMode, int spoolLowWaterBytes, int spoolHighWaterBytes, int maxFrameBytes,
                            int preAuthMaxFrameBytes, int maxWaitingRequests, long maxWaitingBytes,
-                           List<BucketConfig> buckets, Duration expiryPagerInterval) {
+                           List<BucketConfig> buckets, Duration expiryPagerInterval, boolean authEnabled,
+                           List<UserConfig> users, List<String> saslMechanisms, int scramIterations, int mgmtPort) {
 
     public static final int DEFAULT_PORT = 11210;
+    public static final int DEFAULT_MGMT_PORT = 8091;
 
     public ServerConfig {
         buckets = List.copyOf(buckets);
+        users = List.copyOf(users);
+        saslMechanisms = List.copyOf(saslMechanisms);
         require(port >= 0 && port <= 65535, "port", "must be 0-65535, got " + port);
         require(eventLoopThreads >= 0, "event-loop-threads", "must be >= 0, got " + eventLoopThreads);
         require(backgroundThreads >= 1, "background-threads", "must be >= 1, got " + backgroundThreads);
@@ -47,6 +56,18 @@ public record ServerConfig(String host, int port, Transport transport, int event
                 "must be positive, got " + expiryPagerInterval);
         require(buckets.stream().map(BucketConfig::name).distinct().count() == buckets.size(), "buckets",
                 "bucket names must be unique");
+        require(users.stream().map(UserConfig::name).distinct().count() == users.size(), "users",
+                "user names must be unique");
+        require(!authEnabled || !users.isEmpty(), "users", "authentication is on but no user is configured");
+        require(!saslMechanisms.isEmpty(), "sasl-mechanisms", "at least one mechanism must be offered");
+        require(scramIterations >= 2, "scram-iterations", "must be >= 2 (the SDK's SCRAM client needs it), got "
+                + scramIterations);
+        require(mgmtPort >= -1 && mgmtPort <= 65535, "mgmt-port", "must be -1 (off), 0 (ephemeral) or a port, got "
+                + mgmtPort);
+        for (BucketConfig b : buckets) {
+            require(b.maxValueBytes() + 2048L <= maxFrameBytes, "max-frame-size", "must exceed bucket " + b.name()
+                    + "'s max value size (" + b.maxValueBytes() + ") by at least 2048 bytes for key and extras");
+        }
     }
 
     private static void require(boolean ok, String key, String message) {
@@ -81,6 +102,11 @@ public record ServerConfig(String host, int port, Transport transport, int event
         b.maxWaitingBytes = maxWaitingBytes;
         b.buckets = buckets;
         b.expiryPagerInterval = expiryPagerInterval;
+        b.authEnabled = authEnabled;
+        b.users = users;
+        b.saslMechanisms = saslMechanisms;
+        b.scramIterations = scramIterations;
+        b.mgmtPort = mgmtPort;
         return b;
     }
 
@@ -100,8 +126,39 @@ public record ServerConfig(String host, int port, Transport transport, int event
         private long maxWaitingBytes = 4L * 1024 * 1024;
         private List<BucketConfig> buckets = List.of(BucketConfig.defaults("default"));
         private Duration expiryPagerInterval = Duration.ofSeconds(10);
+        private boolean authEnabled = true;
+        private List<UserConfig> users = List.of(UserConfig.admin(UserConfig.DEFAULT_ADMIN,
+                UserConfig.DEFAULT_ADMIN_PASSWORD));
+        private List<String> saslMechanisms = List.of("SCRAM-SHA512", "SCRAM-SHA256", "SCRAM-SHA1", "PLAIN");
+        private int scramIterations = 4096;
+        private int mgmtPort = DEFAULT_MGMT_PORT;
 
         private Builder() {
+        }
+
+        public Builder authEnabled(boolean v) {
+            authEnabled = v;
+            return this;
+        }
+
+        public Builder users(List<UserConfig> v) {
+            users = v;
+            return this;
+        }
+
+        public Builder saslMechanisms(List<String> v) {
+            saslMechanisms = v;
+            return this;
+        }
+
+        public Builder scramIterations(int v) {
+            scramIterations = v;
+            return this;
+        }
+
+        public Builder mgmtPort(int v) {
+            mgmtPort = v;
+            return this;
         }
 
         public Builder host(String v) {
@@ -169,7 +226,8 @@ public record ServerConfig(String host, int port, Transport transport, int event
         public ServerConfig build() {
             return new ServerConfig(host, port, transport, eventLoopThreads, backgroundThreads, outputMode,
                     spoolLowWaterBytes, spoolHighWaterBytes, maxFrameBytes, preAuthMaxFrameBytes, maxWaitingRequests,
-                    maxWaitingBytes, buckets, expiryPagerInterval);
+                    maxWaitingBytes, buckets, expiryPagerInterval, authEnabled, users, saslMechanisms,
+                    scramIterations, mgmtPort);
         }
     }
 }

@@ -1,5 +1,8 @@
 package io.kvfrontend.connection;
 
+import io.kvfrontend.auth.BucketAccess;
+import io.kvfrontend.auth.SaslExchange;
+import io.kvfrontend.auth.User;
 import io.kvfrontend.codec.McbpFrameDecoder;
 import io.kvfrontend.codec.McbpRequest;
 import io.kvfrontend.codec.ResponseEncoder;
@@ -49,10 +52,14 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
 
     /** Bit {@code n} set = HELLO feature {@code n} negotiated. Volatile: read by off-loop encoders. */
     private volatile long features;
-    private boolean authenticated;
-    private String user;
+    /** The authenticated user; {@code null} until SASL succeeds (when authentication is on). */
+    private User user;
+    private SaslExchange sasl;
     private Bucket bucket;
     private String agent = "";
+    /** The cluster-map version this client said it has (GetClusterConfig), for NotMyVbucket dedupe. */
+    private long knownConfigEpoch = Long.MIN_VALUE;
+    private long knownConfigRevision = Long.MIN_VALUE;
 
     private final ArrayDeque<McbpRequest> waiting = new ArrayDeque<>();
     private long waitingBytes;
@@ -68,12 +75,14 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
         this.decoder = decoder;
         this.output = new ConnectionOutput(ctx, server.config().outputMode(), server.outputMetrics(), this);
         this.command = new Command(this);
-        // Until SASL exists every connection is trusted and starts in the bucket named "default",
-        // as plain memcached clients (which cannot select a bucket) expect.
-        this.authenticated = true;
-        this.bucket = server.engine().bucket("default");
-        decoder.maxBodyLength(server.config().maxFrameBytes());
+        if (!server.config().authEnabled()) {
+            // Development mode: everyone is trusted, as an administrator.
+            authenticated(ANONYMOUS);
+        }
     }
+
+    /** Who a connection is when authentication is off. */
+    private static final User ANONYMOUS = new User("<anonymous>", true, BucketAccess.all());
 
     // ---------------------------------------------------------------- thread-safe accessors
 
@@ -122,18 +131,53 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
     }
 
     public boolean isAuthenticated() {
-        return authenticated;
+        return user != null;
     }
 
-    public void authenticated(String user) {
+    /**
+     * SASL succeeded (or authentication is off): lifts the pre-authentication frame limit and, as
+     * kv_engine does for clients that cannot select a bucket (plain memcached clients), selects the
+     * bucket named after the user if it may use it, else the bucket {@code default} if it may use
+     * that. Clients that send SelectBucket choose for themselves afterwards.
+     */
+    public void authenticated(User user) {
         assert loop.inEventLoop();
-        this.authenticated = true;
         this.user = user;
         decoder.maxBodyLength(server.config().maxFrameBytes());
+        Bucket initial = null;
+        for (String name : new String[] {user.name(), "default"}) {
+            Bucket b = server.engine().bucket(name);
+            if (b != null && user.canAccessBucket(name)) {
+                initial = b;
+                break;
+            }
+        }
+        this.bucket = initial;
     }
 
-    public String user() {
+    /** The authenticated user, or {@code null}. */
+    public User user() {
         return user;
+    }
+
+    /** This connection's SASL exchange, created on first use. */
+    public SaslExchange sasl() {
+        if (sasl == null) {
+            sasl = server.sasl().newExchange();
+        }
+        return sasl;
+    }
+
+    /** Records the cluster-map version the client has. */
+    public void knownConfig(long epoch, long revision) {
+        this.knownConfigEpoch = epoch;
+        this.knownConfigRevision = revision;
+    }
+
+    /** Whether the client already has the current cluster map (as far as it told us). */
+    public boolean hasCurrentConfig() {
+        return knownConfigEpoch != Long.MIN_VALUE && server.clusterMap().isKnown(knownConfigEpoch,
+                knownConfigRevision);
     }
 
     public Bucket bucket() {
@@ -143,6 +187,8 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
     public void bucket(Bucket bucket) {
         assert loop.inEventLoop();
         this.bucket = bucket;
+        // A new bucket means a new map: the client's known version no longer applies.
+        this.knownConfigEpoch = Long.MIN_VALUE;
     }
 
     public String agent() {

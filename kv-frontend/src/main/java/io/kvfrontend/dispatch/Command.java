@@ -1,5 +1,7 @@
 package io.kvfrontend.dispatch;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvfrontend.codec.FrameInfos;
 import io.kvfrontend.codec.McbpRequest;
 import io.kvfrontend.codec.ResponseEncoder;
@@ -15,7 +17,8 @@ import io.kvfrontend.protocol.Feature;
 import io.kvfrontend.protocol.Opcode;
 import io.kvfrontend.server.ServerContext;
 import io.netty.buffer.ByteBuf;
-import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The command a connection is running: its request, what validation decoded from it, and the ways
@@ -30,6 +33,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class Command {
     private static final byte[] NO_BYTES = new byte[0];
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Connection connection;
     private McbpRequest request;
@@ -186,9 +190,11 @@ public final class Command {
     }
 
     /**
-     * An error: no extras or key; an error context in the body when the client negotiated extended
-     * errors (mcbp-protocol.md 3.4). Statuses a non-XERROR client cannot understand close the
-     * connection instead, as kv_engine does.
+     * An error: no extras or key (mcbp-protocol.md 3.4). The body is, for clients that negotiated
+     * extended errors, {@code {"error":{"context":...}}} (plus {@code manifest_uid} for unknown
+     * collections and scopes); for NotMyVbucket it is the bucket's cluster map, unless the client
+     * negotiated deduplication and already has it. Statuses a non-XERROR client cannot understand
+     * close the connection instead, as kv_engine does.
      */
     public void respondError(Status status, String context) {
         if (suppressed(status)) {
@@ -200,9 +206,24 @@ public final class Command {
         }
         byte[] body = NO_BYTES;
         int datatype = Datatype.RAW;
-        if (context != null && connection.has(Feature.XERROR)) {
-            body = ("{\"error\":{\"context\":" + jsonString(context) + "}}").getBytes(StandardCharsets.UTF_8);
-            datatype = Datatype.JSON;
+        Bucket bucket = connection.bucket();
+        if (status == Status.NOT_MY_VBUCKET && bucket != null) {
+            if (!(connection.has(Feature.DEDUPE_NOT_MY_VBUCKET_CLUSTERMAP) && connection.hasCurrentConfig())) {
+                body = server().clusterMap().bucketConfig(bucket);
+                datatype = Datatype.JSON;
+            }
+        } else if (connection.has(Feature.XERROR)) {
+            Map<String, Object> root = new LinkedHashMap<>();
+            if ((status == Status.UNKNOWN_COLLECTION || status == Status.UNKNOWN_SCOPE) && bucket != null) {
+                root.put("manifest_uid", Long.toHexString(bucket.collections().uid()));
+            }
+            if (context != null) {
+                root.put("error", Map.of("context", context));
+            }
+            if (!root.isEmpty()) {
+                body = json(root);
+                datatype = Datatype.JSON;
+            }
         }
         ByteBuf header = ResponseEncoder.header(connection.channel().alloc(), request.opcode(), code,
                 request.opaque(), 0, datatype & connection.datatypeMask(), null, (byte[]) null, body.length);
@@ -251,25 +272,11 @@ public final class Command {
         b[off + 3] = (byte) v;
     }
 
-    private static String jsonString(String s) {
-        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
+    private static byte[] json(Object tree) {
+        try {
+            return JSON.writeValueAsBytes(tree);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
-        return sb.append('"').toString();
     }
 }

@@ -38,7 +38,9 @@ public final class CommandSpec {
         /** A document value: JSON and Snappy bits allowed if negotiated; never Xattr. */
         DOCUMENT,
         /** Exactly JSON (e.g. RangeScanCreate). */
-        JSON
+        JSON,
+        /** Raw, or JSON if negotiated (optional JSON parameters, e.g. Stat, DeleteBucket). */
+        RAW_OR_JSON
     }
 
     final Opcode opcode;

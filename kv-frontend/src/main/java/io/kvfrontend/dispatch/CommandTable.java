@@ -3,6 +3,7 @@ package io.kvfrontend.dispatch;
 import static io.kvfrontend.dispatch.CommandSpec.Cas.ANY;
 import static io.kvfrontend.dispatch.CommandSpec.Cas.NON_ZERO;
 import static io.kvfrontend.dispatch.CommandSpec.Presence.OPTIONAL;
+import static io.kvfrontend.dispatch.CommandSpec.Presence.REQUIRED;
 import static io.kvfrontend.dispatch.CommandSpec.Quiet.MISS;
 import static io.kvfrontend.dispatch.CommandSpec.Quiet.SUCCESS;
 
@@ -20,6 +21,43 @@ import java.util.List;
  */
 public final class CommandTable {
     private CommandTable() {
+    }
+
+    /** Every command this server executes. */
+    public static List<CommandSpec> standard() {
+        List<CommandSpec> t = core();
+        t.addAll(session());
+        return t;
+    }
+
+    /**
+     * HELLO, error map, SASL, buckets, cluster map and collections: what the Couchbase SDKs need
+     * on top of the memcached commands.
+     */
+    static List<CommandSpec> session() {
+        List<CommandSpec> t = new ArrayList<>();
+        t.add(CommandSpec.of(Opcode.HELLO, ClusterExecutors::hello).key(OPTIONAL).value(OPTIONAL).beforeAuth()
+                .build());
+        t.add(CommandSpec.of(Opcode.GET_ERROR_MAP, ClusterExecutors::errorMap).value(OPTIONAL).beforeAuth()
+                .build());
+        t.add(CommandSpec.of(Opcode.SASL_LIST_MECHS, AuthExecutors::listMechanisms).beforeAuth().build());
+        for (Opcode op : List.of(Opcode.SASL_AUTH, Opcode.SASL_STEP)) {
+            t.add(CommandSpec.of(op, AuthExecutors::authenticate).key(REQUIRED).value(OPTIONAL).beforeAuth()
+                    .build());
+        }
+        t.add(CommandSpec.of(Opcode.SELECT_BUCKET, BucketExecutors::select).key(OPTIONAL).cas(ANY).build());
+        t.add(CommandSpec.of(Opcode.LIST_BUCKETS, BucketExecutors::list).cas(ANY).build());
+        t.add(CommandSpec.of(Opcode.CREATE_BUCKET, BucketExecutors::create).key(REQUIRED).value(OPTIONAL).cas(ANY)
+                .build());
+        t.add(CommandSpec.of(Opcode.DELETE_BUCKET, BucketExecutors::delete).key(REQUIRED).value(OPTIONAL).cas(ANY)
+                .datatype(DatatypeRule.RAW_OR_JSON).build());
+        t.add(CommandSpec.of(Opcode.GET_CLUSTER_CONFIG, ClusterExecutors::clusterConfig).extras(0, 16).build());
+        t.add(CommandSpec.of(Opcode.GET_COLLECTIONS_MANIFEST, ClusterExecutors::manifest).needsBucket().build());
+        for (Opcode op : List.of(Opcode.GET_COLLECTION_ID, Opcode.GET_SCOPE_ID)) {
+            t.add(CommandSpec.of(op, ClusterExecutors::collectionId).key(OPTIONAL).value(OPTIONAL).needsBucket()
+                    .build());
+        }
+        return t;
     }
 
     /** The core memcached-protocol commands. */
@@ -80,7 +118,7 @@ public final class CommandTable {
         t.add(CommandSpec.of(Opcode.QUIT, SessionExecutors::quit).build());
         t.add(CommandSpec.of(Opcode.QUITQ, SessionExecutors::quit).build());
         t.add(CommandSpec.of(Opcode.STAT, SessionExecutors::stat).key(OPTIONAL).value(OPTIONAL)
-                .datatype(DatatypeRule.RAW).build());
+                .datatype(DatatypeRule.RAW_OR_JSON).build());
         return t;
     }
 }

@@ -146,6 +146,11 @@ public final class Dispatcher {
                     return "Request datatype must be JSON";
                 }
             }
+            case RAW_OR_JSON -> {
+                if (dt != Datatype.RAW && (dt != Datatype.JSON || !conn.has(Feature.JSON))) {
+                    return "Request datatype must be raw or (negotiated) JSON";
+                }
+            }
             case DOCUMENT -> {
                 if ((dt & Datatype.XATTR) != 0) {
                     return "Xattr datatype is not accepted here";

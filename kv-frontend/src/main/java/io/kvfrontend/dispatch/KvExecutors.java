@@ -10,6 +10,7 @@ import io.kvfrontend.engine.spi.MutationResult;
 import io.kvfrontend.engine.spi.Status;
 import io.kvfrontend.engine.spi.StoreMode;
 import io.kvfrontend.metrics.ServerStats;
+import io.kvfrontend.protocol.Feature;
 import io.kvfrontend.protocol.Opcode;
 import io.netty.buffer.ByteBuf;
 
@@ -86,8 +87,9 @@ final class KvExecutors {
         long cas = c.request().cas();
         ServerStats s = stats(c);
         s.cmdSet.increment();
-        MutationResult r = c.bucket().store(mode, c.docKey(), c.request().valueBytes(), flags, expiry, cas,
-                storedDatatype(c), c.frameInfos().preserveTtl());
+        byte[] value = c.request().valueBytes();
+        MutationResult r = c.bucket().store(mode, c.docKey(), value, flags, expiry, cas, storedDatatype(c, value),
+                c.frameInfos().preserveTtl());
         if (cas != 0) {
             countCas(s, r.status());
         }
@@ -95,11 +97,12 @@ final class KvExecutors {
     }
 
     /**
-     * The datatype to store. The client's JSON bit is not trusted (mcbp-protocol.md 3.1); until
-     * JSON detection exists values are stored raw, Snappy bit kept only when negotiated.
+     * The datatype to store. The client's JSON bit is not trusted (mcbp-protocol.md 3.1): for
+     * clients that negotiated JSON the value is checked; for others (plain memcached clients, which
+     * cannot see the bit) it is stored raw without the cost of a parse.
      */
-    private static int storedDatatype(Command c) {
-        return c.request().datatype() & Datatype.SNAPPY;
+    private static int storedDatatype(Command c, byte[] value) {
+        return c.connection().has(Feature.JSON) && JsonDetector.isJson(value) ? Datatype.JSON : Datatype.RAW;
     }
 
     private static void countCas(ServerStats s, Status status) {

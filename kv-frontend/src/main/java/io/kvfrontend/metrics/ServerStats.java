@@ -16,6 +16,7 @@ public final class ServerStats {
     public final LongAdder totalConnections = new LongAdder();
     public final LongAdder rejectedConnections = new LongAdder();
     public final LongAdder framingErrors = new LongAdder();
+    public final LongAdder authFailures = new LongAdder();
     public final LongAdder cmdGet = new LongAdder();
     public final LongAdder getHits = new LongAdder();
     public final LongAdder getMisses = new LongAdder();
@@ -44,6 +45,7 @@ public final class ServerStats {
         m.put("total_connections", Long.toString(totalConnections.sum()));
         m.put("rejected_conns", Long.toString(rejectedConnections.sum()));
         m.put("framing_errors", Long.toString(framingErrors.sum()));
+        m.put("auth_errors", Long.toString(authFailures.sum()));
         m.put("cmd_get", Long.toString(cmdGet.sum()));
         m.put("cmd_set", Long.toString(cmdSet.sum()));
         m.put("cmd_flush", Long.toString(cmdFlush.sum()));

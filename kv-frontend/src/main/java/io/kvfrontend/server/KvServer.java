@@ -1,9 +1,15 @@
 package io.kvfrontend.server;
 
+import io.kvfrontend.auth.BucketAccess;
+import io.kvfrontend.auth.Mechanisms;
+import io.kvfrontend.auth.SaslServer;
+import io.kvfrontend.auth.User;
+import io.kvfrontend.auth.UserStore;
 import io.kvfrontend.codec.McbpFrameDecoder;
 import io.kvfrontend.config.ConfigException;
 import io.kvfrontend.config.ServerConfig;
 import io.kvfrontend.config.Transport;
+import io.kvfrontend.config.UserConfig;
 import io.kvfrontend.connection.McbpConnectionHandler;
 import io.kvfrontend.connection.OutputMetrics;
 import io.kvfrontend.dispatch.CommandSpec;
@@ -80,8 +86,8 @@ public final class KvServer implements AutoCloseable {
 
         OutputMetrics outputMetrics = new OutputMetrics(config.outputMode());
         outputMetrics.bindTo(registry);
-        this.context = new ServerContext(config, engine, new Dispatcher(CommandTable.core(), extraCommands),
-                registry, outputMetrics, version(), epoll ? "epoll" : "nio", loops);
+        this.context = new ServerContext(config, engine, new Dispatcher(CommandTable.standard(), extraCommands),
+                registry, outputMetrics, version(), epoll ? "epoll" : "nio", loops, saslServer(config));
         bindEventLoopGauges(registry);
 
         ServerBootstrap b = new ServerBootstrap()
@@ -116,9 +122,11 @@ public final class KvServer implements AutoCloseable {
             shutdownGroups();
             throw e;
         }
+        context.clusterMap().ports(port(), config.mgmtPort());
         LOG.info("kv-frontend {} listening on {} (transport {}, {} event loops, output mode {}, buckets {})",
                 context.version(), serverChannel.localAddress(), context.transportName(), loops,
                 config.outputMode().configName(), engine.bucketNames());
+        warnAboutUnsafeAuth(config);
     }
 
     /** Starts a server with the in-memory engine and a private meter registry. */
@@ -143,6 +151,37 @@ public final class KvServer implements AutoCloseable {
         } catch (InterruptedException | RuntimeException e) {
             engine.close();
             throw e;
+        }
+    }
+
+    /** The user store (salted SCRAM secrets only) and the SASL mechanisms offered. */
+    private static SaslServer saslServer(ServerConfig config) {
+        UserStore.Builder users = UserStore.builder().iterations(config.scramIterations());
+        for (UserConfig u : config.users()) {
+            BucketAccess access = u.admin() || u.allBuckets() ? BucketAccess.all() : BucketAccess.of(u.buckets());
+            try {
+                users.addUser(new User(u.name(), u.admin(), access), u.password());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("users", e.getMessage());
+            }
+        }
+        try {
+            return SaslServer.builder(users.build()).mechanisms(Mechanisms.of(config.saslMechanisms())).build();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("sasl-mechanisms", e.getMessage());
+        }
+    }
+
+    private static void warnAboutUnsafeAuth(ServerConfig config) {
+        if (!config.authEnabled()) {
+            LOG.warn("authentication is OFF: every client may use every bucket (for local development only)");
+            return;
+        }
+        for (UserConfig u : config.users()) {
+            if (u.name().equals(UserConfig.DEFAULT_ADMIN) && u.password().equals(UserConfig.DEFAULT_ADMIN_PASSWORD)) {
+                LOG.warn("user {} still has the default password; set another (--admin-password / "
+                        + "KV_ADMIN_PASSWORD)", u.name());
+            }
         }
     }
 

@@ -3,7 +3,9 @@ package io.kvfrontend.server;
 import io.kvfrontend.config.ConfigException;
 import io.kvfrontend.config.ServerConfig;
 import io.kvfrontend.config.Transport;
+import io.kvfrontend.config.UserConfig;
 import io.kvfrontend.connection.OutputMode;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -39,11 +41,31 @@ public final class Main implements Callable<Integer> {
             description = "Socket transport; auto uses native epoll where available (env KV_TRANSPORT).")
     String transport;
 
+    @Option(names = "--mgmt-port", paramLabel = "PORT", defaultValue = "${env:KV_MGMT_PORT:-8091}",
+            description = "Management HTTP port advertised in the cluster map; -1 turns it off (env KV_MGMT_PORT).")
+    int mgmtPort;
+
+    @Option(names = "--admin-user", paramLabel = "NAME", defaultValue = "${env:KV_ADMIN_USER:-Administrator}",
+            description = "Name of the administrator user (env KV_ADMIN_USER).")
+    String adminUser;
+
+    @Option(names = "--admin-password", paramLabel = "PASSWORD",
+            defaultValue = "${env:KV_ADMIN_PASSWORD:-password}", showDefaultValue = CommandLine.Help.Visibility.NEVER,
+            description = "Administrator password; the default is 'password', with a warning (env "
+                    + "KV_ADMIN_PASSWORD).")
+    String adminPassword;
+
+    @Option(names = "--no-auth", defaultValue = "${env:KV_NO_AUTH:-false}",
+            description = "Let every client use every bucket without authenticating; for local development "
+                    + "only (env KV_NO_AUTH).")
+    boolean noAuth;
+
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     /** Builds the configuration from the parsed options; throws {@link ConfigException} if invalid. */
     ServerConfig config() {
-        ServerConfig.Builder b = ServerConfig.builder().port(port).host(host);
+        ServerConfig.Builder b = ServerConfig.builder().port(port).host(host).mgmtPort(mgmtPort)
+                .authEnabled(!noAuth).users(List.of(UserConfig.admin(adminUser, adminPassword)));
         try {
             b.outputMode(OutputMode.parse(outputMode));
         } catch (IllegalArgumentException e) {

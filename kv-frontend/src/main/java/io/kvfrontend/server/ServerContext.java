@@ -1,5 +1,8 @@
 package io.kvfrontend.server;
 
+import io.kvfrontend.auth.SaslServer;
+import io.kvfrontend.cluster.ClusterMap;
+import io.kvfrontend.cluster.ErrorMap;
 import io.kvfrontend.config.ServerConfig;
 import io.kvfrontend.connection.ConnectionRegistry;
 import io.kvfrontend.connection.OutputMetrics;
@@ -33,10 +36,15 @@ public final class ServerContext {
     private final String transportName;
     private final int eventLoopThreads;
     private final AtomicLong lastFramingLog = new AtomicLong(System.nanoTime() - FRAMING_LOG_INTERVAL_NANOS);
+    private final SaslServer sasl;
+    private final ClusterMap clusterMap = new ClusterMap();
+    private final ErrorMap errorMap = new ErrorMap();
 
     public ServerContext(ServerConfig config, Engine engine, Dispatcher dispatcher, MeterRegistry registry,
-                         OutputMetrics outputMetrics, String version, String transportName, int eventLoopThreads) {
+                         OutputMetrics outputMetrics, String version, String transportName, int eventLoopThreads,
+                         SaslServer sasl) {
         this.config = config;
+        this.sasl = sasl;
         this.engine = engine;
         this.dispatcher = dispatcher;
         this.registry = registry;
@@ -68,6 +76,19 @@ public final class ServerContext {
 
     public ServerStats stats() {
         return stats;
+    }
+
+    /** Users, their secrets, and the SASL mechanisms offered. */
+    public SaslServer sasl() {
+        return sasl;
+    }
+
+    public ClusterMap clusterMap() {
+        return clusterMap;
+    }
+
+    public ErrorMap errorMap() {
+        return errorMap;
     }
 
     public ConnectionRegistry connections() {

@@ -40,9 +40,9 @@ class CookieOutputLifetimeTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void producersStopAndNothingLeaksWhenClientsDisconnectMidStream(OutputMode mode) {
-        try (LogCapture log = new LogCapture();
-             TestServer server = TestServer.start(TestServer.config().outputMode(mode)
+        try (TestServer server = TestServer.start(TestServer.config().outputMode(mode)
                      .spoolWaterMarks(32 * 1024, 128 * 1024).build(), List.of(stream.spec()));
+             LogCapture log = new LogCapture();
              McbpClient bystander = server.client()) {
             for (int round = 0; round < ROUNDS; round++) {
                 McbpClient c = server.client();

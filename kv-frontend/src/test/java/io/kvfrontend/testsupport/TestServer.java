@@ -18,9 +18,20 @@ public final class TestServer implements AutoCloseable {
         this.server = server;
     }
 
-    /** Defaults, on 127.0.0.1 and an ephemeral port, with a small event-loop count. */
+    /**
+     * Defaults, on 127.0.0.1 and an ephemeral port, with a small event-loop count, without the
+     * management HTTP port, and with authentication off: protocol tests exercise the protocol;
+     * tests of authentication (and of SDKs, which always authenticate) turn it on with
+     * {@link #withAuth()}.
+     */
     public static ServerConfig.Builder config() {
-        return ServerConfig.builder().host("127.0.0.1").port(0).eventLoopThreads(2).backgroundThreads(2);
+        return ServerConfig.builder().host("127.0.0.1").port(0).eventLoopThreads(2).backgroundThreads(2)
+                .authEnabled(false).mgmtPort(-1).scramIterations(64);
+    }
+
+    /** Like {@link #config()} with authentication on and the default administrator. */
+    public static ServerConfig.Builder withAuth() {
+        return config().authEnabled(true);
     }
 
     public static TestServer start() {

@@ -1,0 +1,53 @@
+package io.kvfrontend.dispatch;
+
+import io.kvfrontend.auth.SaslOutcome;
+import io.kvfrontend.connection.Connection;
+import io.kvfrontend.engine.spi.Datatype;
+import io.kvfrontend.engine.spi.Status;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SASL over MCBP (mcbp-protocol.md 7): SaslListMechs, SaslAuth and SaslStep, driving the
+ * connection's {@code SaslExchange}. A success authenticates the connection; a failed attempt leaves
+ * an already authenticated connection as it was (the client may retry).
+ *
+ * <p><b>Immutable</b> (static methods, run on the event loop).
+ */
+final class AuthExecutors {
+    private static final Logger LOG = LoggerFactory.getLogger(AuthExecutors.class);
+
+    private AuthExecutors() {
+    }
+
+    static void listMechanisms(Command c) {
+        c.respondValue(c.server().sasl().listMechanisms().getBytes(StandardCharsets.US_ASCII), Datatype.RAW);
+    }
+
+    /** SaslAuth (start) and SaslStep: key = mechanism, value = the client's message. */
+    static void authenticate(Command c) {
+        Connection conn = c.connection();
+        String mechanism = c.request().key().toString(StandardCharsets.US_ASCII);
+        byte[] message = c.request().valueBytes();
+        boolean start = c.opcode() == io.kvfrontend.protocol.Opcode.SASL_AUTH;
+        SaslOutcome out = start ? conn.sasl().start(mechanism, message) : conn.sasl().step(mechanism, message);
+        switch (out.kind()) {
+            case CONTINUE -> c.respond(Status.AUTH_CONTINUE, Datatype.RAW, 0, null, null, out.serverMessage());
+            case SUCCESS -> {
+                conn.authenticated(out.user().orElseThrow());
+                c.respond(Status.SUCCESS, Datatype.RAW, 0, null, null, out.serverMessage());
+            }
+            case FAILURE -> {
+                c.server().stats().authFailures.increment();
+                LOG.debug("conn {}: authentication failed: {}", conn.id(), out.reason());
+                c.respondError(Status.AUTH_ERROR, out.reason());
+            }
+            case INVALID -> {
+                c.server().stats().authFailures.increment();
+                c.respondError(Status.EINVAL, out.reason());
+            }
+            default -> throw new IllegalStateException(out.kind().toString());
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package io.kvfrontend.dispatch;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+
+/**
+ * Whether a value is one complete JSON document, so the server sets the JSON datatype itself
+ * rather than trusting the client (mcbp-protocol.md 3.1).
+ *
+ * <p><b>Thread-safe</b> (the factory is; parsers are per call).
+ */
+final class JsonDetector {
+    private static final JsonFactory FACTORY = new JsonFactory();
+
+    private JsonDetector() {
+    }
+
+    static boolean isJson(byte[] value) {
+        if (value.length == 0) {
+            return false;
+        }
+        try (JsonParser p = FACTORY.createParser(value)) {
+            JsonToken first = p.nextToken();
+            if (first == null) {
+                return false;
+            }
+            p.skipChildren();
+            return p.nextToken() == null;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
