@@ -8,6 +8,7 @@ import io.kvfrontend.testsupport.McbpClient;
 import io.kvfrontend.testsupport.Response;
 import io.kvfrontend.testsupport.TestServer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -114,5 +115,42 @@ class ConnectionLifecycleTest {
         // Only the stat connection itself remains once the server has cleaned up.
         Await.until("the abandoned connection is gone", Duration.ofSeconds(10), () -> stat("curr_connections") == 1);
         assertOthersStillServed();
+    }
+
+    @Test
+    void aRequestTricklingInOneByteAtATimeIsServed() {
+        try (McbpClient c = server.client()) {
+            byte[] frame = set("trickle", "slowly").opaque(42).build();
+            for (byte b : frame) {
+                c.sendRaw(new byte[] {b});
+            }
+            Response r = c.receive();
+            assertThat(r.opaque()).isEqualTo(42);
+            assertThat(r.status()).isEqualTo(SUCCESS);
+            assertThat(c.call(get("trickle")).valueString()).isEqualTo("slowly");
+        }
+    }
+
+    @Test
+    void manyConnectionsAtOnceAreServedAndCounted() {
+        int n = 100;
+        List<McbpClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                clients.add(server.client());
+            }
+            for (int i = 0; i < n; i++) {
+                assertThat(clients.get(i).call(set("many-" + i, "v" + i)).status()).isEqualTo(SUCCESS);
+            }
+            for (int i = 0; i < n; i++) {
+                assertThat(clients.get((i + 1) % n).call(get("many-" + i)).valueString()).isEqualTo("v" + i);
+            }
+            // The clients, plus the connection that asks.
+            Await.until("all connections are counted", Duration.ofSeconds(10),
+                    () -> stat("curr_connections") == n + 1);
+        } finally {
+            clients.forEach(McbpClient::close);
+        }
+        Await.until("every closed connection is gone", Duration.ofSeconds(10), () -> stat("curr_connections") == 1);
     }
 }
