@@ -4,6 +4,7 @@ import static io.kvfrontend.it.Mcbp.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvfrontend.connection.OutputMode;
+import io.kvfrontend.engine.spi.BucketConfig;
 import io.kvfrontend.testsupport.Frames;
 import io.kvfrontend.testsupport.McbpClient;
 import io.kvfrontend.testsupport.Response;
@@ -86,6 +87,21 @@ class StatTest {
                     .containsEntry("default:vbuckets", "1024")
                     .containsKeys("default:mem_used", "default:quota");
             assertThat(Long.parseLong(s.get("default:mem_used"))).isPositive();
+        }
+    }
+
+    @Test
+    void theBucketsGroupListsEveryBucketWithItsOwnCount() {
+        BucketConfig other = new BucketConfig("other", 1L << 20, 16, 1024, false);
+        try (TestServer server = TestServer.start(TestServer.config()
+                .buckets(List.of(BucketConfig.defaults("default"), other)).build());
+             McbpClient c = server.client()) {
+            mustSet(c, "in-default", "v"); // plain clients always use the bucket named "default"
+            Map<String, String> s = stats(c, "buckets", 7);
+            assertThat(s).containsEntry("default:curr_items", "1")
+                    .containsEntry("other:curr_items", "0")
+                    .containsEntry("other:quota", Long.toString(1L << 20))
+                    .containsEntry("other:vbuckets", "16");
         }
     }
 
