@@ -1,0 +1,159 @@
+package io.kvfrontend.it;
+
+import static io.kvfrontend.it.Mcbp.NOOP;
+import static io.kvfrontend.it.Mcbp.SUCCESS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import io.kvfrontend.testsupport.McbpClient;
+import io.kvfrontend.testsupport.Response;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import net.spy.memcached.MemcachedClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The runnable jar as users start it ({@code java -jar kv-frontend/target/kv-frontend.jar}), in a
+ * child process. The jar is built in kv-frontend's {@code package} phase, which runs before this
+ * module's tests in a reactor {@code mvn verify}; a missing jar fails these tests rather than
+ * skipping them.
+ */
+class PackagedJarTest {
+    private static final Duration START_DEADLINE = Duration.ofSeconds(30);
+    private static final Duration EXIT_DEADLINE = Duration.ofSeconds(20);
+
+    private final List<Process> started = new ArrayList<>();
+    private Path log;
+
+    @BeforeEach
+    void createLog() throws IOException {
+        Path dir = moduleDir().resolve("target");
+        Files.createDirectories(dir);
+        log = Files.createTempFile(dir, "packaged-jar-", ".log");
+    }
+
+    @AfterEach
+    void stopProcesses() throws InterruptedException {
+        for (Process p : started) {
+            if (p.isAlive()) {
+                p.destroyForcibly();
+                p.waitFor(EXIT_DEADLINE.toSeconds(), TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static Path moduleDir() {
+        // Surefire runs tests with the module directory as basedir (and working directory).
+        return Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).toAbsolutePath();
+    }
+
+    private static Path jar() {
+        Path jar = moduleDir().resolve("../kv-frontend/target/kv-frontend.jar").normalize();
+        if (!Files.isRegularFile(jar)) {
+            fail("The packaged server jar " + jar + " does not exist. It is built by kv-frontend's package phase: "
+                    + "run `mvn verify` (or `mvn package`) from the repository root, not only `mvn test`.");
+        }
+        return jar;
+    }
+
+    private Process java(String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-jar");
+        command.add(jar().toString());
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        started.add(p);
+        return p;
+    }
+
+    private String output() throws IOException {
+        return Files.readString(log, StandardCharsets.UTF_8);
+    }
+
+    private int exitCode(Process p) throws Exception {
+        if (!p.waitFor(EXIT_DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
+            fail("the process did not exit within " + EXIT_DEADLINE + "; output:\n" + output());
+        }
+        return p.exitValue();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            return s.getLocalPort();
+        }
+    }
+
+    /** A connection and a Noop answered, or {@code false} while the server is not listening yet. */
+    private static boolean answersNoop(int port) {
+        try (McbpClient c = McbpClient.connect(port)) {
+            Response r = c.call(Mcbp.noop().opaque(1));
+            return r.opcode() == NOOP && r.status() == SUCCESS;
+        } catch (UncheckedIOException notYetListening) {
+            return false;
+        }
+    }
+
+    @Test
+    void theJarServesMemcachedClientsAndStopsWhenAsked() throws Exception {
+        int port = freePort();
+        Process server = java("--port", Integer.toString(port), "--host", "127.0.0.1");
+
+        Await.until("the packaged server answers a Noop on port " + port, START_DEADLINE, () -> {
+            if (!server.isAlive()) {
+                fail("the server exited with " + server.exitValue() + " before answering; output:\n" + outputQuietly());
+            }
+            return answersNoop(port);
+        });
+
+        try (Spy s = Spy.connect(port)) {
+            MemcachedClient c = s.client();
+            assertThat(c.set("packaged", 0, "works").get()).isTrue();
+            assertThat(c.get("packaged")).isEqualTo("works");
+        }
+
+        server.destroy();
+        if (!server.waitFor(EXIT_DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
+            fail("the server did not stop within " + EXIT_DEADLINE + " of SIGTERM; output:\n" + output());
+        }
+        assertThat(output()).contains("listening on /127.0.0.1:" + port);
+    }
+
+    @Test
+    void helpExitsZeroAndListsTheOptions() throws Exception {
+        Process p = java("--help");
+        assertThat(exitCode(p)).as("exit code; output:\n%s", output()).isZero();
+        assertThat(output()).contains("--port", "--host", "--output-mode");
+    }
+
+    @Test
+    void anInvalidOutputModeExitsNonZeroNamingTheOption() throws Exception {
+        Process p = java("--port", Integer.toString(freePort()), "--host", "127.0.0.1", "--output-mode", "nope");
+        assertThat(exitCode(p)).as("exit code; output:\n%s", output()).isNotZero();
+        assertThat(output()).contains("output-mode").contains("nope");
+    }
+
+    private String outputQuietly() {
+        try {
+            return output();
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package io.kvfrontend.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import net.spy.memcached.ConnectionFactoryBuilder;
+import net.spy.memcached.ConnectionFactoryBuilder.Protocol;
+import net.spy.memcached.MemcachedClient;
+
+/**
+ * A spymemcached client speaking the binary protocol to one test server, with short operation
+ * timeouts so a missing response fails a test quickly instead of hanging it. Closing shuts the
+ * client (and its I/O thread) down.
+ */
+final class Spy implements AutoCloseable {
+    /** Long enough for a loaded 2-core CI box running Netty's leak detector at PARANOID. */
+    static final long OP_TIMEOUT_MILLIS = 5_000;
+
+    private final MemcachedClient client;
+
+    private Spy(MemcachedClient client) {
+        this.client = client;
+    }
+
+    static Spy connect(int port) {
+        return connect(port, false);
+    }
+
+    /**
+     * @param optimize let spymemcached merge queued gets and sets into quiet batches
+     *                 (GetQ/SetQ + Noop), as its optimizing node does
+     */
+    static Spy connect(int port, boolean optimize) {
+        ConnectionFactoryBuilder b = new ConnectionFactoryBuilder()
+                .setProtocol(Protocol.BINARY)
+                .setOpTimeout(OP_TIMEOUT_MILLIS)
+                .setShouldOptimize(optimize)
+                .setDaemon(true)
+                .setMaxReconnectDelay(1);
+        try {
+            return new Spy(new MemcachedClient(b.build(), List.of(new InetSocketAddress("127.0.0.1", port))));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    MemcachedClient client() {
+        return client;
+    }
+
+    @Override
+    public void close() {
+        client.shutdown();
+    }
+}
