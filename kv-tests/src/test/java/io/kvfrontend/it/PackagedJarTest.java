@@ -1,10 +1,10 @@
 package io.kvfrontend.it;
 
-import static io.kvfrontend.it.Mcbp.NOOP;
 import static io.kvfrontend.it.Mcbp.SUCCESS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import io.kvfrontend.testsupport.Frames;
 import io.kvfrontend.testsupport.McbpClient;
 import io.kvfrontend.testsupport.Response;
 import java.io.IOException;
@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
 class PackagedJarTest {
     private static final Duration START_DEADLINE = Duration.ofSeconds(30);
     private static final Duration EXIT_DEADLINE = Duration.ofSeconds(20);
+    private static final int SASL_LIST_MECHS = 0x20;
 
     private final List<Process> started = new ArrayList<>();
     private Path log;
@@ -100,11 +101,14 @@ class PackagedJarTest {
         }
     }
 
-    /** A connection and a Noop answered, or {@code false} while the server is not listening yet. */
-    private static boolean answersNoop(int port) {
+    /**
+     * A connection and SaslListMechs (allowed before authentication) answered, or {@code false}
+     * while the server is not listening yet.
+     */
+    private static boolean answersListMechs(int port) {
         try (McbpClient c = McbpClient.connect(port)) {
-            Response r = c.call(Mcbp.noop().opaque(1));
-            return r.opcode() == NOOP && r.status() == SUCCESS;
+            Response r = c.call(Frames.request(SASL_LIST_MECHS).opaque(1));
+            return r.opcode() == SASL_LIST_MECHS && r.status() == SUCCESS && r.valueString().contains("PLAIN");
         } catch (UncheckedIOException notYetListening) {
             return false;
         }
@@ -115,14 +119,16 @@ class PackagedJarTest {
         int port = freePort();
         Process server = java("--port", Integer.toString(port), "--host", "127.0.0.1");
 
-        Await.until("the packaged server answers a Noop on port " + port, START_DEADLINE, () -> {
+        Await.until("the packaged server answers SaslListMechs on port " + port, START_DEADLINE, () -> {
             if (!server.isAlive()) {
                 fail("the server exited with " + server.exitValue() + " before answering; output:\n" + outputQuietly());
             }
-            return answersNoop(port);
+            return answersListMechs(port);
         });
 
-        try (Spy s = Spy.connect(port)) {
+        // The defaults: authentication on, the administrator with the default password, and the
+        // bucket "default" selected for a client that cannot select one.
+        try (Spy s = Spy.connectAs(port, "Administrator", "password")) {
             MemcachedClient c = s.client();
             assertThat(c.set("packaged", 0, "works").get()).isTrue();
             assertThat(c.get("packaged")).isEqualTo("works");
@@ -132,7 +138,8 @@ class PackagedJarTest {
         if (!server.waitFor(EXIT_DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
             fail("the server did not stop within " + EXIT_DEADLINE + " of SIGTERM; output:\n" + output());
         }
-        assertThat(output()).contains("listening on /127.0.0.1:" + port);
+        assertThat(output()).contains("listening on /127.0.0.1:" + port)
+                .contains("Administrator still has the default password");
     }
 
     @Test

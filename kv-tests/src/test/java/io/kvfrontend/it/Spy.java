@@ -7,6 +7,7 @@ import java.util.List;
 import net.spy.memcached.ConnectionFactoryBuilder;
 import net.spy.memcached.ConnectionFactoryBuilder.Protocol;
 import net.spy.memcached.MemcachedClient;
+import net.spy.memcached.auth.AuthDescriptor;
 
 /**
  * A spymemcached client speaking the binary protocol to one test server, with short operation
@@ -32,12 +33,24 @@ final class Spy implements AutoCloseable {
      *                 (GetQ/SetQ + Noop), as its optimizing node does
      */
     static Spy connect(int port, boolean optimize) {
+        return connect(port, optimize, null);
+    }
+
+    /** Authenticates with SASL PLAIN, as a memcached client does against a server with users. */
+    static Spy connectAs(int port, String user, String password) {
+        return connect(port, false, AuthDescriptor.typical(user, password));
+    }
+
+    private static Spy connect(int port, boolean optimize, AuthDescriptor auth) {
         ConnectionFactoryBuilder b = new ConnectionFactoryBuilder()
                 .setProtocol(Protocol.BINARY)
                 .setOpTimeout(OP_TIMEOUT_MILLIS)
                 .setShouldOptimize(optimize)
                 .setDaemon(true)
                 .setMaxReconnectDelay(1);
+        if (auth != null) {
+            b.setAuthDescriptor(auth);
+        }
         try {
             return new Spy(new MemcachedClient(b.build(), List.of(new InetSocketAddress("127.0.0.1", port))));
         } catch (IOException e) {
