@@ -31,6 +31,9 @@ public final class McbpFrameDecoder extends ByteToMessageDecoder {
         void onFramingError(ChannelHandlerContext ctx, FramingError error, String detail);
     }
 
+    /** The largest body whose whole frame (header + body) still fits one int-indexed buffer. */
+    private static final int MAX_POSSIBLE_BODY = Integer.MAX_VALUE - Header.SIZE;
+
     private final FramingErrorListener listener;
     private int maxBodyLength;
     private boolean failed;
@@ -84,8 +87,10 @@ public final class McbpFrameDecoder extends ByteToMessageDecoder {
                     + extrasLength + " + key " + keyLength + " > body " + bodyLength);
             return;
         }
-        if (bodyLength > maxBodyLength) {
-            fail(ctx, in, FramingError.FRAME_TOO_LARGE, "body " + bodyLength + " > limit " + maxBodyLength);
+        // The configured limit may be as high as Integer.MAX_VALUE; no frame can exceed what a buffer holds.
+        int limit = Math.min(maxBodyLength, MAX_POSSIBLE_BODY);
+        if (bodyLength > limit) {
+            fail(ctx, in, FramingError.FRAME_TOO_LARGE, "body " + bodyLength + " > limit " + limit);
             return;
         }
         int frameLength = Header.SIZE + (int) bodyLength;

@@ -457,6 +457,24 @@ class McbpFrameDecoderTest {
         assertRejected(ch, FramingError.FRAME_TOO_LARGE);
     }
 
+    @ParameterizedTest(name = "body 0x{0}")
+    @ValueSource(longs = {0x7fffffffL, 0x7fffffe9L})
+    void rejectsABodyNoBufferCanHoldEvenWithoutALimit(long body) {
+        // A frame of 24 + body bytes must fit an int-indexed ByteBuf whatever the configured limit.
+        EmbeddedChannel ch = channel(Integer.MAX_VALUE);
+        ch.writeInbound(buf(Frames.request(0x01).bodyLengthField(body).build(), 0, 24));
+        assertRejected(ch, FramingError.FRAME_TOO_LARGE);
+    }
+
+    @Test
+    void waitsForTheBodyOfTheLargestFrameABufferCanHold() {
+        EmbeddedChannel ch = channel(Integer.MAX_VALUE);
+        ch.writeInbound(buf(Frames.request(0x01).bodyLengthField(Integer.MAX_VALUE - 24).build(), 0, 24));
+        assertThat((Object) ch.readInbound()).isNull();
+        assertThat(ch.isOpen()).isTrue();
+        assertThat(errors).isEmpty();
+    }
+
     @Test
     void decodesTheFramesBeforeABadOneAndNothingAfterIt() {
         Fixture first = fixtures().get(1);
