@@ -37,6 +37,11 @@ public final class McbpFrameDecoder extends ByteToMessageDecoder {
     private final FramingErrorListener listener;
     private int maxBodyLength;
     private boolean failed;
+    /**
+     * Length of the frame whose header has been validated and whose body is still arriving, or 0.
+     * Each header is judged once, against the limit in force when it arrived.
+     */
+    private int pendingFrameLength;
 
     /**
      * @param maxBodyLength largest body accepted (may be lowered or raised later, e.g. after
@@ -62,14 +67,30 @@ public final class McbpFrameDecoder extends ByteToMessageDecoder {
             in.skipBytes(in.readableBytes());
             return;
         }
-        if (in.readableBytes() < Header.SIZE) {
+        if (pendingFrameLength == 0) {
+            if (in.readableBytes() < Header.SIZE) {
+                return;
+            }
+            pendingFrameLength = validateHeader(ctx, in);
+            if (pendingFrameLength == 0) {
+                return;
+            }
+        }
+        if (in.readableBytes() < pendingFrameLength) {
             return;
         }
+        int frameLength = pendingFrameLength;
+        pendingFrameLength = 0;
+        out.add(new McbpRequest(in.readRetainedSlice(frameLength)));
+    }
+
+    /** The length of the frame the header at the reader index announces, or 0 after failing the channel. */
+    private int validateHeader(ChannelHandlerContext ctx, ByteBuf in) {
         int base = in.readerIndex();
         int magic = in.getUnsignedByte(base + Header.MAGIC);
         if (!Magic.isClientRequest(magic)) {
             fail(ctx, in, FramingError.BAD_MAGIC, "magic 0x" + Integer.toHexString(magic));
-            return;
+            return 0;
         }
         long bodyLength = in.getUnsignedInt(base + Header.BODY_LENGTH);
         int keyLength;
@@ -85,19 +106,15 @@ public final class McbpFrameDecoder extends ByteToMessageDecoder {
         if ((long) framingExtrasLength + extrasLength + keyLength > bodyLength) {
             fail(ctx, in, FramingError.LENGTHS_EXCEED_BODY, "framing extras " + framingExtrasLength + " + extras "
                     + extrasLength + " + key " + keyLength + " > body " + bodyLength);
-            return;
+            return 0;
         }
         // The configured limit may be as high as Integer.MAX_VALUE; no frame can exceed what a buffer holds.
         int limit = Math.min(maxBodyLength, MAX_POSSIBLE_BODY);
         if (bodyLength > limit) {
             fail(ctx, in, FramingError.FRAME_TOO_LARGE, "body " + bodyLength + " > limit " + limit);
-            return;
+            return 0;
         }
-        int frameLength = Header.SIZE + (int) bodyLength;
-        if (in.readableBytes() < frameLength) {
-            return;
-        }
-        out.add(new McbpRequest(in.readRetainedSlice(frameLength)));
+        return Header.SIZE + (int) bodyLength;
     }
 
     private void fail(ChannelHandlerContext ctx, ByteBuf in, FramingError error, String detail) {

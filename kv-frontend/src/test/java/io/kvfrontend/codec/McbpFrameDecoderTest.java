@@ -457,6 +457,26 @@ class McbpFrameDecoderTest {
         assertRejected(ch, FramingError.FRAME_TOO_LARGE);
     }
 
+    @Test
+    void aLimitChangeDoesNotApplyToAFrameWhoseHeaderWasAlreadyAccepted() {
+        // maxBodyLength(int): "for frames whose header has not been read yet".
+        McbpFrameDecoder decoder = decoder(2048);
+        EmbeddedChannel ch = new EmbeddedChannel(decoder);
+        channels.add(ch);
+        Fixture f = new Fixture("1 KiB value", 0x80, 0x01, NONE, new byte[8], bytes("k"), filled(1024, 1), 0, 0, 1, 0);
+        byte[] b = f.bytes();
+        ch.writeInbound(buf(b, 0, 100));
+        decoder.maxBodyLength(256);
+        ch.writeInbound(buf(b, 100, b.length));
+        assertAllDecodedAs(drain(ch), List.of(f));
+        assertThat(ch.isOpen()).isTrue();
+        assertThat(errors).isEmpty();
+
+        // The next frame is judged by the new limit.
+        ch.writeInbound(buf(b, 0, 24));
+        assertRejected(ch, FramingError.FRAME_TOO_LARGE);
+    }
+
     @ParameterizedTest(name = "body 0x{0}")
     @ValueSource(longs = {0x7fffffffL, 0x7fffffe9L})
     void rejectsABodyNoBufferCanHoldEvenWithoutALimit(long body) {
