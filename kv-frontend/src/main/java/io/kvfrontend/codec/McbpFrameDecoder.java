@@ -3,6 +3,8 @@ package io.kvfrontend.codec;
 import io.kvfrontend.protocol.Header;
 import io.kvfrontend.protocol.Magic;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
@@ -13,8 +15,9 @@ import java.util.List;
  * <p>The header is validated as soon as its 24 bytes are in, before the body is awaited: a magic
  * that is not a client request, section lengths that exceed the body length, or a body over the
  * connection's current limit are framing errors. A framing error means the peer and this server no
- * longer agree on where frames start, so the connection is closed without a response (as
- * kv_engine does) and any further input is discarded.
+ * longer agree on where frames start, so the connection is closed without a response to the bad
+ * frame (as kv_engine does) and any further input is discarded; answers to the frames before it
+ * are flushed first.
  *
  * <p><b>Event-loop confined</b> (one instance per channel).
  */
@@ -121,6 +124,9 @@ public final class McbpFrameDecoder extends ByteToMessageDecoder {
         failed = true;
         in.skipBytes(in.readableBytes());
         listener.onFramingError(ctx, error, detail);
-        ctx.close();
+        // The frames before the bad one were executed and may have been answered but not yet flushed
+        // (one flush per read batch); close only once those answers are out, or the client could not
+        // tell that, say, its Set was applied. Nothing more is read meanwhile: input is discarded.
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 }

@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -503,6 +504,47 @@ class McbpFrameDecoderTest {
         ch.writeInbound(buf(concat(first.bytes(), bad, first.bytes())));
         List<McbpRequest> got = drain(ch);
         assertAllDecodedAs(got, List.of(first));
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(errors).containsExactly(FramingError.BAD_MAGIC);
+    }
+
+    @Test
+    void deliversWhatWasAnsweredBeforeABadFrameAndThenCloses() {
+        // A handler that answers every request the way the connection does: written now, flushed at
+        // the end of the read batch. The requests before the bad frame were executed; dropping their
+        // answers would leave the client not knowing that, e.g., its Set was applied.
+        ChannelInboundHandlerAdapter answering = new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                McbpRequest r = (McbpRequest) msg;
+                try {
+                    ctx.write(ResponseEncoder.simple(ctx.alloc(), r.opcode(), 0, r.opaque(), 0));
+                } finally {
+                    r.release();
+                }
+            }
+
+            @Override
+            public void channelReadComplete(ChannelHandlerContext ctx) {
+                ctx.flush();
+            }
+        };
+        EmbeddedChannel ch = new EmbeddedChannel(decoder(LIMIT), answering);
+        channels.add(ch);
+        byte[] good1 = Frames.request(0x01).key("k").extras(new byte[8]).value("v").opaque(1).build();
+        byte[] good2 = Frames.request(0x0a).opaque(2).build();
+        byte[] bad = Frames.request(0x0a).magic(0x00).opaque(3).build();
+        ch.writeInbound(buf(concat(good1, good2, bad, good2)));
+
+        List<Integer> answered = new ArrayList<>();
+        ByteBuf out;
+        while ((out = ch.readOutbound()) != null) {
+            if (out.isReadable()) {
+                answered.add(out.getInt(12));
+            }
+            out.release();
+        }
+        assertThat(answered).as("opaques answered").containsExactly(1, 2);
         assertThat(ch.isOpen()).isFalse();
         assertThat(errors).containsExactly(FramingError.BAD_MAGIC);
     }
