@@ -3,6 +3,8 @@ package io.kvfrontend.codec;
 import io.kvfrontend.protocol.Header;
 import io.kvfrontend.protocol.Magic;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
@@ -13,8 +15,9 @@ import java.util.List;
  * <p>The header is validated as soon as its 24 bytes are in, before the body is awaited: a magic
  * that is not a client request, section lengths that exceed the body length, or a body over the
  * connection's current limit are framing errors. A framing error means the peer and this server no
- * longer agree on where frames start, so the connection is closed without a response (as
- * kv_engine does) and any further input is discarded.
+ * longer agree on where frames start, so the connection is closed without a response to the bad
+ * frame (as kv_engine does) and any further input is discarded; answers to the frames before it
+ * are flushed first.
  *
  * <p><b>Event-loop confined</b> (one instance per channel).
  */
@@ -31,9 +34,17 @@ public final class McbpFrameDecoder extends ByteToMessageDecoder {
         void onFramingError(ChannelHandlerContext ctx, FramingError error, String detail);
     }
 
+    /** The largest body whose whole frame (header + body) still fits one int-indexed buffer. */
+    private static final int MAX_POSSIBLE_BODY = Integer.MAX_VALUE - Header.SIZE;
+
     private final FramingErrorListener listener;
     private int maxBodyLength;
     private boolean failed;
+    /**
+     * Length of the frame whose header has been validated and whose body is still arriving, or 0.
+     * Each header is judged once, against the limit in force when it arrived.
+     */
+    private int pendingFrameLength;
 
     /**
      * @param maxBodyLength largest body accepted (may be lowered or raised later, e.g. after
@@ -59,14 +70,30 @@ public final class McbpFrameDecoder extends ByteToMessageDecoder {
             in.skipBytes(in.readableBytes());
             return;
         }
-        if (in.readableBytes() < Header.SIZE) {
+        if (pendingFrameLength == 0) {
+            if (in.readableBytes() < Header.SIZE) {
+                return;
+            }
+            pendingFrameLength = validateHeader(ctx, in);
+            if (pendingFrameLength == 0) {
+                return;
+            }
+        }
+        if (in.readableBytes() < pendingFrameLength) {
             return;
         }
+        int frameLength = pendingFrameLength;
+        pendingFrameLength = 0;
+        out.add(new McbpRequest(in.readRetainedSlice(frameLength)));
+    }
+
+    /** The length of the frame the header at the reader index announces, or 0 after failing the channel. */
+    private int validateHeader(ChannelHandlerContext ctx, ByteBuf in) {
         int base = in.readerIndex();
         int magic = in.getUnsignedByte(base + Header.MAGIC);
         if (!Magic.isClientRequest(magic)) {
             fail(ctx, in, FramingError.BAD_MAGIC, "magic 0x" + Integer.toHexString(magic));
-            return;
+            return 0;
         }
         long bodyLength = in.getUnsignedInt(base + Header.BODY_LENGTH);
         int keyLength;
@@ -82,23 +109,24 @@ public final class McbpFrameDecoder extends ByteToMessageDecoder {
         if ((long) framingExtrasLength + extrasLength + keyLength > bodyLength) {
             fail(ctx, in, FramingError.LENGTHS_EXCEED_BODY, "framing extras " + framingExtrasLength + " + extras "
                     + extrasLength + " + key " + keyLength + " > body " + bodyLength);
-            return;
+            return 0;
         }
-        if (bodyLength > maxBodyLength) {
-            fail(ctx, in, FramingError.FRAME_TOO_LARGE, "body " + bodyLength + " > limit " + maxBodyLength);
-            return;
+        // The configured limit may be as high as Integer.MAX_VALUE; no frame can exceed what a buffer holds.
+        int limit = Math.min(maxBodyLength, MAX_POSSIBLE_BODY);
+        if (bodyLength > limit) {
+            fail(ctx, in, FramingError.FRAME_TOO_LARGE, "body " + bodyLength + " > limit " + limit);
+            return 0;
         }
-        int frameLength = Header.SIZE + (int) bodyLength;
-        if (in.readableBytes() < frameLength) {
-            return;
-        }
-        out.add(new McbpRequest(in.readRetainedSlice(frameLength)));
+        return Header.SIZE + (int) bodyLength;
     }
 
     private void fail(ChannelHandlerContext ctx, ByteBuf in, FramingError error, String detail) {
         failed = true;
         in.skipBytes(in.readableBytes());
         listener.onFramingError(ctx, error, detail);
-        ctx.close();
+        // The frames before the bad one were executed and may have been answered but not yet flushed
+        // (one flush per read batch); close only once those answers are out, or the client could not
+        // tell that, say, its Set was applied. Nothing more is read meanwhile: input is discarded.
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 }

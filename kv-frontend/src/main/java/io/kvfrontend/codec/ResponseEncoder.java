@@ -53,7 +53,7 @@ public final class ResponseEncoder {
         return buf;
     }
 
-    /** A complete response with no body other than an optional small value copied in. */
+    /** A complete response with an empty body: the 24-byte header alone. */
     public static ByteBuf simple(ByteBufAllocator alloc, int opcode, int status, int opaque, long cas) {
         ByteBuf buf = alloc.ioBuffer(Header.SIZE);
         writeHeader(buf, opcode, status, opaque, cas, 0, 0, 0, 0);
