@@ -64,10 +64,7 @@ public record ServerConfig(String host, int port, Transport transport, int event
                 + scramIterations);
         require(mgmtPort >= -1 && mgmtPort <= 65535, "mgmt-port", "must be -1 (off), 0 (ephemeral) or a port, got "
                 + mgmtPort);
-        for (BucketConfig b : buckets) {
-            require(b.maxValueBytes() + 2048L <= maxFrameBytes, "max-frame-size", "must exceed bucket " + b.name()
-                    + "'s max value size (" + b.maxValueBytes() + ") by at least 2048 bytes for key and extras");
-        }
+
     }
 
     private static void require(boolean ok, String key, String message) {

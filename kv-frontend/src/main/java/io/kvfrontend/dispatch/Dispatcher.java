@@ -88,12 +88,14 @@ public final class Dispatcher {
                 return;
             }
             if (spec.documentKey) {
-                if (r.vbucket() >= bucket.config().numVBuckets()) {
-                    cmd.respondError(Status.NOT_MY_VBUCKET, null);
-                    return;
-                }
+                // The key is validated first, as kv_engine's validators do: a malformed request is
+                // Einval wherever it was sent, not a reason to refresh the cluster map.
                 docKey = decodeKey(cmd, r, conn);
                 if (docKey == null) {
+                    return;
+                }
+                if (r.vbucket() >= bucket.config().numVBuckets()) {
+                    cmd.respondError(Status.NOT_MY_VBUCKET, null);
                     return;
                 }
             }

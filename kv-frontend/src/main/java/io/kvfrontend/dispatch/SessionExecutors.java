@@ -41,10 +41,16 @@ final class SessionExecutors {
 
     /**
      * Stat (mcbp-protocol.md 12): one packet per statistic, then an empty terminator. Key = group
-     * name, optionally followed by a space and an argument. Groups: {@code ""} (general),
+     * name, optionally followed by a space and an argument; an optional value holds JSON
+     * parameters (none are used yet). Groups: {@code ""} (general),
      * {@code buckets}, {@code output}. Unknown group: KeyEnoent, no terminator.
      */
     static void stat(Command c) {
+        if (c.request().valueLength() > 0
+                && (c.request().datatype() != Datatype.JSON || !JsonDetector.isJson(c.request().valueBytes()))) {
+            c.respondError(Status.EINVAL, "Stat parameters must be a JSON object sent with the JSON datatype");
+            return;
+        }
         String key = c.request().key().toString(StandardCharsets.UTF_8);
         int space = key.indexOf(' ');
         String group = space < 0 ? key : key.substring(0, space);

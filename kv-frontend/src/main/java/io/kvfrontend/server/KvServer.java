@@ -127,6 +127,13 @@ public final class KvServer implements AutoCloseable {
                 context.version(), serverChannel.localAddress(), context.transportName(), loops,
                 config.outputMode().configName(), engine.bucketNames());
         warnAboutUnsafeAuth(config);
+        for (BucketConfig bucket : config.buckets()) {
+            if (bucket.maxValueBytes() + 2048L > config.maxFrameBytes()) {
+                LOG.warn("bucket {} accepts values up to {} bytes, but frames are limited to {} bytes: a value that "
+                        + "large can only be built by appends", bucket.name(), bucket.maxValueBytes(),
+                        config.maxFrameBytes());
+            }
+        }
     }
 
     /** Starts a server with the in-memory engine and a private meter registry. */

@@ -2,6 +2,8 @@ package io.kvfrontend.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kvfrontend.auth.SaslServer;
+import io.kvfrontend.auth.UserStore;
 import io.kvfrontend.codec.McbpFrameDecoder;
 import io.kvfrontend.config.ServerConfig;
 import io.kvfrontend.connection.McbpConnectionHandler;
@@ -31,10 +33,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The validation rules that depend on negotiated features (extended errors, JSON, Collections),
- * which a socket client cannot reach while the server has no HELLO executor: the real decoder,
- * connection handler, dispatcher and engine on an {@link EmbeddedChannel}, with the connection's
- * feature set written directly.
+ * The validation rules that depend on negotiated features (extended errors, JSON, Collections):
+ * the real decoder, connection handler, dispatcher and engine on an {@link EmbeddedChannel}, with
+ * features negotiated by a real HELLO.
  */
 class NegotiatedValidationTest {
     private static final int SUCCESS = 0x00;
@@ -56,8 +57,9 @@ class NegotiatedValidationTest {
         ServerConfig config = TestServer.config().backgroundThreads(1).build();
         engine = Engines.fromConfig(config);
         config.buckets().forEach(engine::createBucket);
-        ServerContext context = new ServerContext(config, engine, new Dispatcher(CommandTable.core()),
-                new SimpleMeterRegistry(), new OutputMetrics(config.outputMode()), "test", "embedded", 1);
+        ServerContext context = new ServerContext(config, engine, new Dispatcher(CommandTable.standard(), List.of()),
+                new SimpleMeterRegistry(), new OutputMetrics(config.outputMode()), "test", "embedded", 1,
+                SaslServer.create(UserStore.builder().build()));
         McbpFrameDecoder decoder = new McbpFrameDecoder(config.maxFrameBytes(), (ctx, e, d) -> { });
         handler = new McbpConnectionHandler(context, decoder);
         channel = new EmbeddedChannel(decoder, handler);
@@ -69,12 +71,17 @@ class NegotiatedValidationTest {
         engine.close();
     }
 
+    /** A real HELLO asking for {@code features}; all of them must be acknowledged. */
     private void negotiate(int... features) {
-        long mask = 0;
-        for (int f : features) {
-            mask |= 1L << f;
+        byte[] value = new byte[features.length * 2];
+        for (int i = 0; i < features.length; i++) {
+            value[2 * i] = (byte) (features[i] >>> 8);
+            value[2 * i + 1] = (byte) features[i];
         }
-        handler.connection().features(mask);
+        List<Response> r = exchange(Frames.request(0x1f).key("test").value(value).opaque(0x1f1f));
+        assertThat(r).hasSize(1);
+        assertThat(r.get(0).status()).isZero();
+        assertThat(r.get(0).value()).as("acknowledged features").hasSize(value.length);
     }
 
     /** Sends the frames in one read and returns every response they produced. */
@@ -159,8 +166,11 @@ class NegotiatedValidationTest {
     }
 
     @Test
-    void neverAcceptsXattrOnAMutationEvenWhenNegotiated() {
-        negotiate(Feature.XATTR, Feature.JSON, Feature.SNAPPY);
+    void neverAcceptsXattrOnAMutationEvenWhenAskedFor() {
+        // XATTR and Snappy are not implemented, so HELLO does not acknowledge them.
+        List<Response> hello = exchange(Frames.request(0x1f).key("test")
+                .value(new byte[] {0, Feature.XATTR, 0, Feature.JSON, 0, Feature.SNAPPY}).opaque(0x1f1f));
+        assertThat(hello.get(0).value()).containsExactly(0, Feature.JSON);
         Response r = one(Frames.request(SET).key("x").extras(Frames.storeExtras(0, 0)).value("v").datatype(0x04)
                 .opaque(46));
         assertThat(r.status()).isEqualTo(EINVAL);

@@ -238,10 +238,15 @@ class ValidationTest {
         assertThat(r.opcode()).as("opcode echoed").isEqualTo(bytes[1] & 0xff);
         assertThat(r.opaque()).as("opaque echoed").isEqualTo(opaque);
         assertThat(r.status()).as("status of %s", r).isEqualTo(status);
-        // No extended errors negotiated: an error has no extras, key, value or CAS.
+        // No extended errors negotiated: an error has no extras, key or CAS, and no value, except
+        // NotMyVbucket, which carries the bucket's cluster map (mcbp-protocol.md 9.3).
         assertThat(r.extras()).isEmpty();
         assertThat(r.key()).isEmpty();
-        assertThat(r.value()).isEmpty();
+        if (status == NOT_MY_VBUCKET) {
+            assertThat(r.valueString()).startsWith("{\"rev\":").contains("\"vBucketServerMap\"");
+        } else {
+            assertThat(r.value()).isEmpty();
+        }
         assertThat(r.cas()).isZero();
         assertStillAnswers();
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvfrontend.codec.FrameInfos;
 import io.kvfrontend.engine.spi.Status;
+import io.kvfrontend.engine.spi.BucketConfig;
 import io.kvfrontend.testsupport.Frames;
 import io.kvfrontend.testsupport.McbpClient;
 import io.kvfrontend.testsupport.Response;
@@ -412,13 +413,17 @@ class BadInputTest {
 
     @Test
     void aBodyAtTheFrameLimitIsReadAndOneByteMoreIsNot() {
-        try (TestServer small = TestServer.start(TestServer.config().maxFrameBytes(4096).preAuthMaxFrameBytes(1024).build())) {
+        try (TestServer small = TestServer.start(TestServer.config().maxFrameBytes(4096).preAuthMaxFrameBytes(1024)
+                .buckets(List.of(new BucketConfig("default", BucketConfig.DEFAULT_QUOTA_BYTES, 1024, 2048, true)))
+                .build())) {
             byte[] extras = Frames.storeExtras(0, 0);
             byte[] value = new byte[4096 - extras.length - 3];
             try (McbpClient c = small.client()) {
+                // Read and answered: the value is over the bucket's 2 KiB limit, so E2big.
                 Response r = c.call(Frames.request(0x01).key("big").extras(extras).value(value).opaque(1));
-                assertThat(r.status()).isZero();
+                assertThat(r.status()).isEqualTo(0x03);
                 assertThat(r.opaque()).isEqualTo(1);
+                assertThat(c.call(Frames.request(0x0a).opaque(3)).opaque()).isEqualTo(3);
             }
             try (McbpClient c = small.client()) {
                 c.send(Frames.request(0x01).key("big").extras(extras).value(new byte[value.length + 1]).opaque(2));

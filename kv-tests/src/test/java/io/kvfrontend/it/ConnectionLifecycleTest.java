@@ -3,7 +3,6 @@ package io.kvfrontend.it;
 import static io.kvfrontend.it.Mcbp.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kvfrontend.engine.spi.BucketConfig;
 import io.kvfrontend.testsupport.Frames;
 import io.kvfrontend.testsupport.McbpClient;
 import io.kvfrontend.testsupport.Response;
@@ -26,9 +25,7 @@ class ConnectionLifecycleTest {
 
     @BeforeAll
     static void startServer() {
-        server = TestServer.start(TestServer.config().maxFrameBytes(64 * 1024)
-                .buckets(List.of(new BucketConfig("default", BucketConfig.DEFAULT_QUOTA_BYTES, 1024, 32 * 1024, true)))
-                .build());
+        server = TestServer.start(TestServer.config().maxFrameBytes(64 * 1024).build());
     }
 
     @AfterAll
