@@ -278,6 +278,8 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
         assert loop.inEventLoop();
         closing = true;
         output.close();
+        // Background work this connection started (range scans) stops and lets go of everything.
+        server.engine().connectionClosed(id);
         McbpRequest r;
         while ((r = waiting.poll()) != null) {
             r.release();

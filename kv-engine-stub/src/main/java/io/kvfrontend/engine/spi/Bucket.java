@@ -80,4 +80,34 @@ public interface Bucket {
 
     /** The bucket's scopes and collections. */
     CollectionsManifest collections();
+
+    // ------------------------------------------------------------------ range scans (would-block)
+
+    /**
+     * RangeScanCreate on {@code vbucket}. Runs on the engine's background executor: the first call
+     * returns {@link EngineResult#blocked()}; once the engine has called
+     * {@code cookie.notifyIoComplete(SUCCESS)} the front end calls again with the same cookie and
+     * gets the 16-byte scan id. Failures come either inline or as the notified status.
+     */
+    default EngineResult<byte[]> rangeScanCreate(Cookie cookie, int vbucket, RangeScanSpec spec) {
+        return EngineResult.failure(Status.NOT_SUPPORTED);
+    }
+
+    /**
+     * RangeScanContinue: the background task writes item frames (status Success, extras = flags
+     * u32, value = a batch of items) through {@code cookie.output()}, pausing when it has no
+     * capacity, until a limit or the end of the range. The front end's second call returns the
+     * final status ({@link Status#RANGE_SCAN_MORE} or {@link Status#RANGE_SCAN_COMPLETE}) with the
+     * flags value to put in the final frame's extras (0 = keys, 1 = documents). Limits of 0 mean
+     * none; every continue returns at least one item unless the scan ends or fails.
+     */
+    default EngineResult<Integer> rangeScanContinue(Cookie cookie, int vbucket, byte[] scanId, int itemLimit,
+                                                    int timeLimitMs, int byteLimit) {
+        return EngineResult.failure(Status.NOT_SUPPORTED);
+    }
+
+    /** RangeScanCancel: {@link Status#SUCCESS} or {@link Status#KEY_ENOENT}. Inline. */
+    default Status rangeScanCancel(int vbucket, byte[] scanId) {
+        return Status.NOT_SUPPORTED;
+    }
 }

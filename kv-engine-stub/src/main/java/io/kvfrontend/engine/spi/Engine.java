@@ -27,6 +27,13 @@ public interface Engine extends AutoCloseable {
      */
     Status deleteBucket(String name);
 
+    /**
+     * A connection closed: background work it started (range scans) is cancelled and released.
+     * Any thread; must not block.
+     */
+    default void connectionClosed(long connectionId) {
+    }
+
     /** Stops background work and releases everything. Idempotent. */
     @Override
     void close();
