@@ -174,8 +174,8 @@ class OutputModeBenchmark {
     // ---------------------------------------------------------------- one run
 
     /** What one run measured; the per-frame figures are derived in {@link #table}. */
-    record Run(long frames, long wireBytes, long nanos, OutputMetrics.Snapshot metrics, long[] ctxByGroup,
-               long[] cpuNanosByGroup) {
+    record Run(long frames, long wireBytes, long nanos, OutputMetrics.Snapshot metrics, long producerPauses,
+               long[] ctxByGroup, long[] cpuNanosByGroup) {
     }
 
     private Run run(OutputMode mode, int size, int producers, int perProducer) throws Exception {
@@ -190,6 +190,8 @@ class OutputModeBenchmark {
             byte[] request = StreamCommand.request(OPAQUE, producers, perProducer, size).build();
             StreamReader reader = new StreamReader(socket.getInputStream(), OPAQUE, producers, perProducer, size);
 
+            StreamCommand stream = streams.get(mode);
+            long pauses0 = stream.pauses.get();
             OutputMetrics.Snapshot m0 = metrics.snapshot();
             long[] ctx0 = ThreadGroupStats.contextSwitches();
             long[] cpu0 = ThreadGroupStats.cpuNanos();
@@ -207,9 +209,11 @@ class OutputModeBenchmark {
             long[] cpu1 = ThreadGroupStats.cpuNanos();
             long[] ctx1 = ThreadGroupStats.contextSwitches();
             OutputMetrics.Snapshot m1 = metrics.snapshot();
+            long pauses1 = stream.pauses.get();
 
             assertThat(frames).as("data frames received").isEqualTo((long) producers * perProducer);
-            return new Run(frames, frames * (24L + size), t1 - t0, delta(m0, m1), minus(ctx1, ctx0),
+            return new Run(frames, frames * (24L + size), t1 - t0, delta(m0, m1), pauses1 - pauses0,
+                    minus(ctx1, ctx0),
                     minus(cpu1, cpu0));
         }
     }
@@ -454,7 +458,9 @@ class OutputModeBenchmark {
                         + "socket per run, lean reader thread%n"
                         + "per configuration: calibrated to ~%.1f s per run, 1 warm-up run per mode, then %d runs "
                         + "per mode alternating spool/sync; medians (spread = min..max frames/s)%n"
-                        + "MB = 10^6 bytes on the wire (24-byte header + value); ctx = context switches "
+                        + "MB = 10^6 bytes on the wire (24-byte header + value); producer yields = a producer gave up "
+                        + "its thread for lack of capacity (StreamCommand: PAUSE answer or capacity check before a "
+                        + "write);%nctx = context switches "
                         + "(/proc/self/task/*/status); CPU = thread CPU time (ThreadMXBean), other = rest of the "
                         + "process (GC, JIT, ...)%n",
                 LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME.withLocale(Locale.ROOT)),
@@ -491,7 +497,9 @@ class OutputModeBenchmark {
         row(sb, "hand-offs / 1000 frames", spool, sync, r -> per1000(r.metrics.handOffs(), r), "%.1f");
         row(sb, "producer wait us / frame", spool, sync, r -> r.metrics.handOffWaitNanos() / 1e3 / r.frames,
                 "%.2f");
-        row(sb, "pauses / 1000 frames", spool, sync, r -> per1000(r.metrics.pauses(), r), "%.2f");
+        row(sb, "PAUSE answers / 1000 frames", spool, sync, r -> per1000(r.metrics.pauses(), r), "%.2f");
+        row(sb, "producer yields / 1000 frames", spool, sync, r -> per1000(r.producerPauses, r), "%.2f");
+        row(sb, "capacity call-backs / 1000 frames", spool, sync, r -> per1000(r.metrics.resumes(), r), "%.2f");
         row(sb, "ctx switches / 1000 frames", spool, sync, r -> per1000(r.ctxByGroup[ThreadGroupStats.TOTAL], r),
                 "%.1f");
         for (int g = 0; g < ThreadGroupStats.NAMES.length; g++) {
