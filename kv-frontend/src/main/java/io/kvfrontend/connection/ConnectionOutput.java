@@ -4,6 +4,7 @@ import io.kvfrontend.engine.spi.CookieOutput.WriteResult;
 import io.kvfrontend.engine.spi.OutputFrame;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
 import io.netty.util.internal.SystemPropertyUtil;
@@ -34,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * <p>Bounded: the channel's write-buffer water marks are the output's; a producer has capacity
  * while the bytes it has queued (spooled or in hand-off) are fewer than the channel's
  * {@code bytesBeforeUnwritable()}, so spool plus channel buffer never exceed the high-water mark by
- * more than the frame each producer wrote last. Producers over it are told to pause and are called
- * back from the loop when the channel drains.
+ * more than the frame each producer wrote last. Producers over it are told to pause, and are called
+ * back from the loop once the connection's buffered bytes are down to the low-water mark.
  *
  * <p>End of life: {@link #close()} (called when the channel goes inactive) releases everything
  * spooled, makes later writes answer {@link WriteResult#CLOSED} after releasing their buffers, lets
@@ -111,6 +112,7 @@ public final class ConnectionOutput {
     private final Runnable runWaitersTask = this::runCapacityWaiters;
 
     private final Runnable flushTask = this::flushFromTask;
+    private final ChannelFutureListener flushedListener = f -> resumeWaitersIfRoom();
     private boolean flushTaskScheduled;
     private boolean needsFlush;
 
@@ -177,9 +179,7 @@ public final class ConnectionOutput {
      */
     public void onWritabilityChanged() {
         assert loop.inEventLoop() : "onWritabilityChanged off the event loop";
-        if (!capacityWaiters.isEmpty() && hasCapacity()) {
-            runCapacityWaiters();
-        }
+        resumeWaitersIfRoom();
     }
 
     /**
@@ -265,7 +265,7 @@ public final class ConnectionOutput {
      */
     public void onCapacity(Runnable callback) {
         capacityWaiters.add(callback);
-        if (closed || hasCapacity()) {
+        if (hasResumeRoom()) {
             scheduleCapacityWaiters();
         }
     }
@@ -274,9 +274,11 @@ public final class ConnectionOutput {
 
     private WriteResult spool(Pending p) {
         pendingBytes.addAndGet(p.weight);
-        spoolDepth.incrementAndGet();
         metrics.spooled(p.bytes);
+        // Queued before counted: a drain's budget never counts a frame it cannot poll yet, so a
+        // drain never finds its budget unmet and reschedules itself in a loop.
         spool.add(p);
+        spoolDepth.incrementAndGet();
         if (closed) {
             // close() may have emptied the queue before this frame was in it.
             releaseSpool();
@@ -302,14 +304,12 @@ public final class ConnectionOutput {
             return;
         }
         int n = drainInto();
+        metrics.drained(n);
         if (n > 0) {
-            metrics.drained(n);
             needsFlush = false;
             ctx.flush();
         }
-        if (!capacityWaiters.isEmpty() && hasCapacity()) {
-            runCapacityWaiters();
-        }
+        resumeWaitersIfRoom();
     }
 
     /**
@@ -323,10 +323,7 @@ public final class ConnectionOutput {
         while (n < budget && (p = spool.poll()) != null) {
             // Into the channel first, then out of the pending count: a producer checking capacity in
             // between over-counts this frame instead of seeing room that is not there.
-            ctx.write(p.header, ctx.voidPromise());
-            if (p.value != null) {
-                ctx.write(p.value, ctx.voidPromise());
-            }
+            writeToChannel(p, n == budget - 1);
             spoolDepth.decrementAndGet();
             pendingBytes.addAndGet(-p.weight);
             metrics.unspooled(p.bytes);
@@ -335,7 +332,9 @@ public final class ConnectionOutput {
         if (n > 0) {
             needsFlush = true;
         }
-        if (spoolDepth.get() > 0 && drainScheduled.compareAndSet(false, true)) {
+        // Frames queued after the budget was taken: their producers schedule a drain themselves
+        // unless one is pending; only a full budget means this drain must make room for more.
+        if (n == budget && budget > 0 && !spool.isEmpty() && drainScheduled.compareAndSet(false, true)) {
             execute(drainTask);
         }
         return n;
@@ -404,10 +403,7 @@ public final class ConnectionOutput {
                 metrics.dropped();
                 result = WriteResult.CLOSED;
             } else {
-                ctx.write(pending.header, ctx.voidPromise());
-                if (pending.value != null) {
-                    ctx.write(pending.value, ctx.voidPromise());
-                }
+                writeToChannel(pending, true);
                 needsFlush = false;
                 ctx.flush();
                 result = WriteResult.OK;
@@ -417,9 +413,7 @@ public final class ConnectionOutput {
             metrics.unspooled(pending.bytes);
             done = true;
             LockSupport.unpark(waiter);
-            if (!capacityWaiters.isEmpty() && hasCapacity()) {
-                runCapacityWaiters();
-            }
+            resumeWaitersIfRoom();
         }
 
         /** The loop will never run this task: release its frame here. */
@@ -452,6 +446,51 @@ public final class ConnectionOutput {
     }
 
     // ---------------------------------------------------------------- capacity
+
+    /**
+     * Writes a queued frame to the channel. The last frame of a drain or hand-off carries a
+     * listener: when it has reached the socket the output may have fallen to its low-water mark
+     * without crossing Netty's writability threshold (which would otherwise be the only signal),
+     * so paused producers are reconsidered then.
+     */
+    private void writeToChannel(Pending p, boolean last) {
+        if (p.value == null) {
+            if (last) {
+                ctx.write(p.header).addListener(flushedListener);
+            } else {
+                ctx.write(p.header, ctx.voidPromise());
+            }
+            return;
+        }
+        ctx.write(p.header, ctx.voidPromise());
+        if (last) {
+            ctx.write(p.value).addListener(flushedListener);
+        } else {
+            ctx.write(p.value, ctx.voidPromise());
+        }
+    }
+
+    /**
+     * Whether paused producers may resume: the output closed (they must learn it), or what is
+     * buffered has fallen to the low-water mark. Resuming only there, not just under the high-water
+     * mark, stops producers from pausing and resuming every few frames.
+     */
+    private boolean hasResumeRoom() {
+        if (closed) {
+            return true;
+        }
+        long pending = pendingBytes.get();
+        var outbound = channel.unsafe().outboundBuffer();
+        long inChannel = outbound == null ? 0 : outbound.totalPendingWriteBytes();
+        return channel.isWritable() && pending + inChannel <= channel.config().getWriteBufferLowWaterMark();
+    }
+
+    /** Runs the capacity waiters if they may resume. Event loop. */
+    private void resumeWaitersIfRoom() {
+        if (!capacityWaiters.isEmpty() && hasResumeRoom()) {
+            runCapacityWaiters();
+        }
+    }
 
     private WriteResult capacityResult() {
         if (hasCapacity()) {

@@ -88,6 +88,7 @@ public final class OutputMetrics implements MeterBinder {
         spoolBytes.addAndGet(-bytes);
     }
 
+    /** A drain task ran and wrote {@code items} frames (0 for a drain that found nothing). */
     void drained(int items) {
         drainCount.incrementAndGet();
         DistributionSummary s = itemsPerDrain;

@@ -1,0 +1,134 @@
+package io.kvfrontend.container;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kvfrontend.testsupport.Await;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import net.spy.memcached.ConnectionFactoryBuilder;
+import net.spy.memcached.MemcachedClient;
+import net.spy.memcached.auth.AuthDescriptor;
+import net.spy.memcached.auth.PlainCallbackHandler;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The container image as users run it (container-testing.md): built from {@code docker/Dockerfile}
+ * with podman on a locally made base image, run with ports published on loopback and all
+ * configuration from environment variables. Podman is installed by the project's own script if it
+ * is missing.
+ */
+class ContainerTest {
+    private static final String IMAGE = "localhost/kv-frontend:test";
+    private static final String PASSWORD = "container-secret";
+    private static final Duration STOP_BOUND = Duration.ofSeconds(20);
+
+    private static Podman podman;
+    private static final List<String> started = new ArrayList<>();
+
+    @BeforeAll
+    static void buildImage() {
+        podman = new Podman(Podman.repoRoot());
+        podman.script("install-podman.sh", Duration.ofMinutes(5)).orFail("installing podman");
+        podman.script("build-image.sh", Duration.ofMinutes(5)).orFail("building the image");
+    }
+
+    @AfterAll
+    static void removeContainers() {
+        for (String id : started) {
+            podman.podman(Duration.ofSeconds(30), "rm", "-f", "-t", "2", id);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            return s.getLocalPort();
+        }
+    }
+
+    /** Starts the image with the kv port published on a free loopback port; returns [id, port]. */
+    private static String[] run(String... env) throws IOException {
+        int port = freePort();
+        List<String> args = new ArrayList<>(List.of("run", "-d", "--network", "slirp4netns",
+                "-p", "127.0.0.1:" + port + ":11210", "-e", "KV_ADMIN_PASSWORD=" + PASSWORD));
+        for (String e : env) {
+            args.add("-e");
+            args.add(e);
+        }
+        args.add(IMAGE);
+        String id = podman.podman(Duration.ofMinutes(1), args.toArray(String[]::new)).orFail("podman run").output();
+        id = id.lines().reduce((a, b) -> b).orElseThrow().trim();
+        started.add(id);
+        String container = id;
+        Await.until(Duration.ofSeconds(60),
+                () -> podman.podman(Duration.ofSeconds(30), "healthcheck", "run", container).exitCode() == 0,
+                () -> "container " + container + " healthy; logs:\n"
+                        + podman.podman(Duration.ofSeconds(10), "logs", container).output());
+        return new String[] {id, Integer.toString(port)};
+    }
+
+    private static MemcachedClient client(int port) throws IOException {
+        return new MemcachedClient(new ConnectionFactoryBuilder()
+                .setProtocol(ConnectionFactoryBuilder.Protocol.BINARY)
+                .setOpTimeout(5000)
+                .setAuthDescriptor(new AuthDescriptor(new String[] {"PLAIN"},
+                        new PlainCallbackHandler("Administrator", PASSWORD)))
+                .build(), List.of(new InetSocketAddress("127.0.0.1", port)));
+    }
+
+    @Test
+    void theImageRunsAsANonRootUserWithAHealthCheckAndTheMcbpPorts() {
+        String inspect = podman.podman(Duration.ofSeconds(30), "image", "inspect", IMAGE, "--format",
+                "{{.Config.User}}|{{json .HealthCheck}}|{{json .Config.ExposedPorts}}").orFail("inspect").output();
+        String[] parts = inspect.split("\\|");
+        assertThat(parts[0]).isEqualTo("10001:10001");
+        assertThat(parts[1]).contains("io.kvfrontend.server.HealthProbe");
+        assertThat(parts[2]).contains("11210/tcp").contains("8091/tcp");
+    }
+
+    @Test
+    void servesAMemcachedClientReportsHealthyAndStopsCleanlyOnSigterm() throws Exception {
+        String[] c = run();
+        int port = Integer.parseInt(c[1]);
+        MemcachedClient mc = client(port);
+        try {
+            assertThat(mc.set("container-key", 0, "container-value").get()).isTrue();
+            assertThat(mc.get("container-key")).isEqualTo("container-value");
+            Map<String, String> output = mc.getStats("output").values().iterator().next();
+            assertThat(output).containsEntry("output_mode", "spool");
+        } finally {
+            mc.shutdown();
+        }
+        assertThat(podman.podman(Duration.ofSeconds(30), "healthcheck", "run", c[0]).exitCode()).isZero();
+
+        long start = System.nanoTime();
+        podman.podman(STOP_BOUND.plusSeconds(10), "stop", "-t", Long.toString(STOP_BOUND.toSeconds()), c[0])
+                .orFail("podman stop");
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(took).as("stop on SIGTERM").isLessThan(STOP_BOUND);
+        String logs = podman.podman(Duration.ofSeconds(10), "logs", c[0]).output();
+        assertThat(logs).contains("kv-frontend stopped").doesNotContain("default password");
+    }
+
+    @Test
+    void theOutputModeComesFromTheEnvironment() throws Exception {
+        String[] c = run("KV_OUTPUT_MODE=sync");
+        MemcachedClient mc = client(Integer.parseInt(c[1]));
+        try {
+            assertThat(mc.set("k", 0, "v").get()).isTrue();
+            Map<String, String> output = mc.getStats("output").values().iterator().next();
+            assertThat(output).containsEntry("output_mode", "sync");
+        } finally {
+            mc.shutdown();
+        }
+        assertThat(podman.podman(Duration.ofSeconds(10), "logs", c[0]).output()).contains("output mode sync");
+    }
+}
