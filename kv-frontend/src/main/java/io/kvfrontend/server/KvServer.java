@@ -123,9 +123,14 @@ public final class KvServer implements AutoCloseable {
                 });
         try {
             this.serverChannel = b.bind(new InetSocketAddress(config.host(), config.port())).sync().channel();
-        } catch (InterruptedException | RuntimeException e) {
+        } catch (Exception e) {
+            // bind() rethrows the socket's IOException (e.g. address in use) without declaring it.
             shutdownGroups();
-            throw e;
+            if (e instanceof InterruptedException ie) {
+                throw ie;
+            }
+            throw new ConfigException("port", "cannot listen on " + config.host() + ":" + config.port() + ": "
+                    + e.getMessage());
         }
         this.mgmt = bindMgmt(channelClass, registry);
         context.clusterMap().ports(port(), mgmtPort());
