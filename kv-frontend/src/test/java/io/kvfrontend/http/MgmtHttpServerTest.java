@@ -78,7 +78,8 @@ class MgmtHttpServerTest {
 
     private static HttpResponse<String> get(String host, int port, String path, String authorization)
             throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path)).timeout(TIMEOUT);
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path))
+                .timeout(TIMEOUT);
         if (authorization != null) {
             b.header("Authorization", authorization);
         }
