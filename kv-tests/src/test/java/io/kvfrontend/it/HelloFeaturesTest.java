@@ -373,6 +373,31 @@ class HelloFeaturesTest {
     }
 
     @Test
+    void dedupeOnCountsAConfigFetchedWithoutAKnownVersionAsKnown() {
+        hello(DEDUPE_NMVB, XERROR);
+        selectDefault();
+        assertThat(call(Frames.request(GET_CLUSTER_CONFIG)).value()).isNotEmpty();
+
+        Response nmvb = call(Mcbp.get("nmvb").vbucket(1024));
+        assertThat(nmvb.status()).isEqualTo(NOT_MY_VBUCKET);
+        assertThat(nmvb.value()).as("the client was just sent the current map").isEmpty();
+    }
+
+    @Test
+    void dedupeOnRecordsTheServersVersionNotTheStaleOneTheClientClaimed() throws IOException {
+        hello(DEDUPE_NMVB, KNOWN_VERSION, XERROR);
+        selectDefault();
+        JsonNode config = JSON.readTree(call(Frames.request(GET_CLUSTER_CONFIG)).value());
+        Response newer = call(Frames.request(GET_CLUSTER_CONFIG).extras(known(config.path("revEpoch").asLong(),
+                config.path("rev").asLong() - 1)));
+        assertThat(newer.value()).as("the client's map was older: it is sent the current one").isNotEmpty();
+
+        Response nmvb = call(Mcbp.get("nmvb").vbucket(1024));
+        assertThat(nmvb.status()).isEqualTo(NOT_MY_VBUCKET);
+        assertThat(nmvb.value()).isEmpty();
+    }
+
+    @Test
     void selectingAnotherBucketForgetsTheMapTheClientHad() throws IOException {
         hello(DEDUPE_NMVB, KNOWN_VERSION, XERROR);
         selectDefault();
