@@ -139,8 +139,16 @@ public final class ClusterMap {
         return nodes;
     }
 
-    /** The SDK requires a management port in the map even when the HTTP listener is off. */
-    private int advertisedMgmtPort() {
+    /** The KV port advertised (the bound MCBP port). */
+    public int kvPort() {
+        return kvPort;
+    }
+
+    /**
+     * The management port advertised: the bound HTTP port, or 8091 when the listener is off, because
+     * the SDK requires a management port in the map (sdk-compat.md 3, {@code nodesExt}).
+     */
+    public int advertisedMgmtPort() {
         return mgmtPort > 0 ? mgmtPort : 8091;
     }
 

@@ -125,11 +125,17 @@ final class ClusterExecutors {
     /**
      * GetClusterConfig: the selected bucket's config, or the global config without a bucket. With
      * 16 bytes of extras (epoch, revision the client has), an empty success when that is current.
+     *
+     * <p>Either way the client has the bucket's current map afterwards, so the connection records
+     * the server's version (not the one the client claimed), as kv_engine does: a NotMyVbucket for a
+     * client that negotiated deduplication then carries no map.
      */
     static void clusterConfig(Command c) {
         Connection conn = c.connection();
         ClusterMap map = c.server().clusterMap();
         ByteBuf ex = c.request().extras();
+        // Read before rendering: if the map moves meanwhile, the recorded version is the older one.
+        long current = map.revision();
         if (ex.readableBytes() == 16) {
             long epoch = ex.getLong(0);
             long revision = ex.getLong(8);
@@ -137,15 +143,23 @@ final class ClusterExecutors {
                 c.respondError(Status.EINVAL, "Known config version needs epoch >= 1 (or -1) and revision >= 1");
                 return;
             }
-            conn.knownConfig(epoch, revision);
             if (map.isKnown(epoch, revision)) {
+                clientHasBucketMap(conn, map, current);
                 c.respondSuccess();
                 return;
             }
         }
         Bucket b = conn.bucket();
         byte[] config = b == null ? map.globalConfig() : map.bucketConfig(b);
+        clientHasBucketMap(conn, map, current);
         c.respondValue(config, Datatype.JSON);
+    }
+
+    /** Records that the client has the selected bucket's map at {@code revision} (none: nothing to record). */
+    private static void clientHasBucketMap(Connection conn, ClusterMap map, long revision) {
+        if (conn.bucket() != null) {
+            conn.knownConfig(map.epoch(), revision);
+        }
     }
 
     /** GetCollectionsManifest. */

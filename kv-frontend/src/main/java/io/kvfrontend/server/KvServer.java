@@ -18,6 +18,8 @@ import io.kvfrontend.dispatch.Dispatcher;
 import io.kvfrontend.engine.spi.BucketConfig;
 import io.kvfrontend.engine.spi.Engine;
 import io.kvfrontend.engine.spi.Status;
+import io.kvfrontend.http.HttpStats;
+import io.kvfrontend.http.MgmtHttpServer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -63,6 +65,9 @@ public final class KvServer implements AutoCloseable {
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final Channel serverChannel;
+    private final HttpStats httpStats = new HttpStats();
+    /** The management HTTP endpoint; null when {@code mgmtPort} is -1. */
+    private final MgmtHttpServer mgmt;
     private volatile boolean closed;
 
     private KvServer(ServerConfig config, Engine engine, MeterRegistry registry, List<CommandSpec> extraCommands)
@@ -118,14 +123,21 @@ public final class KvServer implements AutoCloseable {
                 });
         try {
             this.serverChannel = b.bind(new InetSocketAddress(config.host(), config.port())).sync().channel();
-        } catch (InterruptedException | RuntimeException e) {
+        } catch (Exception e) {
+            // bind() rethrows the socket's IOException (e.g. address in use) without declaring it.
             shutdownGroups();
-            throw e;
+            if (e instanceof InterruptedException ie) {
+                throw ie;
+            }
+            throw new ConfigException("port", "cannot listen on " + config.host() + ":" + config.port() + ": "
+                    + e.getMessage());
         }
-        context.clusterMap().ports(port(), config.mgmtPort());
-        LOG.info("kv-frontend {} listening on {} (transport {}, {} event loops, output mode {}, buckets {})",
-                context.version(), serverChannel.localAddress(), context.transportName(), loops,
-                config.outputMode().configName(), engine.bucketNames());
+        this.mgmt = bindMgmt(channelClass, registry);
+        context.clusterMap().ports(port(), mgmtPort());
+        LOG.info("kv-frontend {} listening on {} (transport {}, {} event loops, output mode {}, buckets {}, "
+                + "management HTTP {})", context.version(), serverChannel.localAddress(), context.transportName(),
+                loops, config.outputMode().configName(), engine.bucketNames(),
+                mgmt == null ? "off" : "port " + mgmt.port());
         warnAboutUnsafeAuth(config);
         for (BucketConfig bucket : config.buckets()) {
             if (bucket.maxValueBytes() + 2048L > config.maxFrameBytes()) {
@@ -158,6 +170,31 @@ public final class KvServer implements AutoCloseable {
         } catch (InterruptedException | RuntimeException e) {
             engine.close();
             throw e;
+        }
+    }
+
+    /**
+     * The management HTTP endpoint on the same event loops and address, unless {@code mgmtPort} is
+     * -1. A failed bind stops what was started and names the setting.
+     */
+    private MgmtHttpServer bindMgmt(Class<? extends ServerChannel> channelClass, MeterRegistry registry)
+            throws InterruptedException {
+        httpStats.bindTo(registry);
+        if (config.mgmtPort() < 0) {
+            return null;
+        }
+        try {
+            return MgmtHttpServer.bind(context, bossGroup, workerGroup, channelClass, config.host(),
+                    config.mgmtPort(), httpStats);
+        } catch (Exception e) {
+            // bind() rethrows the socket's IOException unchecked-style: catch it all.
+            serverChannel.close().syncUninterruptibly();
+            shutdownGroups();
+            if (e instanceof InterruptedException ie) {
+                throw ie;
+            }
+            throw new ConfigException("mgmt-port", "cannot listen on " + config.host() + ":" + config.mgmtPort()
+                    + ": " + e.getMessage());
         }
     }
 
@@ -225,6 +262,16 @@ public final class KvServer implements AutoCloseable {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
     }
 
+    /** The management HTTP port actually bound, or -1 when the endpoint is off. */
+    public int mgmtPort() {
+        return mgmt == null ? -1 : mgmt.port();
+    }
+
+    /** Requests the management HTTP endpoint answered, by status (all zero when it is off). */
+    public HttpStats httpStats() {
+        return httpStats;
+    }
+
     public ServerContext context() {
         return context;
     }
@@ -241,6 +288,9 @@ public final class KvServer implements AutoCloseable {
         }
         closed = true;
         serverChannel.close().syncUninterruptibly();
+        if (mgmt != null) {
+            mgmt.close();
+        }
         shutdownGroups();
         engine.close();
         LOG.info("kv-frontend stopped");

@@ -42,7 +42,8 @@ public final class Main implements Callable<Integer> {
     String transport;
 
     @Option(names = "--mgmt-port", paramLabel = "PORT", defaultValue = "${env:KV_MGMT_PORT:-8091}",
-            description = "Management HTTP port advertised in the cluster map; -1 turns it off (env KV_MGMT_PORT).")
+            description = "Management HTTP port (the REST paths SDKs use, e.g. for bucket.waitUntilReady()), also "
+                    + "advertised in the cluster map; 0 picks a free port, -1 turns it off (env KV_MGMT_PORT).")
     int mgmtPort;
 
     @Option(names = "--admin-user", paramLabel = "NAME", defaultValue = "${env:KV_ADMIN_USER:-Administrator}",

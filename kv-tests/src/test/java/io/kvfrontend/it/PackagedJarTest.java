@@ -117,7 +117,7 @@ class PackagedJarTest {
     @Test
     void theJarServesMemcachedClientsAndStopsWhenAsked() throws Exception {
         int port = freePort();
-        Process server = java("--port", Integer.toString(port), "--host", "127.0.0.1");
+        Process server = java("--port", Integer.toString(port), "--host", "127.0.0.1", "--mgmt-port", "0");
 
         Await.until("the packaged server answers SaslListMechs on port " + port, START_DEADLINE, () -> {
             if (!server.isAlive()) {

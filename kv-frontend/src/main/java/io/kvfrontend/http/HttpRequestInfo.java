@@ -1,0 +1,39 @@
+package io.kvfrontend.http;
+
+import io.kvfrontend.auth.User;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A routed, authenticated request as a route sees it.
+ *
+ * <p><b>Immutable.</b>
+ *
+ * @param user       the authenticated user; empty when authentication is off (every bucket is open)
+ * @param host       the host the client addressed (the {@code Host} header without its port, or the
+ *                   local address), for host names in the answer
+ * @param pathParams the values of the route's {@code {name}} segments
+ */
+public record HttpRequestInfo(Optional<User> user, String host, Map<String, String> pathParams) {
+    public HttpRequestInfo {
+        pathParams = Map.copyOf(pathParams);
+    }
+
+    /** Whether this request may see {@code bucket}: always when authentication is off. */
+    public boolean mayUseBucket(String bucket) {
+        return user.map(u -> u.canAccessBucket(bucket)).orElse(true);
+    }
+
+    /** Whether the caller is an administrator (or authentication is off). */
+    public boolean isAdmin() {
+        return user.map(User::admin).orElse(true);
+    }
+
+    public String param(String name) {
+        String v = pathParams.get(name);
+        if (v == null) {
+            throw new IllegalArgumentException("no path parameter " + name);
+        }
+        return v;
+    }
+}

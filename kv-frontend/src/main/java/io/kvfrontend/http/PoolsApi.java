@@ -1,0 +1,123 @@
+package io.kvfrontend.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kvfrontend.cluster.ClusterMap;
+import io.kvfrontend.engine.spi.Bucket;
+import io.kvfrontend.server.ServerContext;
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/**
+ * The {@code /pools} family of a Couchbase node's REST API, as far as SDKs use it (sdk-compat.md
+ * 2.3): {@code bucket.waitUntilReady()} reads {@code /pools/default/buckets/<bucket>} and waits for
+ * every {@code nodes[]} entry to be {@code "healthy"}; the SDK's HTTP bucket loader reads
+ * {@code /pools/default/b/<bucket>}. Bucket configs are the cluster map's, with the host the client
+ * addressed in place of {@code $HOST}.
+ *
+ * <p><b>Thread-safe</b> (reads the context's thread-safe parts; builds fresh trees per request).
+ */
+public final class PoolsApi {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ServerContext context;
+
+    public PoolsApi(ServerContext context) {
+        this.context = context;
+    }
+
+    /** Adds this API's routes to a router. */
+    public MgmtRouter.Builder addTo(MgmtRouter.Builder router) {
+        return router.get("/pools", this::pools)
+                .get("/pools/default", this::poolsDefault)
+                .get("/pools/default/buckets", this::buckets)
+                .get("/pools/default/buckets/{bucket}", this::bucket)
+                .get("/pools/default/b/{bucket}", this::bucket);
+    }
+
+    HttpAnswer pools(HttpRequestInfo request) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("isAdminCreds", request.isAdmin());
+        root.put("isROAdminCreds", false);
+        root.put("isEnterprise", false);
+        root.put("implementationVersion", context.version());
+        root.putObject("componentsVersion").put("kv-frontend", context.version());
+        ObjectNode pool = root.putArray("pools").addObject();
+        pool.put("name", "default");
+        pool.put("uri", "/pools/default");
+        return HttpAnswer.json(render(root));
+    }
+
+    HttpAnswer poolsDefault(HttpRequestInfo request) {
+        ClusterMap map = context.clusterMap();
+        ObjectNode root = JSON.createObjectNode();
+        root.put("name", "default");
+        root.put("clusterName", "kv-frontend");
+        root.put("balanced", true);
+        root.put("rebalanceStatus", "none");
+        ObjectNode node = root.putArray("nodes").addObject();
+        node.put("hostname", hostAndPort(request.host(), map.advertisedMgmtPort()));
+        node.put("thisNode", true);
+        node.put("status", "healthy");
+        node.put("clusterMembership", "active");
+        node.put("version", context.version());
+        node.putObject("ports").put("direct", map.kvPort());
+        node.putArray("services").add("kv");
+        root.putObject("buckets").put("uri", "/pools/default/buckets");
+        return HttpAnswer.json(render(root));
+    }
+
+    /** The configs of the buckets this user may use. */
+    HttpAnswer buckets(HttpRequestInfo request) {
+        ArrayNode list = JSON.createArrayNode();
+        long rev = context.clusterMap().revision();
+        for (String name : context.engine().bucketNames()) {
+            Bucket b = context.engine().bucket(name);
+            if (b != null && request.mayUseBucket(name)) {
+                list.add(bucketTree(b, rev, request.host()));
+            }
+        }
+        return HttpAnswer.json(render(list));
+    }
+
+    /**
+     * One bucket's config. A user without access gets 403 whether or not the bucket exists, so
+     * bucket names do not leak (as SelectBucket answers Eaccess).
+     */
+    HttpAnswer bucket(HttpRequestInfo request) {
+        String name = request.param("bucket");
+        if (!request.mayUseBucket(name)) {
+            return HttpAnswer.error(HttpResponseStatus.FORBIDDEN, "No access to bucket " + name);
+        }
+        Bucket b = context.engine().bucket(name);
+        if (b == null) {
+            return HttpAnswer.error(HttpResponseStatus.NOT_FOUND, "Requested resource not found.");
+        }
+        return HttpAnswer.json(render(bucketTree(b, context.clusterMap().revision(), request.host())));
+    }
+
+    private ObjectNode bucketTree(Bucket b, long rev, String host) {
+        ObjectNode tree = context.clusterMap().bucketConfigTree(b, rev, host);
+        for (JsonNode n : tree.withArray("nodes")) {
+            if (n instanceof ObjectNode o) {
+                // WaitUntilReadyHelper waits until every node of the bucket reports "healthy".
+                o.put("status", "healthy");
+            }
+        }
+        return tree;
+    }
+
+    static String hostAndPort(String host, int port) {
+        return host + ":" + port;
+    }
+
+    private static byte[] render(JsonNode tree) {
+        try {
+            return JSON.writeValueAsBytes(tree);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
