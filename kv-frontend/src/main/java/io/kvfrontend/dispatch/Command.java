@@ -209,8 +209,12 @@ public final class Command {
         Bucket bucket = connection.bucket();
         if (status == Status.NOT_MY_VBUCKET && bucket != null) {
             if (!(connection.has(Feature.DEDUPE_NOT_MY_VBUCKET_CLUSTERMAP) && connection.hasCurrentConfig())) {
+                // The revision before the map: if the map moves on meanwhile, the client is
+                // recorded as having the older one and gets the newer map next time.
+                long revision = server().clusterMap().revision();
                 body = server().clusterMap().bucketConfig(bucket);
                 datatype = Datatype.JSON;
+                connection.knownConfig(server().clusterMap().epoch(), revision);
             }
         } else if (connection.has(Feature.XERROR)) {
             Map<String, Object> root = new LinkedHashMap<>();

@@ -413,6 +413,18 @@ class HelloFeaturesTest {
     }
 
     @Test
+    void dedupeOnSendsTheMapWithTheFirstNotMyVbucketOnly() throws IOException {
+        hello(DEDUPE_NMVB, XERROR);
+        selectDefault();
+        Response first = call(Mcbp.get("nmvb").vbucket(1024));
+        assertThat(JSON.readTree(first.value()).path("name").asText()).isEqualTo("default");
+
+        Response second = call(Mcbp.get("nmvb").vbucket(1024));
+        assertThat(second.status()).isEqualTo(NOT_MY_VBUCKET);
+        assertThat(second.value()).as("the first NotMyVbucket carried the current map").isEmpty();
+    }
+
+    @Test
     void dedupeOffAlwaysSendsTheMapWithNotMyVbucket() throws IOException {
         hello(KNOWN_VERSION, XERROR);
         selectDefault();
