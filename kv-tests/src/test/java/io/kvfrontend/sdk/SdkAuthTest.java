@@ -95,16 +95,27 @@ class SdkAuthTest {
         }
     }
 
+    /**
+     * Long enough for the SDK to have marked its failed login before the op gives up (it names
+     * AUTHENTICATION_ERROR only then); a loaded 2-core machine needs more than the usual short one.
+     */
+    private static final Duration AUTH_RETRY_TIMEOUT = Duration.ofSeconds(5);
+
     @Test
     void scenario13WrongPasswordTimesOutWithAuthenticationErrorRetries() {
         long failuresBefore = server.server().context().stats().authFailures.sum();
         withCluster(Sdk.connect(seed(), Sdk.ADMIN, "wrong"), cluster -> {
             Collection c = cluster.bucket("default").defaultCollection();
+            // The SDK names AUTHENTICATION_ERROR as the retry reason only once its login has been
+            // refused; on a slow machine that can take longer than the op's short timeout.
+            Await.until(Duration.ofSeconds(20),
+                    () -> server.server().context().stats().authFailures.sum() > failuresBefore,
+                    "the server refused the SDK's authentication");
 
-            assertThatThrownBy(() -> c.get("k", getOptions().timeout(SHORT)))
+            assertThatThrownBy(() -> c.get("k", getOptions().timeout(AUTH_RETRY_TIMEOUT)))
                     .isInstanceOf(UnambiguousTimeoutException.class)
                     .hasMessageContaining("AUTHENTICATION_ERROR");
-            assertThatThrownBy(() -> c.upsert("k", JsonObject.create(), upsertOptions().timeout(SHORT)))
+            assertThatThrownBy(() -> c.upsert("k", JsonObject.create(), upsertOptions().timeout(AUTH_RETRY_TIMEOUT)))
                     .isInstanceOf(AmbiguousTimeoutException.class)
                     .hasMessageContaining("AUTHENTICATION_ERROR");
         });

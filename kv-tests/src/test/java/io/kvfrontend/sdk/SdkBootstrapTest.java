@@ -38,6 +38,16 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class SdkBootstrapTest {
 
+    /**
+     * The SDK works over two connections: one without a bucket, one with bucket "default". Counted
+     * as open connections at rest, not connections ever made: a busy machine can make the SDK
+     * redial one whose handshake it gave up on.
+     */
+    private static void assertTwoOpenConnections(TestServer server) {
+        Await.until(Duration.ofSeconds(10), () -> server.server().context().stats().currConnections.get() == 2,
+                () -> "2 open connections, have " + server.server().context().stats().currConnections.get());
+    }
+
     @Test
     void scenario1BootstrapUsesTwoConnectionsAndNoHttp() {
         try (TestServer server = TestServer.start(TestServer.withAuth().mgmtPort(0).build())) {
@@ -56,9 +66,7 @@ class SdkBootstrapTest {
 
                 assertThat(first.cas()).isNotZero();
                 assertThat(first.mutationToken()).isPresent();
-                Await.until(Duration.ofSeconds(10), () -> server.server().context().stats().currConnections.get() == 2,
-                        () -> "2 open connections, have " + server.server().context().stats().currConnections.get());
-                assertThat(server.server().context().stats().totalConnections.sum()).isEqualTo(2);
+                assertTwoOpenConnections(server);
                 assertThat(server.server().httpStats().requests()).isZero();
             } finally {
                 if (cluster != null) {
@@ -78,7 +86,7 @@ class SdkBootstrapTest {
                 MutationResult r = Sdk.warmUp(c, "k1");
                 Sdk.report("scenario 2 (couchbase://127.0.0.1:<port>)", System.nanoTime() - start, -1);
                 roundTrip(c, r, "k1");
-                assertThat(server.server().context().stats().totalConnections.sum()).isEqualTo(2);
+                assertTwoOpenConnections(server);
             } finally {
                 cluster.disconnect();
             }
@@ -93,7 +101,7 @@ class SdkBootstrapTest {
                 Collection c = cluster.bucket("default").defaultCollection();
                 MutationResult r = Sdk.warmUp(c, "k1");
                 roundTrip(c, r, "k1");
-                assertThat(server.server().context().stats().totalConnections.sum()).isEqualTo(2);
+                assertTwoOpenConnections(server);
             } finally {
                 cluster.disconnect();
             }
