@@ -28,12 +28,15 @@ import java.util.List;
  * @param saslMechanisms        SASL mechanisms offered, strongest first
  * @param scramIterations       PBKDF2 iterations of the stored SCRAM secrets
  * @param mgmtPort              management HTTP port (0 = ephemeral, -1 = off)
+ * @param maxConnections        open connections beyond which new ones are refused (closed at once)
+ * @param shutdownTimeout       how long a stop waits for in-flight commands and output to drain
  */
 public record ServerConfig(String host, int port, Transport transport, int eventLoopThreads, int backgroundThreads,
                            OutputMode outputMode, int spoolLowWaterBytes, int spoolHighWaterBytes, int maxFrameBytes,
                            int preAuthMaxFrameBytes, int maxWaitingRequests, long maxWaitingBytes,
                            List<BucketConfig> buckets, Duration expiryPagerInterval, boolean authEnabled,
-                           List<UserConfig> users, List<String> saslMechanisms, int scramIterations, int mgmtPort) {
+                           List<UserConfig> users, List<String> saslMechanisms, int scramIterations, int mgmtPort,
+                           int maxConnections, Duration shutdownTimeout) {
 
     public static final int DEFAULT_PORT = 11210;
     public static final int DEFAULT_MGMT_PORT = 8091;
@@ -64,6 +67,8 @@ public record ServerConfig(String host, int port, Transport transport, int event
                 + scramIterations);
         require(mgmtPort >= -1 && mgmtPort <= 65535, "mgmt-port", "must be -1 (off), 0 (ephemeral) or a port, got "
                 + mgmtPort);
+        require(maxConnections >= 1, "max-connections", "must be >= 1, got " + maxConnections);
+        require(!shutdownTimeout.isNegative(), "shutdown-timeout", "must not be negative");
 
     }
 
@@ -104,6 +109,8 @@ public record ServerConfig(String host, int port, Transport transport, int event
         b.saslMechanisms = saslMechanisms;
         b.scramIterations = scramIterations;
         b.mgmtPort = mgmtPort;
+        b.maxConnections = maxConnections;
+        b.shutdownTimeout = shutdownTimeout;
         return b;
     }
 
@@ -129,8 +136,20 @@ public record ServerConfig(String host, int port, Transport transport, int event
         private List<String> saslMechanisms = List.of("SCRAM-SHA512", "SCRAM-SHA256", "SCRAM-SHA1", "PLAIN");
         private int scramIterations = 4096;
         private int mgmtPort = DEFAULT_MGMT_PORT;
+        private int maxConnections = 10_000;
+        private Duration shutdownTimeout = Duration.ofSeconds(10);
 
         private Builder() {
+        }
+
+        public Builder maxConnections(int v) {
+            maxConnections = v;
+            return this;
+        }
+
+        public Builder shutdownTimeout(Duration v) {
+            shutdownTimeout = v;
+            return this;
         }
 
         public Builder authEnabled(boolean v) {
@@ -224,7 +243,7 @@ public record ServerConfig(String host, int port, Transport transport, int event
             return new ServerConfig(host, port, transport, eventLoopThreads, backgroundThreads, outputMode,
                     spoolLowWaterBytes, spoolHighWaterBytes, maxFrameBytes, preAuthMaxFrameBytes, maxWaitingRequests,
                     maxWaitingBytes, buckets, expiryPagerInterval, authEnabled, users, saslMechanisms,
-                    scramIterations, mgmtPort);
+                    scramIterations, mgmtPort, maxConnections, shutdownTimeout);
         }
     }
 }

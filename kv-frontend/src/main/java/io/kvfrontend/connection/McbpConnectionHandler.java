@@ -22,6 +22,7 @@ public final class McbpConnectionHandler extends ChannelInboundHandlerAdapter {
     private final ServerContext server;
     private final McbpFrameDecoder decoder;
     private Connection connection;
+    private boolean rejected;
 
     public McbpConnectionHandler(ServerContext server, McbpFrameDecoder decoder) {
         this.server = server;
@@ -40,7 +41,18 @@ public final class McbpConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        server.stats().currConnections.incrementAndGet();
+        if (server.stats().currConnections.incrementAndGet() > server.config().maxConnections()) {
+            // Over the limit: refused at once, before anything is read.
+            server.stats().currConnections.decrementAndGet();
+            server.stats().rejectedConnections.increment();
+            rejected = true;
+            if (server.mayLogRejection()) {
+                LOG.warn("refusing connection from {}: {} connections open (max-connections)",
+                        ctx.channel().remoteAddress(), server.config().maxConnections());
+            }
+            ctx.close();
+            return;
+        }
         server.stats().totalConnections.increment();
         server.connections().add(connection);
         super.channelActive(ctx);
@@ -48,6 +60,10 @@ public final class McbpConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (rejected) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
         if (msg instanceof McbpRequest request) {
             connection.onRequest(request);
         } else {
@@ -68,8 +84,10 @@ public final class McbpConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        server.stats().currConnections.decrementAndGet();
-        server.connections().remove(connection);
+        if (!rejected) {
+            server.stats().currConnections.decrementAndGet();
+            server.connections().remove(connection);
+        }
         connection.onInactive();
         super.channelInactive(ctx);
     }

@@ -36,6 +36,7 @@ public final class ServerContext {
     private final String transportName;
     private final int eventLoopThreads;
     private final AtomicLong lastFramingLog = new AtomicLong(System.nanoTime() - FRAMING_LOG_INTERVAL_NANOS);
+    private final AtomicLong lastRejectionLog = new AtomicLong(System.nanoTime() - FRAMING_LOG_INTERVAL_NANOS);
     private final SaslServer sasl;
     private final ClusterMap clusterMap = new ClusterMap();
     private final ErrorMap errorMap = new ErrorMap();
@@ -116,9 +117,18 @@ public final class ServerContext {
      * misbehaving client cannot flood the log (conventions.md, "Errors").
      */
     public boolean mayLogFramingError() {
+        return mayLog(lastFramingLog);
+    }
+
+    /** Like {@link #mayLogFramingError()}, for connections refused over the limit. */
+    public boolean mayLogRejection() {
+        return mayLog(lastRejectionLog);
+    }
+
+    private static boolean mayLog(AtomicLong lastLog) {
         long now = System.nanoTime();
-        long last = lastFramingLog.get();
-        return now - last >= FRAMING_LOG_INTERVAL_NANOS && lastFramingLog.compareAndSet(last, now);
+        long last = lastLog.get();
+        return now - last >= FRAMING_LOG_INTERVAL_NANOS && lastLog.compareAndSet(last, now);
     }
 
     /** The {@code output} STAT group: the output mode, its bounds and its counters. */
