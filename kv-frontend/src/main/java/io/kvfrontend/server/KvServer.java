@@ -223,7 +223,7 @@ public final class KvServer implements AutoCloseable {
 
     /**
      * The range-scan registry of each bucket created at start-up: Caffeine's own meters
-     * ({@code kv.rangescan.registry.*}, tagged with the bucket) and gauges of open and continuing
+     * ({@code cache.*} with {@code cache=range_scans} and the bucket) and gauges of open and continuing
      * scans. An engine other than the in-memory one has none.
      */
     private void bindRangeScanMetrics(MeterRegistry registry) {
@@ -236,7 +236,7 @@ public final class KvServer implements AutoCloseable {
                 continue;
             }
             io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics.monitor(registry, b.rangeScanCache(),
-                    "kv.rangescan.registry", "bucket", name);
+                    "range_scans", "bucket", name);
             Gauge.builder("kv.rangescan.open", b, x -> x.rangeScanStats().open()).tag("bucket", name)
                     .description("range scans open (idle or continuing)").register(registry);
             Gauge.builder("kv.rangescan.continuing", b, x -> x.rangeScanStats().continuing()).tag("bucket", name)
