@@ -67,6 +67,7 @@ final class RangeScanContinueTask implements Runnable {
 
     private long items;
     private long bytes;
+    private long itemsInBatch;
     private byte[] buf;
     private int len;
 
@@ -107,7 +108,7 @@ final class RangeScanContinueTask implements Runnable {
             // The engine is closing: end the command rather than leave the connection blocked.
             state.set(DONE);
             registry.continueAborted();
-            cookie.notifyIoComplete(Status.ETMPFAIL);
+            cookie.notifyIoComplete(scan.isCancelled() ? Status.RANGE_SCAN_CANCELLED : Status.ETMPFAIL);
         }
     }
 
@@ -169,8 +170,6 @@ final class RangeScanContinueTask implements Runnable {
             }
         }
     }
-
-    private long itemsInBatch;
 
     /**
      * Fills {@link #buf} with the next items: until it holds {@link #batchBytes} bytes (returns

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,7 +31,8 @@ import java.util.concurrent.atomic.LongAdder;
  * answers Ebusy beyond either).
  *
  * <p>The cache runs its maintenance and removal listener on the engine's background executor and
- * schedules expiry on it, so an abandoned scan is removed on time without any access.
+ * schedules expiry on it, so an abandoned scan is removed on time without any access (once the
+ * engine is closing, the bookkeeping runs on the caller instead).
  *
  * <p><b>Thread-safe.</b> Lookups are lock-free (the cache). The slot accounting (open count, scans
  * per connection) is one short critical section on {@link #slots}, taken on create, on removal and
@@ -79,8 +81,20 @@ final class RangeScanRegistry {
                         return timeLeft(scan, now);
                     }
                 })
-                .executor(executor)
-                .scheduler(Scheduler.forScheduledExecutorService(executor))
+                .executor(task -> {
+                    try {
+                        executor.execute(task);
+                    } catch (RejectedExecutionException closing) {
+                        task.run(); // the engine is closing: do the cache's bookkeeping here
+                    }
+                })
+                .scheduler((cacheExecutor, command, delay, unit) -> {
+                    try {
+                        return executor.schedule(() -> cacheExecutor.execute(command), delay, unit);
+                    } catch (RejectedExecutionException closing) {
+                        return Scheduler.disabledScheduler().schedule(cacheExecutor, command, delay, unit);
+                    }
+                })
                 .removalListener(this::onRemoval)
                 .recordStats()
                 .build();
