@@ -108,7 +108,7 @@ public final class ClusterMap {
         root.put("nodeLocator", "vbucket");
         root.put("bucketCapabilitiesVer", "");
         ArrayNode caps = root.putArray("bucketCapabilities");
-        for (String cap : new String[] {"cbhello", "touch", "cccp", "nodesExt", "collections", "durableWrite"}) {
+        for (String cap : new String[] {"cbhello", "touch", "cccp", "nodesExt", "collections", "durableWrite", "rangeScan"}) {
             caps.add(cap);
         }
         root.put("collectionsManifestUid", Long.toHexString(bucket.collections().uid()));

@@ -27,6 +27,21 @@ public final class CommandTable {
     public static List<CommandSpec> standard() {
         List<CommandSpec> t = core();
         t.addAll(session());
+        t.addAll(scans());
+        return t;
+    }
+
+    /**
+     * KV range scans (mcbp-protocol.md 11): create (JSON value, datatype exactly JSON), continue
+     * (28 bytes of extras) and cancel (16), all on the bucket and vBucket of the header.
+     */
+    static List<CommandSpec> scans() {
+        List<CommandSpec> t = new ArrayList<>();
+        t.add(CommandSpec.of(Opcode.RANGE_SCAN_CREATE, ScanExecutors::create).value(REQUIRED)
+                .datatype(DatatypeRule.JSON).needsBucket().build());
+        t.add(CommandSpec.of(Opcode.RANGE_SCAN_CONTINUE, ScanExecutors::continueScan).extras(28).needsBucket()
+                .build());
+        t.add(CommandSpec.of(Opcode.RANGE_SCAN_CANCEL, ScanExecutors::cancel).extras(16).needsBucket().build());
         return t;
     }
 

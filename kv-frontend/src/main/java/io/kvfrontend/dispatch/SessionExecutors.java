@@ -4,6 +4,9 @@ import io.kvfrontend.engine.spi.Bucket;
 import io.kvfrontend.engine.spi.BucketStats;
 import io.kvfrontend.engine.spi.Datatype;
 import io.kvfrontend.engine.spi.Status;
+import io.kvfrontend.engine.stub.RangeScanStats;
+import io.kvfrontend.engine.stub.StubBucket;
+import io.kvfrontend.engine.stub.StubEngine;
 import io.kvfrontend.server.ServerContext;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -43,7 +46,7 @@ final class SessionExecutors {
      * Stat (mcbp-protocol.md 12): one packet per statistic, then an empty terminator. Key = group
      * name, optionally followed by a space and an argument; an optional value holds JSON
      * parameters (none are used yet). Groups: {@code ""} (general),
-     * {@code buckets}, {@code output}. Unknown group: KeyEnoent, no terminator.
+     * {@code buckets}, {@code output}, {@code scans}. Unknown group: KeyEnoent, no terminator.
      */
     static void stat(Command c) {
         if (c.request().valueLength() > 0
@@ -58,6 +61,7 @@ final class SessionExecutors {
             case "" -> general(c);
             case "buckets" -> buckets(c.server());
             case "output" -> c.server().outputStats();
+            case "scans" -> scans(c.server());
             default -> null;
         };
         if (stats == null) {
@@ -91,6 +95,40 @@ final class SessionExecutors {
             m.put("curr_items", Long.toString(bs.items()));
             m.put("bytes", Long.toString(bs.memUsedBytes()));
             m.put("limit_maxbytes", Long.toString(bs.quotaBytes()));
+        }
+        return m;
+    }
+
+    /**
+     * The {@code scans} group: each bucket's range-scan registry (open scans, outcomes, items sent)
+     * and the statistics of its Caffeine cache. Empty for an engine without scans.
+     */
+    private static Map<String, String> scans(ServerContext s) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (!(s.engine() instanceof StubEngine engine)) {
+            return m;
+        }
+        for (String name : engine.bucketNames()) {
+            StubBucket b = engine.stubBucket(name);
+            RangeScanStats rs = b == null ? null : b.rangeScanStats();
+            if (rs == null) {
+                continue;
+            }
+            String p = name + ":range_scans_";
+            m.put(p + "open", Long.toString(rs.open()));
+            m.put(p + "continuing", Long.toString(rs.continuing()));
+            m.put(p + "connections", Long.toString(rs.connections()));
+            m.put(p + "created", Long.toString(rs.created()));
+            m.put(p + "completed", Long.toString(rs.completed()));
+            m.put(p + "cancelled", Long.toString(rs.cancelled()));
+            m.put(p + "expired", Long.toString(rs.expired()));
+            m.put(p + "rejected_busy", Long.toString(rs.rejected()));
+            m.put(p + "continues", Long.toString(rs.continues()));
+            m.put(p + "items_sent", Long.toString(rs.itemsSent()));
+            m.put(p + "bytes_sent", Long.toString(rs.bytesSent()));
+            m.put(p + "lookup_hits", Long.toString(rs.cache().hitCount()));
+            m.put(p + "lookup_misses", Long.toString(rs.cache().missCount()));
+            m.put(p + "evictions", Long.toString(rs.cache().evictionCount()));
         }
         return m;
     }

@@ -94,6 +94,7 @@ public final class KvServer implements AutoCloseable {
         this.context = new ServerContext(config, engine, new Dispatcher(CommandTable.standard(), extraCommands),
                 registry, outputMetrics, version(), epoll ? "epoll" : "nio", loops, saslServer(config));
         bindEventLoopGauges(registry);
+        bindRangeScanMetrics(registry);
 
         ServerBootstrap b = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
@@ -254,6 +255,29 @@ public final class KvServer implements AutoCloseable {
                         .register(registry);
             }
             i++;
+        }
+    }
+
+    /**
+     * The range-scan registry of each bucket created at start-up: Caffeine's own meters
+     * ({@code cache.*} with {@code cache=range_scans} and the bucket) and gauges of open and continuing
+     * scans. An engine other than the in-memory one has none.
+     */
+    private void bindRangeScanMetrics(MeterRegistry registry) {
+        if (!(engine instanceof io.kvfrontend.engine.stub.StubEngine stub)) {
+            return;
+        }
+        for (String name : stub.bucketNames()) {
+            io.kvfrontend.engine.stub.StubBucket b = stub.stubBucket(name);
+            if (b == null || b.rangeScanCache() == null) {
+                continue;
+            }
+            io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics.monitor(registry, b.rangeScanCache(),
+                    "range_scans", "bucket", name);
+            Gauge.builder("kv.rangescan.open", b, x -> x.rangeScanStats().open()).tag("bucket", name)
+                    .description("range scans open (idle or continuing)").register(registry);
+            Gauge.builder("kv.rangescan.continuing", b, x -> x.rangeScanStats().continuing()).tag("bucket", name)
+                    .description("range scans with a continue running").register(registry);
         }
     }
 

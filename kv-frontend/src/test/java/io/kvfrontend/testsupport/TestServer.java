@@ -57,6 +57,17 @@ public final class TestServer implements AutoCloseable {
         }
     }
 
+    /** A server whose engine has these range-scan limits (idle timeout, lifetime, concurrency, batch size). */
+    public static TestServer start(ServerConfig config, io.kvfrontend.engine.stub.RangeScanSettings scans) {
+        try {
+            return new TestServer(KvServer.start(config, Engines.fromConfig(config, scans), new SimpleMeterRegistry(),
+                    List.of()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     public int port() {
         return server.port();
     }

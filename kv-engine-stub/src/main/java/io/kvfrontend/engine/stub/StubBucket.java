@@ -4,6 +4,10 @@ import io.kvfrontend.engine.spi.ArithmeticResult;
 import io.kvfrontend.engine.spi.Bucket;
 import io.kvfrontend.engine.spi.BucketConfig;
 import io.kvfrontend.engine.spi.CollectionsManifest;
+import io.kvfrontend.engine.spi.Cookie;
+import io.kvfrontend.engine.spi.EngineResult;
+import io.kvfrontend.engine.spi.RangeScanSpec;
+import com.github.benmanes.caffeine.cache.Cache;
 import io.kvfrontend.engine.spi.BucketStats;
 import io.kvfrontend.engine.spi.Datatype;
 import io.kvfrontend.engine.spi.DocKey;
@@ -21,6 +25,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.zip.CRC32;
 
@@ -69,9 +75,21 @@ public final class StubBucket implements Bucket {
     private final LongAdder quotaRejections = new LongAdder();
     private final CollectionsManifest manifest;
     private final Set<Integer> collectionIds;
+    /** Range scans run here; {@code null} for a bucket built without an executor (no scans). */
+    private final ScheduledExecutorService scanExecutor;
+    private final RangeScanRegistry scans;
     private volatile boolean deleted;
 
+    /** A bucket without range scans (they answer NOT_SUPPORTED), for tests of the rest. */
     StubBucket(BucketConfig config, StubEngineSettings settings) {
+        this(config, settings, null);
+    }
+
+    /**
+     * @param executor the engine's background executor: range-scan creates and continues run there,
+     *                 and the scan registry expires scans on it
+     */
+    StubBucket(BucketConfig config, StubEngineSettings settings, ScheduledExecutorService executor) {
         this.config = Objects.requireNonNull(config, "config");
         this.clock = settings.clock();
         this.defaultLockSeconds = settings.defaultLockSeconds();
@@ -85,6 +103,8 @@ public final class StubBucket implements Bucket {
         for (int i = 0; i < vbuckets.length; i++) {
             vbuckets[i] = new VBucket(i);
         }
+        this.scanExecutor = executor;
+        this.scans = executor == null ? null : new RangeScanRegistry(settings.rangeScans(), executor);
     }
 
     @Override
@@ -523,6 +543,9 @@ public final class StubBucket implements Bucket {
      */
     void markDeleted() {
         deleted = true;
+        if (scans != null) {
+            scans.cancelAll();
+        }
         long removed = clearAll();
         LOG.debug("Bucket {} deleted: {} items dropped", config.name(), removed);
     }
@@ -540,6 +563,117 @@ public final class StubBucket implements Bucket {
             }
         }
         return removed;
+    }
+
+    boolean isDeleted() {
+        return deleted;
+    }
+
+    // ---------------------------------------------------------------- range scans
+
+    /**
+     * Range-scan create (see {@link Bucket#rangeScanCreate}): everything, including the vBucket and
+     * collection checks, runs in a {@link RangeScanCreateTask} on the background executor.
+     */
+    @Override
+    public EngineResult<byte[]> rangeScanCreate(Cookie cookie, int vbucket, RangeScanSpec spec) {
+        if (scans == null) {
+            return EngineResult.failure(Status.NOT_SUPPORTED);
+        }
+        if (cookie.engineStorage() instanceof RangeScanCreateTask.Created created) {
+            return EngineResult.of(Status.SUCCESS, created.scanId());
+        }
+        if (deleted) {
+            return EngineResult.failure(Status.NO_BUCKET);
+        }
+        Objects.requireNonNull(spec, "spec");
+        try {
+            scanExecutor.execute(new RangeScanCreateTask(this, scans, scanExecutor, cookie, vbucket, spec));
+        } catch (RejectedExecutionException e) {
+            return EngineResult.failure(Status.ETMPFAIL); // the engine is closing
+        }
+        return EngineResult.blocked();
+    }
+
+    /**
+     * Range-scan continue (see {@link Bucket#rangeScanContinue}): validated here, on the caller's
+     * thread (unknown or expired id: KEY_ENOENT; another vBucket: NOT_MY_VBUCKET; a continue already
+     * running: EBUSY), then run by a {@link RangeScanContinueTask}. Limits are unsigned 32-bit.
+     */
+    @Override
+    public EngineResult<Integer> rangeScanContinue(Cookie cookie, int vbucket, byte[] scanId, int itemLimit,
+                                                   int timeLimitMs, int byteLimit) {
+        if (scans == null) {
+            return EngineResult.failure(Status.NOT_SUPPORTED);
+        }
+        if (cookie.engineStorage() instanceof RangeScanContinueTask.Outcome outcome) {
+            return EngineResult.of(outcome.status(), outcome.flags());
+        }
+        if (deleted) {
+            return EngineResult.failure(Status.NO_BUCKET);
+        }
+        RangeScan scan = scanId == null || scanId.length != 16 ? null : scans.find(RangeScan.fromBytes(scanId));
+        if (scan == null) {
+            return EngineResult.failure(Status.KEY_ENOENT);
+        }
+        if (scan.vbucketId() != vbucket) {
+            return EngineResult.failure(Status.NOT_MY_VBUCKET);
+        }
+        RangeScanContinueTask task = new RangeScanContinueTask(scan, scans, scanExecutor, cookie,
+                Integer.toUnsignedLong(itemLimit), Integer.toUnsignedLong(timeLimitMs),
+                Integer.toUnsignedLong(byteLimit));
+        if (!scan.tryStartContinue(task)) {
+            return EngineResult.failure(scan.isCancelled() ? Status.KEY_ENOENT : Status.EBUSY);
+        }
+        scans.continueStarted(scan);
+        try {
+            task.start();
+        } catch (RejectedExecutionException e) {
+            scans.continueAborted();
+            scans.cancel(scan);
+            return EngineResult.failure(Status.ETMPFAIL);
+        }
+        return EngineResult.blocked();
+    }
+
+    /** Range-scan cancel, inline: SUCCESS, KEY_ENOENT (unknown id) or NOT_MY_VBUCKET. */
+    @Override
+    public Status rangeScanCancel(int vbucket, byte[] scanId) {
+        if (scans == null) {
+            return Status.NOT_SUPPORTED;
+        }
+        if (deleted) {
+            return Status.NO_BUCKET;
+        }
+        RangeScan scan = scanId == null || scanId.length != 16 ? null : scans.find(RangeScan.fromBytes(scanId));
+        if (scan == null) {
+            return Status.KEY_ENOENT;
+        }
+        if (scan.vbucketId() != vbucket) {
+            return Status.NOT_MY_VBUCKET;
+        }
+        scans.cancel(scan);
+        return Status.SUCCESS;
+    }
+
+    /** Cancels the scans a closed connection created. */
+    void connectionClosed(long connectionId) {
+        if (scans != null) {
+            scans.connectionClosed(connectionId);
+        }
+    }
+
+    /** A snapshot of this bucket's range-scan registry, or {@code null} if it has none. */
+    public RangeScanStats rangeScanStats() {
+        return scans == null ? null : scans.stats();
+    }
+
+    /**
+     * The range-scan registry's Caffeine cache, for Micrometer's {@code CaffeineCacheMetrics}
+     * binder (read-only use: its entries are engine internals), or {@code null}.
+     */
+    public Cache<?, ?> rangeScanCache() {
+        return scans == null ? null : scans.cache();
     }
 
     // ---------------------------------------------------------------- helpers

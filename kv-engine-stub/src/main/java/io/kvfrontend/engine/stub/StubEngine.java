@@ -96,7 +96,7 @@ public final class StubEngine implements Engine {
                 return Status.KEY_EEXISTS;
             }
             Map<String, StubBucket> next = new LinkedHashMap<>(buckets);
-            next.put(config.name(), new StubBucket(config, settings));
+            next.put(config.name(), new StubBucket(config, settings, executor));
             buckets = Collections.unmodifiableMap(next);
         }
         LOG.info("Created bucket {}: quota {} bytes, {} vBuckets, max value {} bytes, flush {}", config.name(),
@@ -150,6 +150,14 @@ public final class StubEngine implements Engine {
             Thread.currentThread().interrupt();
         }
         LOG.info("Engine closed");
+    }
+
+    /** Cancels and releases the range scans the connection created, in every bucket. Never blocks. */
+    @Override
+    public void connectionClosed(long connectionId) {
+        for (StubBucket b : buckets.values()) {
+            b.connectionClosed(connectionId);
+        }
     }
 
     /** One expiry pager pass over every bucket, on the calling thread. */

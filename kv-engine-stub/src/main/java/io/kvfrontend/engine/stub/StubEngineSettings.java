@@ -17,9 +17,10 @@ import java.util.Objects;
  * @param defaultLockSeconds  lock time of GetLocked when the request asks for 0 or more than the maximum
  *                            (mcbp-protocol.md 4.2, typical default 15 s)
  * @param maxLockSeconds      longest lock GetLocked grants (typical maximum 30 s)
+ * @param rangeScans          range-scan registry limits and batch size
  */
 public record StubEngineSettings(int backgroundThreads, Duration expiryPagerInterval, Clock clock,
-                                 int defaultLockSeconds, int maxLockSeconds) {
+                                 int defaultLockSeconds, int maxLockSeconds, RangeScanSettings rangeScans) {
 
     public static final Duration DEFAULT_EXPIRY_PAGER_INTERVAL = Duration.ofSeconds(10);
     public static final int DEFAULT_LOCK_SECONDS = 15;
@@ -41,6 +42,14 @@ public record StubEngineSettings(int backgroundThreads, Duration expiryPagerInte
             throw new IllegalArgumentException("default lock time must be from 1 s to the maximum (" + maxLockSeconds
                     + " s), got " + defaultLockSeconds);
         }
+        Objects.requireNonNull(rangeScans, "rangeScans");
+    }
+
+    /** Settings with the default range-scan limits ({@link RangeScanSettings#defaults()}). */
+    public StubEngineSettings(int backgroundThreads, Duration expiryPagerInterval, Clock clock,
+                              int defaultLockSeconds, int maxLockSeconds) {
+        this(backgroundThreads, expiryPagerInterval, clock, defaultLockSeconds, maxLockSeconds,
+                RangeScanSettings.defaults());
     }
 
     /**
@@ -57,11 +66,18 @@ public record StubEngineSettings(int backgroundThreads, Duration expiryPagerInte
     /** These settings with another clock. */
     public StubEngineSettings withClock(Clock newClock) {
         return new StubEngineSettings(backgroundThreads, expiryPagerInterval, newClock, defaultLockSeconds,
-                maxLockSeconds);
+                maxLockSeconds, rangeScans);
     }
 
     /** These settings with another expiry pager interval. */
     public StubEngineSettings withExpiryPagerInterval(Duration interval) {
-        return new StubEngineSettings(backgroundThreads, interval, clock, defaultLockSeconds, maxLockSeconds);
+        return new StubEngineSettings(backgroundThreads, interval, clock, defaultLockSeconds, maxLockSeconds,
+                rangeScans);
+    }
+
+    /** These settings with other range-scan limits. */
+    public StubEngineSettings withRangeScans(RangeScanSettings scans) {
+        return new StubEngineSettings(backgroundThreads, expiryPagerInterval, clock, defaultLockSeconds,
+                maxLockSeconds, scans);
     }
 }
