@@ -16,6 +16,7 @@ import io.kvfrontend.server.ServerContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.EventLoop;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
@@ -66,6 +67,10 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
     private McbpRequest blockedRequest;
     private CommandCookie blockedCookie;
     private boolean closing;
+    /** The server is stopping: read nothing more, finish what was read, then close. */
+    private boolean draining;
+    /** Output is shut down after a drain; input is read only to see the client close. */
+    private boolean discardingInput;
 
     public Connection(ServerContext server, ChannelHandlerContext ctx, McbpFrameDecoder decoder) {
         this.server = server;
@@ -238,6 +243,39 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
         return closing;
     }
 
+    /**
+     * Graceful stop (event loop): reads nothing more, lets the command in progress and the requests
+     * already read run to their responses, and closes once everything is flushed.
+     */
+    public void drainAndClose() {
+        assert loop.inEventLoop();
+        draining = true;
+        updateAutoRead();
+        closeIfDrained();
+    }
+
+    /**
+     * Ends a drained connection with a half-close: flush, send FIN, then discard whatever the client
+     * still sends until it closes too (or the shutdown timeout closes it). Closing outright with
+     * unread input would make TCP send a reset, which can destroy responses the client has not read.
+     */
+    private void closeIfDrained() {
+        if (!draining || closing || blockedRequest != null || !waiting.isEmpty()) {
+            return;
+        }
+        closing = true;
+        output.flushIfNeeded();
+        ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(f -> {
+            if (f.isSuccess() && channel instanceof DuplexChannel duplex) {
+                duplex.shutdownOutput();
+                discardingInput = true;
+                channel.config().setAutoRead(true);
+            } else {
+                channel.close();
+            }
+        });
+    }
+
     /** A new cookie for the running command, which is about to call a would-block engine method. */
     public CommandCookie newCookie(int opcode, int opaque) {
         return new CommandCookie(this, opcode, opaque);
@@ -265,6 +303,7 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
     public void onReadComplete() {
         assert loop.inEventLoop();
         output.flushIfNeeded();
+        closeIfDrained();
     }
 
     public void onWritabilityChanged() {
@@ -351,10 +390,14 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
             execute(r, null);
         }
         updateAutoRead();
+        closeIfDrained();
     }
 
     private void updateAutoRead() {
-        boolean read = !closing && channel.isWritable() && waiting.size() < server.config().maxWaitingRequests()
+        if (discardingInput) {
+            return;
+        }
+        boolean read = !closing && !draining && channel.isWritable() && waiting.size() < server.config().maxWaitingRequests()
                 && waitingBytes < server.config().maxWaitingBytes();
         if (channel.config().isAutoRead() != read) {
             channel.config().setAutoRead(read);

@@ -144,8 +144,8 @@ public final class Dispatcher {
                 }
             }
             case JSON -> {
-                if (dt != Datatype.JSON) {
-                    return "Request datatype must be JSON";
+                if (dt != Datatype.JSON || !conn.has(Feature.JSON)) {
+                    return "Request datatype must be JSON (negotiated with HELLO)";
                 }
             }
             case RAW_OR_JSON -> {

@@ -10,6 +10,8 @@ import io.kvfrontend.config.ConfigException;
 import io.kvfrontend.config.ServerConfig;
 import io.kvfrontend.config.Transport;
 import io.kvfrontend.config.UserConfig;
+import io.kvfrontend.connection.Connection;
+import io.kvfrontend.connection.ConnectionRegistry;
 import io.kvfrontend.connection.McbpConnectionHandler;
 import io.kvfrontend.connection.OutputMetrics;
 import io.kvfrontend.dispatch.CommandSpec;
@@ -45,6 +47,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -311,9 +315,31 @@ public final class KvServer implements AutoCloseable {
             return;
         }
         closed = true;
+        // Graceful: stop accepting; let every connection answer what it has already read and flush
+        // it, then close; whatever is still open after the shutdown timeout is closed anyway.
         serverChannel.close().syncUninterruptibly();
         if (mgmt != null) {
             mgmt.close();
+        }
+        ConnectionRegistry connections = context.connections();
+        for (Connection c : connections.all()) {
+            try {
+                c.eventLoop().execute(c::drainAndClose);
+            } catch (RejectedExecutionException e) {
+                // Its loop is already gone, and with it the connection.
+            }
+        }
+        long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
+        while (connections.size() > 0 && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+        int forced = connections.size();
+        if (forced > 0) {
+            LOG.warn("{} connections still busy after the {} ms shutdown timeout; closing them", forced,
+                    config.shutdownTimeout().toMillis());
+            for (Connection c : connections.all()) {
+                c.channel().close();
+            }
         }
         shutdownGroups();
         engine.close();
