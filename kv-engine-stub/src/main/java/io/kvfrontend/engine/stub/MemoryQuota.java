@@ -14,10 +14,10 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class MemoryQuota {
     /**
-     * Rough per-item heap cost beyond key and value bytes: the skip-list node and index, the DocKey,
-     * the StoredValue and the two array headers.
+     * Rough per-item heap cost beyond key and value bytes: the skip-list node and index, the hash
+     * map's node and slot, the DocKey, the StoredValue and the two array headers.
      */
-    static final long ITEM_OVERHEAD_BYTES = 96;
+    static final long ITEM_OVERHEAD_BYTES = 144;
 
     private final long quotaBytes;
     private final AtomicLong used = new AtomicLong();
