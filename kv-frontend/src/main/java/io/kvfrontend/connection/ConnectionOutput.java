@@ -3,6 +3,7 @@ package io.kvfrontend.connection;
 import io.kvfrontend.engine.spi.CookieOutput.WriteResult;
 import io.kvfrontend.engine.spi.OutputFrame;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -117,6 +118,7 @@ public final class ConnectionOutput {
     private boolean needsFlush;
 
     private volatile boolean closed;
+    private final long maxDrainBytes;
 
     public ConnectionOutput(ChannelHandlerContext ctx, OutputMode mode, OutputMetrics metrics, FrameEncoder encoder) {
         this.ctx = ctx;
@@ -125,6 +127,7 @@ public final class ConnectionOutput {
         this.mode = mode;
         this.metrics = metrics;
         this.encoder = encoder;
+        this.maxDrainBytes = channel.config().getWriteBufferLowWaterMark();
     }
 
     public OutputMode mode() {
@@ -154,7 +157,8 @@ public final class ConnectionOutput {
             return;
         }
         if (spoolDepth.get() > 0) {
-            drainInto();
+            // Everything already queued goes first, however much: order is never broken.
+            drainInto(Long.MAX_VALUE);
         }
         ctx.write(header, ctx.voidPromise());
         if (value != null) {
@@ -303,7 +307,7 @@ public final class ConnectionOutput {
             releaseSpool();
             return;
         }
-        int n = drainInto();
+        int n = drainInto(maxDrainBytes);
         metrics.drained(n);
         if (n > 0) {
             needsFlush = false;
@@ -313,28 +317,37 @@ public final class ConnectionOutput {
     }
 
     /**
-     * Moves what was pending when called into the channel (no flush). Frames added meanwhile are
-     * left for the next drain, so a fast producer cannot keep the loop here forever.
+     * Moves what was pending when called into the channel (no flush), up to {@code byteBudget}
+     * bytes. Frames added meanwhile are left for the next drain, so a fast producer cannot keep the
+     * loop here forever; the byte budget keeps one connection's drain from holding the loop while
+     * other connections wait (a drain writes at most the low-water mark).
      */
-    private int drainInto() {
+    private int drainInto(long byteBudget) {
         int budget = spoolDepth.get();
         int n = 0;
+        long written = 0;
         Pending p;
-        while (n < budget && (p = spool.poll()) != null) {
+        while (n < budget && written < byteBudget && (p = spool.poll()) != null) {
             // Into the channel first, then out of the pending count: a producer checking capacity in
             // between over-counts this frame instead of seeing room that is not there.
-            writeToChannel(p, n == budget - 1);
+            ctx.write(p.header, ctx.voidPromise());
+            if (p.value != null) {
+                ctx.write(p.value, ctx.voidPromise());
+            }
             spoolDepth.decrementAndGet();
             pendingBytes.addAndGet(-p.weight);
             metrics.unspooled(p.bytes);
+            written += p.bytes;
             n++;
         }
         if (n > 0) {
             needsFlush = true;
+            markReachedSocket();
         }
-        // Frames queued after the budget was taken: their producers schedule a drain themselves
-        // unless one is pending; only a full budget means this drain must make room for more.
-        if (n == budget && budget > 0 && !spool.isEmpty() && drainScheduled.compareAndSet(false, true)) {
+        // Frames queued after the budget was taken schedule a drain themselves unless one is
+        // pending; this drain reschedules only if it stopped at its budget with frames left.
+        if ((n == budget || written >= byteBudget) && n > 0 && !spool.isEmpty()
+                && drainScheduled.compareAndSet(false, true)) {
             execute(drainTask);
         }
         return n;
@@ -403,7 +416,11 @@ public final class ConnectionOutput {
                 metrics.dropped();
                 result = WriteResult.CLOSED;
             } else {
-                writeToChannel(pending, true);
+                ctx.write(pending.header, ctx.voidPromise());
+                if (pending.value != null) {
+                    ctx.write(pending.value, ctx.voidPromise());
+                }
+                markReachedSocket();
                 needsFlush = false;
                 ctx.flush();
                 result = WriteResult.OK;
@@ -448,26 +465,12 @@ public final class ConnectionOutput {
     // ---------------------------------------------------------------- capacity
 
     /**
-     * Writes a queued frame to the channel. The last frame of a drain or hand-off carries a
-     * listener: when it has reached the socket the output may have fallen to its low-water mark
-     * without crossing Netty's writability threshold (which would otherwise be the only signal),
-     * so paused producers are reconsidered then.
+     * Follows what was just written with an empty write whose completion reconsiders paused
+     * producers: when it reaches the socket, the output may have fallen to its low-water mark
+     * without crossing Netty's writability threshold (which would otherwise be the only signal).
      */
-    private void writeToChannel(Pending p, boolean last) {
-        if (p.value == null) {
-            if (last) {
-                ctx.write(p.header).addListener(flushedListener);
-            } else {
-                ctx.write(p.header, ctx.voidPromise());
-            }
-            return;
-        }
-        ctx.write(p.header, ctx.voidPromise());
-        if (last) {
-            ctx.write(p.value).addListener(flushedListener);
-        } else {
-            ctx.write(p.value, ctx.voidPromise());
-        }
+    private void markReachedSocket() {
+        ctx.write(Unpooled.EMPTY_BUFFER).addListener(flushedListener);
     }
 
     /**
