@@ -2,6 +2,13 @@ package io.kvfrontend.container;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.couchbase.client.java.Bucket;
+import com.couchbase.client.java.Cluster;
+import com.couchbase.client.java.ClusterOptions;
+import com.couchbase.client.java.Collection;
+import com.couchbase.client.java.json.JsonObject;
+import com.couchbase.client.java.kv.ScanResult;
+import com.couchbase.client.java.kv.ScanType;
 import io.kvfrontend.testsupport.Await;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -57,8 +64,13 @@ class ContainerTest {
     /** Starts the image with the kv port published on a free loopback port; returns [id, port]. */
     private static String[] run(String... env) throws IOException {
         int port = freePort();
+        return start(List.of("-p", "127.0.0.1:" + port + ":11210"), port, env);
+    }
+
+    private static String[] start(List<String> publish, int port, String... env) {
         List<String> args = new ArrayList<>(List.of("run", "-d", "--network", "slirp4netns",
-                "-p", "127.0.0.1:" + port + ":11210", "-e", "KV_ADMIN_PASSWORD=" + PASSWORD));
+                "-e", "KV_ADMIN_PASSWORD=" + PASSWORD));
+        args.addAll(publish);
         for (String e : env) {
             args.add("-e");
             args.add(e);
@@ -73,6 +85,35 @@ class ContainerTest {
                 () -> "container " + container + " healthy; logs:\n"
                         + podman.podman(Duration.ofSeconds(10), "logs", container).output());
         return new String[] {id, Integer.toString(port)};
+    }
+
+    /**
+     * The Java SDK against the container: the server listens on the same port numbers it is
+     * published on, because the cluster map tells the SDK which ports to use.
+     */
+    @Test
+    void aJavaSdkClientUpsertsAndRangeScansTheContainer() throws Exception {
+        int kv = freePort();
+        int mgmt = freePort();
+        String[] c = start(List.of("-p", "127.0.0.1:" + kv + ":" + kv, "-p", "127.0.0.1:" + mgmt + ":" + mgmt), kv,
+                "KV_PORT=" + kv, "KV_MGMT_PORT=" + mgmt);
+        Cluster cluster = Cluster.connect("couchbase://127.0.0.1:" + kv + "=kv,127.0.0.1:" + mgmt + "=manager",
+                ClusterOptions.clusterOptions("Administrator", PASSWORD)
+                        .environment(e -> e.timeoutConfig(t -> t.kvTimeout(Duration.ofSeconds(10)))));
+        try {
+            Bucket bucket = cluster.bucket("default");
+            bucket.waitUntilReady(Duration.ofSeconds(30));
+            Collection col = bucket.defaultCollection();
+            for (int i = 0; i < 50; i++) {
+                col.upsert(String.format("scan::%03d", i), JsonObject.create().put("n", i));
+            }
+            List<String> ids = col.scan(ScanType.prefixScan("scan::")).map(ScanResult::id).sorted().toList();
+            assertThat(ids).hasSize(50).first().isEqualTo("scan::000");
+            assertThat(col.get("scan::007").contentAsObject().getInt("n")).isEqualTo(7);
+        } finally {
+            cluster.disconnect();
+        }
+        assertThat(podman.podman(Duration.ofSeconds(10), "logs", c[0]).output()).contains("listening on");
     }
 
     private static MemcachedClient client(int port) throws IOException {
