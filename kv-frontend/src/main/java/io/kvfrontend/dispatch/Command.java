@@ -151,21 +151,17 @@ public final class Command {
 
     /** Sends a response with the given parts; the value array is wrapped, not copied. */
     public void respond(Status status, int datatype, long cas, byte[] extras, byte[] key, byte[] value) {
-        if (suppressed(status)) {
-            return;
-        }
-        int code = wireStatus(status);
-        if (code < 0) {
-            return;
-        }
-        int valueLength = value == null ? 0 : value.length;
-        ByteBuf header = ResponseEncoder.header(connection.channel().alloc(), request.opcode(), code,
-                request.opaque(), cas, datatype & connection.datatypeMask(), extras, key, valueLength);
-        connection.output().writeOnLoop(header, ResponseEncoder.value(value));
+        send(status, datatype, cas, extras, key, null, value);
     }
 
-    /** Sends a response that echoes the request's key (GetK family). */
+    /** Sends a response that echoes the request's key (GetK family), copied from the request. */
     public void respondWithRequestKey(Status status, int datatype, long cas, byte[] extras, byte[] value) {
+        send(status, datatype, cas, extras, null, request.key(), value);
+    }
+
+    /** One response; the key comes from {@code key} or, if that is null, from {@code requestKey}. */
+    private void send(Status status, int datatype, long cas, byte[] extras, byte[] key, ByteBuf requestKey,
+                      byte[] value) {
         if (suppressed(status)) {
             return;
         }
@@ -174,8 +170,12 @@ public final class Command {
             return;
         }
         int valueLength = value == null ? 0 : value.length;
-        ByteBuf header = ResponseEncoder.header(connection.channel().alloc(), request.opcode(), code,
-                request.opaque(), cas, datatype & connection.datatypeMask(), extras, request.key(), valueLength);
+        int dt = datatype & connection.datatypeMask();
+        ByteBuf header = requestKey != null
+                ? ResponseEncoder.header(connection.channel().alloc(), request.opcode(), code, request.opaque(), cas,
+                        dt, extras, requestKey, valueLength)
+                : ResponseEncoder.header(connection.channel().alloc(), request.opcode(), code, request.opaque(), cas,
+                        dt, extras, key, valueLength);
         connection.output().writeOnLoop(header, ResponseEncoder.value(value));
     }
 

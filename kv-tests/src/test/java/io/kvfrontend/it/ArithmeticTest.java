@@ -3,41 +3,12 @@ package io.kvfrontend.it;
 import static io.kvfrontend.it.Mcbp.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kvfrontend.testsupport.McbpClient;
 import io.kvfrontend.testsupport.Response;
-import io.kvfrontend.testsupport.TestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Increment/Decrement on the wire (mcbp-protocol.md 4.2). */
-class ArithmeticTest {
+class ArithmeticTest extends OneServerPerClass {
     private static final String MAX = "18446744073709551615"; // 2^64 - 1
-    private static TestServer server;
-    private McbpClient c;
-
-    @BeforeAll
-    static void startServer() {
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
-
-    @BeforeEach
-    void connect() {
-        c = server.client();
-    }
-
-    @AfterEach
-    void disconnect() {
-        c.close();
-    }
-
     private Response incr(String key, long delta) {
         return c.call(arithmetic(INCREMENT, key, delta, 0, 0));
     }

@@ -4,46 +4,17 @@ import static io.kvfrontend.it.Mcbp.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import io.kvfrontend.testsupport.McbpClient;
 import io.kvfrontend.testsupport.Response;
-import io.kvfrontend.testsupport.TestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Requests with the alternative magic 0x08 and framing extras (mcbp-protocol.md 1.5, 2.2), which the
  * server accepts at any time; responses stay classic (0x81) for a client without Tracing.
  */
-class FlexFramingTest {
+class FlexFramingTest extends OneServerPerClass {
     private static final byte BARRIER = 0x00;
     private static final byte PRESERVE_TTL = 0x50;
     private static final byte[] DURABILITY_MAJORITY = {0x11, 0x01};
-    private static TestServer server;
-    private McbpClient c;
-
-    @BeforeAll
-    static void startServer() {
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
-
-    @BeforeEach
-    void connect() {
-        c = server.client();
-    }
-
-    @AfterEach
-    void disconnect() {
-        c.close();
-    }
-
     private long expiryOf(String key) {
         return Integer.toUnsignedLong(c.call(keyed(GET_META, key)).extrasInt(8));
     }

@@ -5,44 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.kvfrontend.testsupport.Frames;
-import io.kvfrontend.testsupport.McbpClient;
 import io.kvfrontend.testsupport.Response;
-import io.kvfrontend.testsupport.TestServer;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * GetMeta and GetqMeta (mcbp-protocol.md 4.2): extras {@code deleted u32 | flags u32 | expiry u32 |
  * seqno u64}, plus a datatype byte for version 2; CAS in the header.
  */
-class GetMetaTest {
-    private static TestServer server;
-    private McbpClient c;
-
-    @BeforeAll
-    static void startServer() {
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
-
-    @BeforeEach
-    void connect() {
-        c = server.client();
-    }
-
-    @AfterEach
-    void disconnect() {
-        c.close();
-    }
-
+class GetMetaTest extends OneServerPerClass {
     private Response getMeta(String key, Integer version) {
         Frames f = keyed(GET_META, key);
         if (version != null) {

@@ -4,40 +4,11 @@ import static io.kvfrontend.it.Mcbp.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvfrontend.testsupport.Frames;
-import io.kvfrontend.testsupport.McbpClient;
 import io.kvfrontend.testsupport.Response;
-import io.kvfrontend.testsupport.TestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Set/Add/Replace/Delete/Append/Prepend on the wire: CAS rules (mcbp-protocol.md 3.2) and statuses (4.2). */
-class MutationCommandsTest {
-    private static TestServer server;
-    private McbpClient c;
-
-    @BeforeAll
-    static void startServer() {
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
-
-    @BeforeEach
-    void connect() {
-        c = server.client();
-    }
-
-    @AfterEach
-    void disconnect() {
-        c.close();
-    }
-
+class MutationCommandsTest extends OneServerPerClass {
     @Test
     void aMutationAnswersANewCasAndNoBodyForAClientWithoutMutationSeqno() {
         Response first = c.call(set("m-cas", "1").opaque(11));

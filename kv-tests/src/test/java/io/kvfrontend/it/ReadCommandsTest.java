@@ -5,40 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.kvfrontend.testsupport.Frames;
-import io.kvfrontend.testsupport.McbpClient;
 import io.kvfrontend.testsupport.Response;
-import io.kvfrontend.testsupport.TestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The Get family on the wire (mcbp-protocol.md 4.2) and the validation rules shared by reads (3.2, 4.1). */
-class ReadCommandsTest {
-    private static TestServer server;
-    private McbpClient c;
-
-    @BeforeAll
-    static void startServer() {
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
-
-    @BeforeEach
-    void connect() {
-        c = server.client();
-    }
-
-    @AfterEach
-    void disconnect() {
-        c.close();
-    }
-
+class ReadCommandsTest extends OneServerPerClass {
     @Test
     void getAnswersFlagsValueAndCasWithoutTheKey() {
         Response set = c.call(store(SET, "get", "value", 0xCAFEBABE, 0).opaque(1));

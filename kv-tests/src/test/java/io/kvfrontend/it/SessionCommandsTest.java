@@ -4,40 +4,11 @@ import static io.kvfrontend.it.Mcbp.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvfrontend.testsupport.Frames;
-import io.kvfrontend.testsupport.McbpClient;
 import io.kvfrontend.testsupport.Response;
-import io.kvfrontend.testsupport.TestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Noop, Version and Verbosity (mcbp-protocol.md 4.2). */
-class SessionCommandsTest {
-    private static TestServer server;
-    private McbpClient c;
-
-    @BeforeAll
-    static void startServer() {
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
-
-    @BeforeEach
-    void connect() {
-        c = server.client();
-    }
-
-    @AfterEach
-    void disconnect() {
-        c.close();
-    }
-
+class SessionCommandsTest extends OneServerPerClass {
     @Test
     void noopAnswersAnEmptySuccess() {
         Response r = c.call(noop().opaque(0x12345678));

@@ -4,41 +4,12 @@ import static io.kvfrontend.it.Mcbp.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import io.kvfrontend.testsupport.McbpClient;
 import io.kvfrontend.testsupport.Response;
-import io.kvfrontend.testsupport.TestServer;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Touch, GAT and GATQ on the wire (mcbp-protocol.md 4.2). */
-class TouchTest {
-    private static TestServer server;
-    private McbpClient c;
-
-    @BeforeAll
-    static void startServer() {
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
-
-    @BeforeEach
-    void connect() {
-        c = server.client();
-    }
-
-    @AfterEach
-    void disconnect() {
-        c.close();
-    }
-
+class TouchTest extends OneServerPerClass {
     @Test
     void touchAnswersTheNewCasAndNoBody() {
         long setCas = mustSet(c, "t-touch", "v");

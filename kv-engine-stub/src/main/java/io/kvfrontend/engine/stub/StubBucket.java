@@ -366,47 +366,45 @@ public final class StubBucket implements Bucket {
 
     @Override
     public MutationResult touch(DocKey key, long expiry) {
-        VBucket vb = vbucketFor(key);
-        long nowMillis = clock.millis();
-        vb.lock();
-        try {
-            Status refused = admit(key);
-            if (refused != null) {
-                return MutationResult.failure(refused);
-            }
-            StoredValue current = liveLocked(vb, key, seconds(nowMillis));
-            if (current == null) {
-                return MutationResult.failure(Status.KEY_ENOENT);
-            }
-            if (current.isLocked(nowMillis)) {
-                return MutationResult.failure(Status.LOCKED);
-            }
-            StoredValue touched = touchLocked(vb, key, current, expiry, seconds(nowMillis));
-            return new MutationResult(Status.SUCCESS, touched.cas(), vb.id(), vb.uuid(), touched.seqno());
-        } finally {
-            vb.unlock();
-        }
+        Touched t = touchDocument(key, expiry);
+        return t.status() != Status.SUCCESS ? MutationResult.failure(t.status())
+                : new MutationResult(Status.SUCCESS, t.value().cas(), t.vbucket().id(), t.vbucket().uuid(),
+                        t.value().seqno());
     }
 
     @Override
     public GetResult getAndTouch(DocKey key, long expiry) {
+        Touched t = touchDocument(key, expiry);
+        return t.status() != Status.SUCCESS ? GetResult.failure(t.status())
+                : new GetResult(Status.SUCCESS, t.value().toItem(key, t.vbucket().id(), t.value().cas()),
+                        t.value().cas());
+    }
+
+    /** The outcome of Touch and GetAndTouch: a failure status, or the new revision. */
+    private record Touched(Status status, VBucket vbucket, StoredValue value) {
+        static Touched failure(Status status) {
+            return new Touched(status, null, null);
+        }
+    }
+
+    /** Sets a new expiry on a live, unlocked document (Touch and GetAndTouch share it). */
+    private Touched touchDocument(DocKey key, long expiry) {
         VBucket vb = vbucketFor(key);
         long nowMillis = clock.millis();
         vb.lock();
         try {
             Status refused = admit(key);
             if (refused != null) {
-                return GetResult.failure(refused);
+                return Touched.failure(refused);
             }
             StoredValue current = liveLocked(vb, key, seconds(nowMillis));
             if (current == null) {
-                return GetResult.failure(Status.KEY_ENOENT);
+                return Touched.failure(Status.KEY_ENOENT);
             }
             if (current.isLocked(nowMillis)) {
-                return GetResult.failure(Status.LOCKED);
+                return Touched.failure(Status.LOCKED);
             }
-            StoredValue touched = touchLocked(vb, key, current, expiry, seconds(nowMillis));
-            return new GetResult(Status.SUCCESS, touched.toItem(key, vb.id(), touched.cas()), touched.cas());
+            return new Touched(Status.SUCCESS, vb, touchLocked(vb, key, current, expiry, seconds(nowMillis)));
         } finally {
             vb.unlock();
         }
