@@ -18,6 +18,7 @@
 # connections), DIVISION (16 keys per multi-get), SERVER_CPU (0), CLIENT_CPU (1), MC_THREADS (2,
 # as many as kv-frontend's event loops on one CPU), KV_JAVA_OPTS, RUN_TIMEOUT (s per run),
 # SKIP_BUILD=1 (use the existing kv-frontend/target/kv-frontend.jar).
+# kv-frontend runs with --no-auth, as memcached runs without authentication.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -117,7 +118,7 @@ start_kv() {
         kv_port="$(free_port)"
         # shellcheck disable=SC2086 # KV_JAVA_OPTS is a list of flags
         taskset -c "$SERVER_CPU" java $KV_JAVA_OPTS -jar "$jar" --port "$kv_port" --host 127.0.0.1 \
-            --transport epoll >"$work/kv-frontend.log" 2>&1 &
+            --transport epoll --no-auth --mgmt-port -1 >"$work/kv-frontend.log" 2>&1 &
         kv_pid=$!
         pids+=("$kv_pid")
         await_port "$kv_port" "$kv_pid" kv-frontend && return 0
@@ -217,7 +218,7 @@ kv_loops="$(grep -o '[0-9]* event loops' "$work/kv-frontend.log" | head -1 || tr
     echo "machine: $(nproc) CPUs, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), load average at end $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "servers pinned to CPU $SERVER_CPU, load generator to CPU $CLIENT_CPU (taskset); loopback only"
     echo "memcached: -t $MC_THREADS -m 1024 -c 1024"
-    echo "kv-frontend: java $KV_JAVA_OPTS -jar kv-frontend.jar --transport epoll (${kv_loops:-? event loops}; the JVM sees 1 CPU under taskset)"
+    echo "kv-frontend: java $KV_JAVA_OPTS -jar kv-frontend.jar --transport epoll --no-auth (${kv_loops:-? event loops}; the JVM sees 1 CPU under taskset)"
     echo "$(basename "$slap"): -B -T 1 -c $CONCURRENCY -d $DIVISION -x <ops>; each run starts after a binary FLUSH"
     echo "$ROUNDS rounds, servers alternating within each round, after one warm-up run each; medians"
     echo "server CPU = utime+stime of the server process (/proc/<pid>/stat) over the run / operations;"
