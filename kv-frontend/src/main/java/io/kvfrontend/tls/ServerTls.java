@@ -279,6 +279,10 @@ public final class ServerTls {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
+        if (root instanceof io.netty.handler.ssl.NotSslRecordException) {
+            // Its message dumps the bytes received, which may be a plain-text client's password.
+            return "not a TLS record (a plain-text client on a TLS port?)";
+        }
         String message = root.getMessage();
         return root.getClass().getSimpleName() + (message == null ? "" : ": " + message.lines().findFirst()
                 .orElse(""));

@@ -149,7 +149,8 @@ public final class TestCertificates {
         try {
             OutputEncryptor encryptor = new JceOpenSSLPKCS8EncryptorBuilder(PKCS8Generator.AES_256_CBC)
                     .setPassword(password.toCharArray()).setPRF(PKCS8Generator.PRF_HMACSHA256)
-                    .setIterationCount(2048).build();
+                    .setIterationCount(2048).setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider())
+                    .build();
             return writePem(file, new JcaPKCS8Generator(pair.keyPair().getPrivate(), encryptor));
         } catch (Exception e) {
             throw new IllegalStateException("cannot encrypt a test key", e);

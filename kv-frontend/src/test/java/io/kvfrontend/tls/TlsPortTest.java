@@ -168,11 +168,30 @@ class TlsPortTest {
             plainText.writeBytes(Frames.request(0x21).key("PLAIN").value("\0Administrator\0password").opaque(2)
                     .build());
             plainText.writeBytes(Frames.request(0x0a).opaque(3).build());
-            byte[] answer = sendAndReadUntilClosed(server.server().tlsPort(), plainText.toByteArray());
-            if (answer.length > 0) {
-                assertThat(answer[0]).as("nothing but a TLS alert comes back").isEqualTo((byte) 0x15);
+            ch.qos.logback.classic.Logger tlsLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                    .getLogger(ServerTls.class);
+            ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                    new ch.qos.logback.core.read.ListAppender<>();
+            logged.start();
+            tlsLog.addAppender(logged);
+            try {
+                byte[] answer = sendAndReadUntilClosed(server.server().tlsPort(), plainText.toByteArray());
+                if (answer.length > 0) {
+                    assertThat(answer[0]).as("nothing but a TLS alert comes back").isEqualTo((byte) 0x15);
+                }
+                Await.until(DEADLINE, () -> server.server().tls().handshakeFailures() == 1,
+                        "the failure is counted");
+            } finally {
+                tlsLog.detachAppender(logged);
             }
-            Await.until(DEADLINE, () -> server.server().tls().handshakeFailures() == 1, "the failure is counted");
+            List<String> lines;
+            synchronized (logged.list) {
+                lines = logged.list.stream().map(e -> e.getFormattedMessage()).toList();
+            }
+            assertThat(lines).as("one line saying what happened").hasSize(1);
+            assertThat(lines.get(0)).contains("not a TLS record")
+                    .as("the bytes received (a password here) are not logged")
+                    .doesNotContain("70617373776f7264").doesNotContain("password");
             Await.until(DEADLINE, () -> server.server().context().stats().currConnections.get() == 0,
                     "the connection is gone");
             assertThat(server.server().context().stats().cmdSet.sum() + server.server().context().stats()
