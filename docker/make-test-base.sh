@@ -21,8 +21,12 @@ mods=$("$java_home/bin/jdeps" --ignore-missing-deps --multi-release 17 --print-m
 mods="${mods:+$mods,}java.naming,jdk.crypto.ec,jdk.unsupported,java.management,java.xml,java.sql,java.logging"
 "$java_home/bin/jlink" --add-modules "$mods" --strip-debug --no-header-files --no-man-pages \
   --output "$root/opt/java"
-# The shared libraries the runtime's binaries and libraries load.
-{ find "$root/opt/java" -type f \( -name '*.so' -o -path '*/bin/*' \) -print0 | xargs -0 ldd 2>/dev/null || true; } \
+# The shared libraries the runtime's binaries and libraries load, and those of the jar's native
+# libraries (netty-tcnative's OpenSSL for the TLS ports), which are unpacked at run time.
+mkdir -p "$work/native"
+(cd "$work/native" && "$java_home/bin/jar" xf "$jar" META-INF/native/) || true
+{ find "$root/opt/java" "$work/native" -type f \( -name '*.so' -o -path '*/bin/*' \) -print0 \
+    | xargs -0 ldd 2>/dev/null || true; } \
   | awk '/=> \// {print $3} /^\s*\/lib/ {print $1}' | sort -u | while read -r lib; do
     cp -L --parents "$lib" "$root/"
   done

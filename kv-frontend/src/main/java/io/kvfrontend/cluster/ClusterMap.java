@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>One revision counter serves both; it moves when the set of buckets changes. The epoch is the
  * process start time, so a restarted server's configs are newer than any a client kept. Host names
  * are the literal {@code $HOST}, which SDKs replace with the address they dialled, and the node
- * entry is marked {@code thisNode}; only the services that exist (kv, mgmt) are advertised.
+ * entry is marked {@code thisNode}; only the services that exist (kv, mgmt, and with TLS kvSSL and
+ * mgmtSSL) are advertised.
  *
  * <p><b>Thread-safe.</b> Configs are cached per bucket and revision.
  */
@@ -29,6 +30,8 @@ public final class ClusterMap {
     private final Map<Bucket, Cached> cache = new ConcurrentHashMap<>();
     private volatile int kvPort;
     private volatile int mgmtPort;
+    private volatile int kvTlsPort = -1;
+    private volatile int mgmtTlsPort = -1;
     private volatile Cached global;
 
     private record Cached(long revision, byte[] json) {
@@ -38,6 +41,17 @@ public final class ClusterMap {
     public void ports(int kvPort, int mgmtPort) {
         this.kvPort = kvPort;
         this.mgmtPort = mgmtPort;
+        revision.incrementAndGet();
+    }
+
+    /**
+     * The TLS ports to advertise as {@code kvSSL} and {@code mgmtSSL} (sdk-compat.md 3), each -1 when
+     * not bound. An SDK on {@code couchbases://} dials only these; it still names the node by the
+     * plain {@code mgmt} port (sdk-compat.md 2.4), which is therefore advertised either way.
+     */
+    public void tlsPorts(int kvTlsPort, int mgmtTlsPort) {
+        this.kvTlsPort = kvTlsPort;
+        this.mgmtTlsPort = mgmtTlsPort;
         revision.incrementAndGet();
     }
 
@@ -135,6 +149,12 @@ public final class ClusterMap {
         ObjectNode services = n.putObject("services");
         services.put("kv", kvPort);
         services.put("mgmt", advertisedMgmtPort());
+        if (kvTlsPort > 0) {
+            services.put("kvSSL", kvTlsPort);
+        }
+        if (mgmtTlsPort > 0) {
+            services.put("mgmtSSL", mgmtTlsPort);
+        }
         n.put("thisNode", true);
         return nodes;
     }

@@ -30,13 +30,14 @@ import java.util.List;
  * @param mgmtPort              management HTTP port (0 = ephemeral, -1 = off)
  * @param maxConnections        open connections beyond which new ones are refused (closed at once)
  * @param shutdownTimeout       how long a stop waits for in-flight commands and output to drain
+ * @param tls                   the TLS ports and their certificate ({@link TlsConfig#OFF} by default)
  */
 public record ServerConfig(String host, int port, Transport transport, int eventLoopThreads, int backgroundThreads,
                            OutputMode outputMode, int spoolLowWaterBytes, int spoolHighWaterBytes, int maxFrameBytes,
                            int preAuthMaxFrameBytes, int maxWaitingRequests, long maxWaitingBytes,
                            List<BucketConfig> buckets, Duration expiryPagerInterval, boolean authEnabled,
                            List<UserConfig> users, List<String> saslMechanisms, int scramIterations, int mgmtPort,
-                           int maxConnections, Duration shutdownTimeout) {
+                           int maxConnections, Duration shutdownTimeout, TlsConfig tls) {
 
     public static final int DEFAULT_PORT = 11210;
     public static final int DEFAULT_MGMT_PORT = 8091;
@@ -69,6 +70,7 @@ public record ServerConfig(String host, int port, Transport transport, int event
                 + mgmtPort);
         require(maxConnections >= 1, "max-connections", "must be >= 1, got " + maxConnections);
         require(!shutdownTimeout.isNegative(), "shutdown-timeout", "must not be negative");
+        require(tls != null, "tls-cert", "the TLS configuration must not be null");
 
     }
 
@@ -111,6 +113,7 @@ public record ServerConfig(String host, int port, Transport transport, int event
         b.mgmtPort = mgmtPort;
         b.maxConnections = maxConnections;
         b.shutdownTimeout = shutdownTimeout;
+        b.tls = tls.toBuilder();
         return b;
     }
 
@@ -138,8 +141,19 @@ public record ServerConfig(String host, int port, Transport transport, int event
         private int mgmtPort = DEFAULT_MGMT_PORT;
         private int maxConnections = 10_000;
         private Duration shutdownTimeout = Duration.ofSeconds(10);
+        private TlsConfig.Builder tls = TlsConfig.OFF.toBuilder();
 
         private Builder() {
+        }
+
+        /** The TLS settings being built, to change one at a time. */
+        public TlsConfig.Builder tls() {
+            return tls;
+        }
+
+        public Builder tls(TlsConfig v) {
+            tls = v.toBuilder();
+            return this;
         }
 
         public Builder maxConnections(int v) {
@@ -243,7 +257,7 @@ public record ServerConfig(String host, int port, Transport transport, int event
             return new ServerConfig(host, port, transport, eventLoopThreads, backgroundThreads, outputMode,
                     spoolLowWaterBytes, spoolHighWaterBytes, maxFrameBytes, preAuthMaxFrameBytes, maxWaitingRequests,
                     maxWaitingBytes, buckets, expiryPagerInterval, authEnabled, users, saslMechanisms,
-                    scramIterations, mgmtPort, maxConnections, shutdownTimeout);
+                    scramIterations, mgmtPort, maxConnections, shutdownTimeout, tls.build());
         }
     }
 }

@@ -109,6 +109,27 @@ public final class Settings {
                     }),
             s("scram-iterations", "N", "4096", "PBKDF2 iterations of the stored SCRAM secrets (at least 2).",
                     (t, v) -> t.builder.scramIterations(Values.integer(v, 2, 10_000_000))),
+            s("tls-port", "PORT", Integer.toString(TlsConfig.DEFAULT_PORT),
+                    "MCBP-over-TLS port, bound when tls-cert and tls-key are set; 0 picks a free one, -1 turns "
+                            + "it off.",
+                    (t, v) -> t.builder.tls().port(Values.integer(v, -1, 65535))),
+            s("mgmt-tls-port", "PORT", Integer.toString(TlsConfig.DEFAULT_MGMT_PORT),
+                    "Management HTTPS port (what SDKs on couchbases:// use, e.g. for waitUntilReady), bound when "
+                            + "tls-cert and tls-key are set; 0 picks a free one, -1 turns it off.",
+                    (t, v) -> t.builder.tls().mgmtPort(Values.integer(v, -1, 65535))),
+            s("tls-cert", "FILE", "",
+                    "PEM certificate chain (leaf first) of the TLS ports; TLS is on when this and tls-key are set.",
+                    (t, v) -> t.builder.tls().cert(v)),
+            s("tls-key", "FILE", "",
+                    "PEM PKCS#8 private key of tls-cert (BEGIN PRIVATE KEY, or BEGIN ENCRYPTED PRIVATE KEY with "
+                            + "tls-key-password).",
+                    (t, v) -> t.builder.tls().key(v)),
+            secret("tls-key-password", "PASSWORD", "", "Password of an encrypted tls-key.",
+                    (t, v) -> t.builder.tls().keyPassword(v)),
+            s("tls-provider", "auto|openssl|jdk", "auto",
+                    "TLS implementation: auto uses OpenSSL (netty-tcnative's BoringSSL) where it loads, else the "
+                            + "JDK's.",
+                    (t, v) -> t.builder.tls().provider(TlsConfig.Provider.parse(v))),
             s("shutdown-timeout", "DURATION", "10s",
                     "On stop, how long in-flight commands and pending output may take to drain.",
                     (t, v) -> t.builder.shutdownTimeout(Values.duration(v, Duration.ZERO))),

@@ -18,6 +18,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslHandler;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicLong;
@@ -267,9 +268,13 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
         output.flushIfNeeded();
         ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(f -> {
             if (f.isSuccess() && channel instanceof DuplexChannel duplex) {
-                duplex.shutdownOutput();
-                discardingInput = true;
-                channel.config().setAutoRead(true);
+                // Over TLS, close_notify first: the half-close goes to the socket, past the SslHandler.
+                SslHandler tls = channel.pipeline().get(SslHandler.class);
+                (tls == null ? channel.newSucceededFuture() : tls.closeOutbound()).addListener(sent -> {
+                    duplex.shutdownOutput();
+                    discardingInput = true;
+                    channel.config().setAutoRead(true);
+                });
             } else {
                 channel.close();
             }

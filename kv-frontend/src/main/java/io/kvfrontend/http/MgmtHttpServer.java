@@ -2,6 +2,7 @@ package io.kvfrontend.http;
 
 import io.kvfrontend.auth.UserStore;
 import io.kvfrontend.server.ServerContext;
+import io.kvfrontend.tls.ServerTls;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * loops, serving GET on the routes of a {@link MgmtRouter} with HTTP Basic authentication against
  * the MCBP users. Requests are small and answered inline on the loop; bodies are capped at
  * {@value #MAX_CONTENT_BYTES} bytes, header blocks at {@value #MAX_HEADER_BYTES}, and idle
- * connections close after {@value #IDLE_SECONDS} s.
+ * connections close after {@value #IDLE_SECONDS} s. The same endpoint serves HTTPS on the
+ * management TLS port ({@code mgmtSSL}), with TLS first in each connection's pipeline.
  *
  * <p><b>Thread-safe</b> for {@link #close()}; built by the thread that starts the server.
  */
@@ -50,7 +52,8 @@ public final class MgmtHttpServer implements AutoCloseable {
     private final Channel channel;
 
     private MgmtHttpServer(MgmtRouter router, UserStore users, boolean authEnabled, HttpStats stats,
-                           ServerBootstrap bootstrap, SocketAddress address) throws InterruptedException {
+                           ServerBootstrap bootstrap, SocketAddress address, ServerTls tls)
+            throws InterruptedException {
         this.router = router;
         this.users = users;
         this.authEnabled = authEnabled;
@@ -59,6 +62,9 @@ public final class MgmtHttpServer implements AutoCloseable {
         this.channel = bootstrap.childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+                if (tls != null) {
+                    tls.addTo(ch.pipeline());
+                }
                 ch.pipeline()
                         .addLast("idle", new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS))
                         .addLast("http", new HttpServerCodec(new HttpDecoderConfig()
@@ -76,26 +82,27 @@ public final class MgmtHttpServer implements AutoCloseable {
      * Binds the endpoint with the standard routes ({@link PoolsApi}) on the given event loops.
      *
      * @param port 0 for an ephemeral port
+     * @param tls  {@code null} for HTTP; else HTTPS with this TLS set-up (the {@code mgmtSSL} port)
      */
     public static MgmtHttpServer bind(ServerContext context, EventLoopGroup boss, EventLoopGroup workers,
                                       Class<? extends ServerChannel> channelClass, String host, int port,
-                                      HttpStats stats) throws InterruptedException {
+                                      HttpStats stats, ServerTls tls) throws InterruptedException {
         MgmtRouter router = new PoolsApi(context).addTo(MgmtRouter.builder()).build();
         return bind(router, context.sasl().users(), context.config().authEnabled(), boss, workers, channelClass,
-                host, port, stats);
+                host, port, stats, tls);
     }
 
     /** Binds an endpoint with any routes (tests; later endpoints such as metrics). */
     public static MgmtHttpServer bind(MgmtRouter router, UserStore users, boolean authEnabled, EventLoopGroup boss,
                                       EventLoopGroup workers, Class<? extends ServerChannel> channelClass, String host,
-                                      int port, HttpStats stats) throws InterruptedException {
+                                      int port, HttpStats stats, ServerTls tls) throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(channelClass)
                 .option(ChannelOption.SO_BACKLOG, 128)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true);
-        return new MgmtHttpServer(router, users, authEnabled, stats, b, new InetSocketAddress(host, port));
+        return new MgmtHttpServer(router, users, authEnabled, stats, b, new InetSocketAddress(host, port), tls);
     }
 
     /** The port actually bound. */

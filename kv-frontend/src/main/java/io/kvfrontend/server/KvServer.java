@@ -72,6 +72,8 @@ public final class KvServer implements AutoCloseable {
     private final HttpStats httpStats = new HttpStats();
     /** The management HTTP endpoint; null when {@code mgmtPort} is -1. */
     private final MgmtHttpServer mgmt;
+    /** The MCBP TLS and management HTTPS ports, when a certificate is configured. */
+    private final TlsListeners tls;
     private volatile boolean closed;
 
     private KvServer(ServerConfig config, Engine engine, MeterRegistry registry, List<CommandSpec> extraCommands)
@@ -84,6 +86,7 @@ public final class KvServer implements AutoCloseable {
                 throw new ConfigException("buckets", "cannot create bucket " + b.name() + ": " + s);
             }
         }
+        this.tls = TlsListeners.fromConfig(config);
         boolean epoll = useEpoll(config.transport());
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelClass = epoll ? EpollServerSocketChannel.class
@@ -138,7 +141,9 @@ public final class KvServer implements AutoCloseable {
                     + e.getMessage());
         }
         this.mgmt = bindMgmt(channelClass, registry);
+        tls.bind(b, context, bossGroup, workerGroup, channelClass, httpStats, registry, this::stopAfterFailedBind);
         context.clusterMap().ports(port(), mgmtPort());
+        context.clusterMap().tlsPorts(tls.kvPort(), tls.mgmtPort());
         LOG.info("kv-frontend {} listening on {} (transport {}, {} event loops, output mode {}, buckets {}, "
                 + "management HTTP {})", context.version(), serverChannel.localAddress(), context.transportName(),
                 loops, config.outputMode().configName(), engine.bucketNames(),
@@ -190,7 +195,7 @@ public final class KvServer implements AutoCloseable {
         }
         try {
             return MgmtHttpServer.bind(context, bossGroup, workerGroup, channelClass, config.host(),
-                    config.mgmtPort(), httpStats);
+                    config.mgmtPort(), httpStats, null);
         } catch (Exception e) {
             // bind() rethrows the socket's IOException unchecked-style: catch it all.
             serverChannel.close().syncUninterruptibly();
@@ -201,6 +206,15 @@ public final class KvServer implements AutoCloseable {
             throw new ConfigException("mgmt-port", "cannot listen on " + config.host() + ":" + config.mgmtPort()
                     + ": " + e.getMessage());
         }
+    }
+
+    /** A later listener failed to bind: stop the plain ones and the event loops. */
+    private void stopAfterFailedBind() {
+        serverChannel.close().syncUninterruptibly();
+        if (mgmt != null) {
+            mgmt.close();
+        }
+        shutdownGroups();
     }
 
     /** The user store (salted SCRAM secrets only) and the SASL mechanisms offered. */
@@ -295,6 +309,21 @@ public final class KvServer implements AutoCloseable {
         return mgmt == null ? -1 : mgmt.port();
     }
 
+    /** The MCBP TLS port actually bound, or -1 when TLS or that port is off. */
+    public int tlsPort() {
+        return tls.kvPort();
+    }
+
+    /** The management HTTPS port actually bound, or -1 when TLS or that port is off. */
+    public int mgmtTlsPort() {
+        return tls.mgmtPort();
+    }
+
+    /** TLS as configured (provider, certificate, handshake counts), or {@code null} when off. */
+    public io.kvfrontend.tls.ServerTls tls() {
+        return tls.tls();
+    }
+
     /** Requests the management HTTP endpoint answered, by status (all zero when it is off). */
     public HttpStats httpStats() {
         return httpStats;
@@ -321,6 +350,7 @@ public final class KvServer implements AutoCloseable {
         if (mgmt != null) {
             mgmt.close();
         }
+        tls.close();
         ConnectionRegistry connections = context.connections();
         for (Connection c : connections.all()) {
             try {

@@ -49,6 +49,18 @@ public final class McbpClient implements AutoCloseable {
         }
     }
 
+    /** A client on a socket that is already connected (a TLS socket, for one). */
+    public McbpClient(Socket connected) {
+        try {
+            socket = connected;
+            socket.setSoTimeout((int) DEFAULT_TIMEOUT.toMillis());
+            in = new DataInputStream(new java.io.BufferedInputStream(socket.getInputStream(), 65536));
+            out = socket.getOutputStream();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public static McbpClient connect(int port) {
         return new McbpClient("127.0.0.1", port);
     }

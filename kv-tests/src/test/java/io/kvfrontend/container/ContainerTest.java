@@ -10,10 +10,19 @@ import com.couchbase.client.java.json.JsonObject;
 import com.couchbase.client.java.kv.ScanResult;
 import com.couchbase.client.java.kv.ScanType;
 import io.kvfrontend.testsupport.Await;
+import io.kvfrontend.testsupport.Frames;
+import io.kvfrontend.testsupport.McbpClient;
+import io.kvfrontend.testsupport.TestCertificates;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,10 +72,18 @@ class ContainerTest {
 
     /** Starts the image with the kv port published on a free loopback port; returns [id, port]. */
     private static String[] run(String... env) throws IOException {
-        int port = freePort();
-        return start(List.of("-p", "127.0.0.1:" + port + ":11210"), port, env);
+        return run(List.of(), env);
     }
 
+    /** Like {@link #run(String...)}, with more {@code podman run} options (ports, volumes). */
+    private static String[] run(List<String> options, String... env) throws IOException {
+        int port = freePort();
+        List<String> publish = new ArrayList<>(List.of("-p", "127.0.0.1:" + port + ":11210"));
+        publish.addAll(options);
+        return start(publish, port, env);
+    }
+
+    /** Starts the image with these {@code podman run} options; {@code port} is the published kv port. */
     private static String[] start(List<String> publish, int port, String... env) {
         List<String> args = new ArrayList<>(List.of("run", "-d", "--network", "slirp4netns",
                 "-e", "KV_ADMIN_PASSWORD=" + PASSWORD));
@@ -132,7 +149,7 @@ class ContainerTest {
         String[] parts = inspect.split("\\|");
         assertThat(parts[0]).isEqualTo("10001:10001");
         assertThat(parts[1]).contains("io.kvfrontend.server.HealthProbe");
-        assertThat(parts[2]).contains("11210/tcp").contains("8091/tcp");
+        assertThat(parts[2]).contains("11210/tcp").contains("8091/tcp").contains("11207/tcp").contains("18091/tcp");
     }
 
     @Test
@@ -157,6 +174,46 @@ class ContainerTest {
         assertThat(took).as("stop on SIGTERM").isLessThan(STOP_BOUND);
         String logs = podman.podman(Duration.ofSeconds(10), "logs", c[0]).output();
         assertThat(logs).contains("kv-frontend stopped").doesNotContain("default password");
+    }
+
+    /**
+     * TLS as the README sets it up: a pair from docker/make-dev-cert.sh mounted read-only, named by
+     * KV_TLS_CERT and KV_TLS_KEY; a client trusting the certificate logs in with PLAIN over 11207.
+     */
+    @Test
+    void servesMcbpOverTlsWithAMountedCertificate() throws Exception {
+        Path certs = Podman.repoRoot().resolve("kv-tests/target/container-certs");
+        Files.deleteIfExists(certs.resolve("cert.pem"));
+        Files.deleteIfExists(certs.resolve("key.pem"));
+        podman.script("make-dev-cert.sh", Duration.ofMinutes(1), certs.toString()).orFail("make-dev-cert.sh");
+        // The container's user (10001) must be able to read the key: fine for a local pair.
+        Files.setPosixFilePermissions(certs.resolve("key.pem"), PosixFilePermissions.fromString("rw-r--r--"));
+        int tlsPort = freePort();
+        String[] c = run(List.of("-p", "127.0.0.1:" + tlsPort + ":11207", "-v", certs + ":/certs:ro"),
+                "KV_TLS_CERT=/certs/cert.pem", "KV_TLS_KEY=/certs/key.pem");
+        X509Certificate cert;
+        try (InputStream in = Files.newInputStream(certs.resolve("cert.pem"))) {
+            cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+        try (McbpClient tls = new McbpClient(TestCertificates.connect(TestCertificates.clientContext(cert),
+                tlsPort))) {
+            assertThat(tls.call(Frames.request(0x21).key("PLAIN").value("\0Administrator\0" + PASSWORD)
+                    .opaque(1)).status()).isZero();
+            assertThat(tls.call(Frames.request(0x01).key("tls-key").extras(Frames.storeExtras(0, 0))
+                    .value("tls-value").opaque(2)).status()).isZero();
+        }
+        MemcachedClient mc = client(Integer.parseInt(c[1]));
+        try {
+            assertThat(mc.get("tls-key")).as("the plain port serves the same data").isEqualTo("tls-value");
+        } finally {
+            mc.shutdown();
+        }
+        String logs = podman.podman(Duration.ofSeconds(10), "logs", c[0]).output();
+        assertThat(logs).contains("TLS provider:").contains("MCBP port 11207");
+        if ("amd64".equals(System.getProperty("os.arch"))) {
+            // netty-tcnative ships linux-x86_64 only; the test base image carries the libraries it needs.
+            assertThat(logs).contains("TLS provider: OpenSSL");
+        }
     }
 
     @Test

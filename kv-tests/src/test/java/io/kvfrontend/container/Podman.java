@@ -34,8 +34,10 @@ final class Podman {
         return module.getParent();
     }
 
-    Result script(String name, Duration deadline) {
-        return run(deadline, List.of("bash", repo.resolve("docker").resolve(name).toString()));
+    Result script(String name, Duration deadline, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("bash", repo.resolve("docker").resolve(name).toString()));
+        cmd.addAll(List.of(args));
+        return run(deadline, cmd);
     }
 
     Result podman(Duration deadline, String... args) {
