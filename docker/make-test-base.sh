@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Makes localhost/kv-test-jre:17, a minimal Java runtime image, without any registry: jlink a
 # runtime from the local JDK, add the shared libraries it needs, import it with podman.
-# Idempotent: an existing image is kept.
+# Idempotent: an existing image made by this same recipe is kept.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 podman="$here/podman.sh"
 image="localhost/kv-test-jre:17"
-if "$podman" image exists "$image"; then
+# The image carries a hash of this recipe: a changed recipe makes a new image.
+recipe="$(sha256sum "$0" | cut -c1-16)"
+if "$podman" image exists "$image" \
+    && [ "$("$podman" image inspect --format '{{index .Labels "kv.base.recipe"}}' "$image")" = "$recipe" ]; then
   exit 0
 fi
 jar="$here/../kv-frontend/target/kv-frontend.jar"
@@ -38,5 +41,6 @@ chmod 1777 "$root/tmp"
 printf 'root:x:0:0:root:/root:/sbin/nologin\nkv:x:10001:10001:kv:/app:/sbin/nologin\n' > "$root/etc/passwd"
 printf 'root:x:0:\nkv:x:10001:\n' > "$root/etc/group"
 tar --numeric-owner -C "$root" -c . | "$podman" import \
-  --change 'ENV JAVA_HOME=/opt/java' --change 'ENV PATH=/opt/java/bin:/usr/bin:/bin' - "$image" >/dev/null
+  --change 'ENV JAVA_HOME=/opt/java' --change 'ENV PATH=/opt/java/bin:/usr/bin:/bin' \
+  --change "LABEL kv.base.recipe=$recipe" - "$image" >/dev/null
 echo "made $image"
