@@ -2,6 +2,7 @@ package io.kvfrontend.config;
 
 import io.kvfrontend.connection.OutputMode;
 import io.kvfrontend.engine.spi.BucketConfig;
+import io.kvfrontend.engine.stub.RangeScanSettings;
 import java.time.Duration;
 import java.util.List;
 
@@ -30,6 +31,7 @@ import java.util.List;
  * @param mgmtPort              management HTTP port (0 = ephemeral, -1 = off)
  * @param maxConnections        open connections beyond which new ones are refused (closed at once)
  * @param shutdownTimeout       how long a stop waits for in-flight commands and output to drain
+ * @param rangeScans            range-scan idle timeout, lifetime, concurrency limits and batch size
  * @param tls                   the TLS ports and their certificate ({@link TlsConfig#OFF} by default)
  */
 public record ServerConfig(String host, int port, Transport transport, int eventLoopThreads, int backgroundThreads,
@@ -37,7 +39,8 @@ public record ServerConfig(String host, int port, Transport transport, int event
                            int preAuthMaxFrameBytes, int maxWaitingRequests, long maxWaitingBytes,
                            List<BucketConfig> buckets, Duration expiryPagerInterval, boolean authEnabled,
                            List<UserConfig> users, List<String> saslMechanisms, int scramIterations, int mgmtPort,
-                           int maxConnections, Duration shutdownTimeout, TlsConfig tls) {
+                           int maxConnections, Duration shutdownTimeout, TlsConfig tls,
+                           RangeScanSettings rangeScans) {
 
     public static final int DEFAULT_PORT = 11210;
     public static final int DEFAULT_MGMT_PORT = 8091;
@@ -114,6 +117,7 @@ public record ServerConfig(String host, int port, Transport transport, int event
         b.maxConnections = maxConnections;
         b.shutdownTimeout = shutdownTimeout;
         b.tls = tls.toBuilder();
+        b.rangeScans = rangeScans;
         return b;
     }
 
@@ -142,8 +146,19 @@ public record ServerConfig(String host, int port, Transport transport, int event
         private int maxConnections = 10_000;
         private Duration shutdownTimeout = Duration.ofSeconds(10);
         private TlsConfig.Builder tls = TlsConfig.OFF.toBuilder();
+        private RangeScanSettings rangeScans = RangeScanSettings.defaults();
 
         private Builder() {
+        }
+
+        /** The range-scan limits so far (to change one with its {@code with...} method). */
+        public RangeScanSettings rangeScans() {
+            return rangeScans;
+        }
+
+        public Builder rangeScans(RangeScanSettings v) {
+            rangeScans = v;
+            return this;
         }
 
         /** The TLS settings being built, to change one at a time. */
@@ -257,7 +272,7 @@ public record ServerConfig(String host, int port, Transport transport, int event
             return new ServerConfig(host, port, transport, eventLoopThreads, backgroundThreads, outputMode,
                     spoolLowWaterBytes, spoolHighWaterBytes, maxFrameBytes, preAuthMaxFrameBytes, maxWaitingRequests,
                     maxWaitingBytes, buckets, expiryPagerInterval, authEnabled, users, saslMechanisms,
-                    scramIterations, mgmtPort, maxConnections, shutdownTimeout, tls.build());
+                    scramIterations, mgmtPort, maxConnections, shutdownTimeout, tls.build(), rangeScans);
         }
     }
 }

@@ -130,6 +130,24 @@ public final class Settings {
                     "TLS implementation: auto uses OpenSSL (netty-tcnative's BoringSSL) where it loads, else the "
                             + "JDK's.",
                     (t, v) -> t.builder.tls().provider(TlsConfig.Provider.parse(v))),
+            s("scan-idle-timeout", "DURATION", "60s",
+                    "A range scan nobody continues for this long is cancelled and removed.",
+                    (t, v) -> t.builder.rangeScans(t.builder.rangeScans()
+                            .withIdleTimeout(Values.duration(v, Duration.ofMillis(1))))),
+            s("scan-max-lifetime", "DURATION", "180s",
+                    "A range scan is cancelled this long after it was created, whether in use or not.",
+                    (t, v) -> t.builder.rangeScans(t.builder.rangeScans()
+                            .withMaxLifetime(Values.duration(v, Duration.ofMillis(1))))),
+            s("max-scans-per-bucket", "N", "256", "Open range scans a bucket allows; a create beyond it gets Ebusy.",
+                    (t, v) -> t.builder.rangeScans(t.builder.rangeScans().withLimits(
+                            Values.integer(v, 1, 1_000_000), t.builder.rangeScans().maxScansPerConnection()))),
+            s("max-scans-per-connection", "N", "32",
+                    "Open range scans one connection may have created; a create beyond it gets Ebusy.",
+                    (t, v) -> t.builder.rangeScans(t.builder.rangeScans().withLimits(
+                            t.builder.rangeScans().maxScansPerBucket(), Values.integer(v, 1, 1_000_000)))),
+            s("scan-batch-size", "SIZE", "8k", "Bytes of items per range-scan response frame.",
+                    (t, v) -> t.builder.rangeScans(t.builder.rangeScans()
+                            .withBatchBytes((int) Values.bytes(v, 64, 16 * 1024 * 1024)))),
             s("shutdown-timeout", "DURATION", "10s",
                     "On stop, how long in-flight commands and pending output may take to drain.",
                     (t, v) -> t.builder.shutdownTimeout(Values.duration(v, Duration.ZERO))),

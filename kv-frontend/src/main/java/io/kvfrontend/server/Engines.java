@@ -14,7 +14,7 @@ public final class Engines {
 
     /** The in-memory engine with the configured background threads and expiry pager interval. */
     public static Engine fromConfig(ServerConfig config) {
-        return fromConfig(config, RangeScanSettings.defaults());
+        return fromConfig(config, config.rangeScans());
     }
 
     /** The same with other range-scan limits (idle timeout, lifetime, concurrency, batch size). */

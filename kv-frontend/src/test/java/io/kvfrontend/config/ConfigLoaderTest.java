@@ -92,6 +92,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void rangeScanLimitsAreSettings() {
+        ServerConfig c = load(Map.of("KV_SCAN_IDLE_TIMEOUT", "5s"), "--scan-max-lifetime", "2m",
+                "--max-scans-per-bucket", "8", "--max-scans-per-connection", "2", "--scan-batch-size", "16k")
+                .config();
+        assertThat(c.rangeScans().idleTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.rangeScans().maxLifetime()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.rangeScans().maxScansPerBucket()).isEqualTo(8);
+        assertThat(c.rangeScans().maxScansPerConnection()).isEqualTo(2);
+        assertThat(c.rangeScans().batchBytes()).isEqualTo(16 * 1024);
+    }
+
+    @Test
     void bucketsAndUsersComeFromSpecs() {
         ServerConfig c = load(Map.of("KV_BUCKETS", "default; travel:quota=64m,vbuckets=64,flush=false"),
                 "--users", "app:pw:travel+default; ops:pw2:admin; all:pw3:*; none:pw4").config();
@@ -164,6 +176,11 @@ class ConfigLoaderTest {
                 Arguments.of("sasl-mechanisms", "CRAM-MD5", "CRAM-MD5"),
                 Arguments.of("scram-iterations", "1", "from 2"),
                 Arguments.of("shutdown-timeout", "later", "duration"),
+                Arguments.of("scan-idle-timeout", "0", "at least"),
+                Arguments.of("scan-max-lifetime", "forever", "duration"),
+                Arguments.of("max-scans-per-bucket", "0", "from 1"),
+                Arguments.of("max-scans-per-connection", "none", "whole number"),
+                Arguments.of("scan-batch-size", "1", "from 64"),
                 Arguments.of("log-level", "loud", "error, warn, info, debug, trace"));
     }
 
