@@ -31,13 +31,15 @@ import java.util.List;
  * @param maxConnections        open connections beyond which new ones are refused (closed at once)
  * @param shutdownTimeout       how long a stop waits for in-flight commands and output to drain
  * @param tls                   the TLS ports and their certificate ({@link TlsConfig#OFF} by default)
+ * @param metricsAuth           whether {@code GET /metrics} needs credentials (when authentication is on)
  */
 public record ServerConfig(String host, int port, Transport transport, int eventLoopThreads, int backgroundThreads,
                            OutputMode outputMode, int spoolLowWaterBytes, int spoolHighWaterBytes, int maxFrameBytes,
                            int preAuthMaxFrameBytes, int maxWaitingRequests, long maxWaitingBytes,
                            List<BucketConfig> buckets, Duration expiryPagerInterval, boolean authEnabled,
                            List<UserConfig> users, List<String> saslMechanisms, int scramIterations, int mgmtPort,
-                           int maxConnections, Duration shutdownTimeout, TlsConfig tls) {
+                           int maxConnections, Duration shutdownTimeout, TlsConfig tls,
+                           boolean metricsAuth) {
 
     public static final int DEFAULT_PORT = 11210;
     public static final int DEFAULT_MGMT_PORT = 8091;
@@ -114,6 +116,7 @@ public record ServerConfig(String host, int port, Transport transport, int event
         b.maxConnections = maxConnections;
         b.shutdownTimeout = shutdownTimeout;
         b.tls = tls.toBuilder();
+        b.metricsAuth = metricsAuth;
         return b;
     }
 
@@ -142,6 +145,7 @@ public record ServerConfig(String host, int port, Transport transport, int event
         private int maxConnections = 10_000;
         private Duration shutdownTimeout = Duration.ofSeconds(10);
         private TlsConfig.Builder tls = TlsConfig.OFF.toBuilder();
+        private boolean metricsAuth = true;
 
         private Builder() {
         }
@@ -153,6 +157,11 @@ public record ServerConfig(String host, int port, Transport transport, int event
 
         public Builder tls(TlsConfig v) {
             tls = v.toBuilder();
+            return this;
+        }
+
+        public Builder metricsAuth(boolean v) {
+            metricsAuth = v;
             return this;
         }
 
@@ -257,7 +266,8 @@ public record ServerConfig(String host, int port, Transport transport, int event
             return new ServerConfig(host, port, transport, eventLoopThreads, backgroundThreads, outputMode,
                     spoolLowWaterBytes, spoolHighWaterBytes, maxFrameBytes, preAuthMaxFrameBytes, maxWaitingRequests,
                     maxWaitingBytes, buckets, expiryPagerInterval, authEnabled, users, saslMechanisms,
-                    scramIterations, mgmtPort, maxConnections, shutdownTimeout, tls.build());
+                    scramIterations, mgmtPort, maxConnections, shutdownTimeout, tls.build(),
+                    metricsAuth);
         }
     }
 }

@@ -130,6 +130,11 @@ public final class Settings {
                     "TLS implementation: auto uses OpenSSL (netty-tcnative's BoringSSL) where it loads, else the "
                             + "JDK's.",
                     (t, v) -> t.builder.tls().provider(TlsConfig.Provider.parse(v))),
+            s("metrics-auth", "BOOL", "true",
+                    "Whether GET /metrics on the management port needs the HTTP Basic credentials of a user "
+                            + "who may see every bucket (an administrator or NAME:PASSWORD:*); false lets any "
+                            + "scraper read it. Moot with --no-auth.",
+                    (t, v) -> t.builder.metricsAuth(Values.bool(v))),
             s("shutdown-timeout", "DURATION", "10s",
                     "On stop, how long in-flight commands and pending output may take to drain.",
                     (t, v) -> t.builder.shutdownTimeout(Values.duration(v, Duration.ZERO))),
