@@ -345,7 +345,8 @@ class MetricsEndpointTest {
             Set<String> statuses = Arrays.stream(Status.values()).map(x -> x.name().toLowerCase(Locale.ROOT))
                     .collect(Collectors.toSet());
             Set<String> buckets = Set.copyOf(server.server().engine().bucketNames());
-            Set<String> kvLabels = Set.of("opcode", "status", "mode", "bucket", "origin", "loop", "reason", "le");
+            Set<String> kvLabels = Set.of("opcode", "status", "mode", "bucket", "origin", "loop", "reason", "outcome",
+                    "le");
             for (Scrape.Sample x : s.samples()) {
                 for (var label : x.labels().entrySet()) {
                     String v = label.getValue();
@@ -360,6 +361,7 @@ class MetricsEndpointTest {
                     check(x, "mode", Set.of("spool", "sync"));
                     check(x, "origin", Set.of("loop", "offloop"));
                     check(x, "reason", Set.of("pager", "access"));
+                    check(x, "outcome", Set.of("success", "failure"));
                     if (x.name().startsWith("kv_commands")) {
                         check(x, "status", statuses);
                     }
