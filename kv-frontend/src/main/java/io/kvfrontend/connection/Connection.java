@@ -360,8 +360,9 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
                 blockedCookie = command.cookie();
                 blockedSinceNanos = startNanos;
             } else {
-                server.commandMetrics().record(request.opcode(), command.outcome(), System.nanoTime() - startNanos);
+                int opcode = request.opcode();
                 request.release();
+                server.commandMetrics().record(opcode, command.outcome(), System.nanoTime() - startNanos);
             }
             command.end();
         }
@@ -390,8 +391,9 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
             try {
                 command.respondError(status, null);
             } finally {
-                server.commandMetrics().record(request.opcode(), command.outcome(), System.nanoTime() - startNanos);
+                int opcode = request.opcode();
                 request.release();
+                server.commandMetrics().record(opcode, command.outcome(), System.nanoTime() - startNanos);
                 command.end();
             }
         }
