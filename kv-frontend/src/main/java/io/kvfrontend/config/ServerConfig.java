@@ -33,6 +33,7 @@ import java.util.List;
  * @param shutdownTimeout       how long a stop waits for in-flight commands and output to drain
  * @param rangeScans            range-scan idle timeout, lifetime, concurrency limits and batch size
  * @param tls                   the TLS ports and their certificate ({@link TlsConfig#OFF} by default)
+ * @param metricsAuth           whether {@code GET /metrics} needs credentials (when authentication is on)
  */
 public record ServerConfig(String host, int port, Transport transport, int eventLoopThreads, int backgroundThreads,
                            OutputMode outputMode, int spoolLowWaterBytes, int spoolHighWaterBytes, int maxFrameBytes,
@@ -40,7 +41,7 @@ public record ServerConfig(String host, int port, Transport transport, int event
                            List<BucketConfig> buckets, Duration expiryPagerInterval, boolean authEnabled,
                            List<UserConfig> users, List<String> saslMechanisms, int scramIterations, int mgmtPort,
                            int maxConnections, Duration shutdownTimeout, TlsConfig tls,
-                           RangeScanSettings rangeScans) {
+                           RangeScanSettings rangeScans, boolean metricsAuth) {
 
     public static final int DEFAULT_PORT = 11210;
     public static final int DEFAULT_MGMT_PORT = 8091;
@@ -118,6 +119,7 @@ public record ServerConfig(String host, int port, Transport transport, int event
         b.shutdownTimeout = shutdownTimeout;
         b.tls = tls.toBuilder();
         b.rangeScans = rangeScans;
+        b.metricsAuth = metricsAuth;
         return b;
     }
 
@@ -147,6 +149,7 @@ public record ServerConfig(String host, int port, Transport transport, int event
         private Duration shutdownTimeout = Duration.ofSeconds(10);
         private TlsConfig.Builder tls = TlsConfig.OFF.toBuilder();
         private RangeScanSettings rangeScans = RangeScanSettings.defaults();
+        private boolean metricsAuth = true;
 
         private Builder() {
         }
@@ -168,6 +171,11 @@ public record ServerConfig(String host, int port, Transport transport, int event
 
         public Builder tls(TlsConfig v) {
             tls = v.toBuilder();
+            return this;
+        }
+
+        public Builder metricsAuth(boolean v) {
+            metricsAuth = v;
             return this;
         }
 
@@ -272,7 +280,8 @@ public record ServerConfig(String host, int port, Transport transport, int event
             return new ServerConfig(host, port, transport, eventLoopThreads, backgroundThreads, outputMode,
                     spoolLowWaterBytes, spoolHighWaterBytes, maxFrameBytes, preAuthMaxFrameBytes, maxWaitingRequests,
                     maxWaitingBytes, buckets, expiryPagerInterval, authEnabled, users, saslMechanisms,
-                    scramIterations, mgmtPort, maxConnections, shutdownTimeout, tls.build(), rangeScans);
+                    scramIterations, mgmtPort, maxConnections, shutdownTimeout, tls.build(), rangeScans,
+                    metricsAuth);
         }
     }
 }

@@ -148,6 +148,11 @@ public final class Settings {
             s("scan-batch-size", "SIZE", "8k", "Bytes of items per range-scan response frame.",
                     (t, v) -> t.builder.rangeScans(t.builder.rangeScans()
                             .withBatchBytes((int) Values.bytes(v, 64, 16 * 1024 * 1024)))),
+            s("metrics-auth", "BOOL", "true",
+                    "Whether GET /metrics on the management port needs the HTTP Basic credentials of a user "
+                            + "who may see every bucket (an administrator or NAME:PASSWORD:*); false lets any "
+                            + "scraper read it. Moot with --no-auth.",
+                    (t, v) -> t.builder.metricsAuth(Values.bool(v))),
             s("shutdown-timeout", "DURATION", "10s",
                     "On stop, how long in-flight commands and pending output may take to drain.",
                     (t, v) -> t.builder.shutdownTimeout(Values.duration(v, Duration.ZERO))),

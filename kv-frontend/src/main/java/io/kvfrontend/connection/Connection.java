@@ -67,6 +67,8 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
     private long waitingBytes;
     private McbpRequest blockedRequest;
     private CommandCookie blockedCookie;
+    /** When the blocked command was first dispatched: its latency runs to its final response. */
+    private long blockedSinceNanos;
     private boolean closing;
     /** The server is stopping: read nothing more, finish what was read, then close. */
     private boolean draining;
@@ -301,7 +303,7 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
             updateAutoRead();
             return;
         }
-        execute(request, null);
+        execute(request, null, System.nanoTime());
     }
 
     /** The end of a read batch: one flush for every response it produced. */
@@ -338,7 +340,12 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
 
     // ---------------------------------------------------------------- command sequencing
 
-    private void execute(McbpRequest request, CommandCookie resumed) {
+    /**
+     * Runs one command.
+     *
+     * @param startNanos when it was first dispatched (a resumed command keeps its first dispatch's)
+     */
+    private void execute(McbpRequest request, CommandCookie resumed, long startNanos) {
         command.begin(request, resumed);
         try {
             server.dispatcher().dispatch(command);
@@ -351,8 +358,11 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
             if (command.isBlocked()) {
                 blockedRequest = request;
                 blockedCookie = command.cookie();
+                blockedSinceNanos = startNanos;
             } else {
+                int opcode = request.opcode();
                 request.release();
+                server.commandMetrics().record(opcode, command.outcome(), System.nanoTime() - startNanos);
             }
             command.end();
         }
@@ -370,17 +380,20 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
             return;
         }
         McbpRequest request = blockedRequest;
+        long startNanos = blockedSinceNanos;
         blockedRequest = null;
         blockedCookie = null;
         if (status == Status.SUCCESS) {
             cookie.rearm();
-            execute(request, cookie);
+            execute(request, cookie, startNanos);
         } else {
             command.begin(request, cookie);
             try {
                 command.respondError(status, null);
             } finally {
+                int opcode = request.opcode();
                 request.release();
+                server.commandMetrics().record(opcode, command.outcome(), System.nanoTime() - startNanos);
                 command.end();
             }
         }
@@ -392,7 +405,7 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
         McbpRequest r;
         while (blockedRequest == null && !closing && (r = waiting.poll()) != null) {
             waitingBytes -= r.content().readableBytes();
-            execute(r, null);
+            execute(r, null, System.nanoTime());
         }
         updateAutoRead();
         closeIfDrained();

@@ -86,6 +86,7 @@ public final class McbpConnectionHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (!rejected) {
             server.stats().currConnections.decrementAndGet();
+            server.stats().closedConnections.increment();
             server.connections().remove(connection);
         }
         connection.onInactive();

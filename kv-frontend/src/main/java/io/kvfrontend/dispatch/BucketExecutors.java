@@ -89,6 +89,10 @@ final class BucketExecutors {
         Status st = s.engine().createBucket(config);
         if (st == Status.SUCCESS) {
             s.clusterMap().changed();
+            Bucket created = s.engine().bucket(name);
+            if (created != null) {
+                s.bucketMetrics().bucketCreated(created);
+            }
             LOG.info("bucket {} created by {}", name, c.connection().user().name());
             c.respondSuccess();
         } else {
@@ -146,6 +150,7 @@ final class BucketExecutors {
             return;
         }
         s.clusterMap().removed(b);
+        s.bucketMetrics().bucketDeleted(b);
         int users = 0;
         for (Connection other : s.connections().all()) {
             if (other != c.connection()) {

@@ -44,6 +44,8 @@ public final class Command {
     private CommandCookie cookie;
     private boolean resumed;
     private boolean blocked;
+    /** The status of the last response answered (sent or suppressed), for the command meters. */
+    private Status outcome;
 
     public Command(Connection connection) {
         this.connection = connection;
@@ -60,6 +62,7 @@ public final class Command {
         this.frameInfos = FrameInfos.NONE;
         this.docKey = null;
         this.blocked = false;
+        this.outcome = null;
     }
 
     /** Forgets the request (the connection has released it or keeps it as blocked). */
@@ -143,6 +146,14 @@ public final class Command {
         return blocked;
     }
 
+    /**
+     * The status this command answered last (a stream's is its terminator's; a quiet command's
+     * suppressed answer counts), or {@code null} if it answered nothing (QuitQ).
+     */
+    public Status outcome() {
+        return outcome;
+    }
+
     // ---------------------------------------------------------------- responses
 
     private boolean suppressed(Status status) {
@@ -162,6 +173,7 @@ public final class Command {
     /** One response; the key comes from {@code key} or, if that is null, from {@code requestKey}. */
     private void send(Status status, int datatype, long cas, byte[] extras, byte[] key, ByteBuf requestKey,
                       byte[] value) {
+        outcome = status;
         if (suppressed(status)) {
             return;
         }
@@ -197,6 +209,7 @@ public final class Command {
      * close the connection instead, as kv_engine does.
      */
     public void respondError(Status status, String context) {
+        outcome = status;
         if (suppressed(status)) {
             return;
         }

@@ -11,7 +11,9 @@ import io.kvfrontend.protocol.Feature;
 import io.kvfrontend.protocol.Leb128;
 import io.kvfrontend.protocol.Opcode;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Validates a request against its opcode's {@link CommandSpec} and runs the executor: a table
@@ -201,6 +203,17 @@ public final class Dispatcher {
             return null;
         }
         return new DocKey(collection, logical);
+    }
+
+    /** The opcodes with an executor. */
+    public Set<Opcode> servedOpcodes() {
+        Set<Opcode> out = EnumSet.noneOf(Opcode.class);
+        for (CommandSpec s : table) {
+            if (s != null) {
+                out.add(s.opcode);
+            }
+        }
+        return out;
     }
 
     /** Whether an opcode has an executor. */

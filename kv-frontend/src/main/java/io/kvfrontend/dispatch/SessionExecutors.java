@@ -7,10 +7,14 @@ import io.kvfrontend.engine.spi.Status;
 import io.kvfrontend.engine.stub.RangeScanStats;
 import io.kvfrontend.engine.stub.StubBucket;
 import io.kvfrontend.engine.stub.StubEngine;
+import io.kvfrontend.metrics.CommandMetrics;
+import io.kvfrontend.metrics.JvmMetrics;
 import io.kvfrontend.server.ServerContext;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Executors of the session commands: Noop, Version, Verbosity, Quit and Stat.
@@ -45,8 +49,9 @@ final class SessionExecutors {
     /**
      * Stat (mcbp-protocol.md 12): one packet per statistic, then an empty terminator. Key = group
      * name, optionally followed by a space and an argument; an optional value holds JSON
-     * parameters (none are used yet). Groups: {@code ""} (general),
-     * {@code buckets}, {@code output}, {@code scans}. Unknown group: KeyEnoent, no terminator.
+     * parameters (none are used yet). Groups: {@code ""} (general), {@code connections},
+     * {@code commands}, {@code buckets}, {@code output}, {@code scans}, {@code jvm}; each holds the
+     * figures of the matching meters (README, "Metrics"). Unknown group: KeyEnoent, no terminator.
      */
     static void stat(Command c) {
         if (c.request().valueLength() > 0
@@ -59,6 +64,9 @@ final class SessionExecutors {
         String group = space < 0 ? key : key.substring(0, space);
         Map<String, String> stats = switch (group) {
             case "" -> general(c);
+            case "connections" -> c.server().stats().connectionStats();
+            case "commands" -> commands(c.server().commandMetrics());
+            case "jvm" -> JvmMetrics.stats();
             case "buckets" -> buckets(c.server());
             case "output" -> c.server().outputStats();
             case "scans" -> scans(c.server());
@@ -96,6 +104,33 @@ final class SessionExecutors {
             m.put("bytes", Long.toString(bs.memUsedBytes()));
             m.put("limit_maxbytes", Long.toString(bs.quotaBytes()));
         }
+        return m;
+    }
+
+    /**
+     * The {@code commands} group: {@code OPCODE:STATUS} = commands answered (each non-zero
+     * {@code kv.commands} cell), and per opcode that has run, the {@code kv.command.duration} timer:
+     * {@code OPCODE:latency_count}, {@code _total_us}, {@code _max_us}, and {@code _p50_us},
+     * {@code _p90_us}, {@code _p99_us} interpolated within the histogram buckets as Prometheus'
+     * {@code histogram_quantile} would.
+     */
+    private static Map<String, String> commands(CommandMetrics metrics) {
+        Map<String, String> m = new LinkedHashMap<>();
+        metrics.forEachCount((opcode, status, n) -> m.put(opcode + ":" + status, Long.toString(n)));
+        metrics.forEachTimer((opcode, timer) -> {
+            var snapshot = timer.takeSnapshot();
+            String p = opcode + ":latency_";
+            m.put(p + "count", Long.toString(snapshot.count()));
+            m.put(p + "total_us", Long.toString((long) snapshot.total(TimeUnit.MICROSECONDS)));
+            m.put(p + "max_us", Long.toString((long) snapshot.max(TimeUnit.MICROSECONDS)));
+            if (snapshot.histogramCounts().length > 0) {
+                for (double q : new double[] {0.5, 0.9, 0.99}) {
+                    double v = CommandMetrics.quantileMicros(snapshot, q);
+                    m.put(p + "p" + (int) Math.round(q * 100) + "_us",
+                            Double.isNaN(v) ? "0" : String.format(Locale.ROOT, "%.1f", v));
+                }
+            }
+        });
         return m;
     }
 

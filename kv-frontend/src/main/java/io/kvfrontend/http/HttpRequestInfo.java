@@ -13,15 +13,30 @@ import java.util.Optional;
  * @param host       the host the client addressed (the {@code Host} header without its port, or the
  *                   local address), for host names in the answer
  * @param pathParams the values of the route's {@code {name}} segments
+ * @param accept     the {@code Accept} header, or {@code null}
  */
-public record HttpRequestInfo(Optional<User> user, String host, Map<String, String> pathParams) {
+public record HttpRequestInfo(Optional<User> user, String host, Map<String, String> pathParams, String accept) {
     public HttpRequestInfo {
         pathParams = Map.copyOf(pathParams);
+    }
+
+    /** A request without an {@code Accept} header. */
+    public HttpRequestInfo(Optional<User> user, String host, Map<String, String> pathParams) {
+        this(user, host, pathParams, null);
     }
 
     /** Whether this request may see {@code bucket}: always when authentication is off. */
     public boolean mayUseBucket(String bucket) {
         return user.map(u -> u.canAccessBucket(bucket)).orElse(true);
+    }
+
+    /**
+     * Whether this request may see every bucket, present and future: an administrator, a user with
+     * access to all buckets, or anyone when no user was authenticated (authentication off, or a
+     * public route).
+     */
+    public boolean mayUseAllBuckets() {
+        return user.map(u -> u.admin() || u.bucketAccess().allBuckets()).orElse(true);
     }
 
     /** Whether the caller is an administrator (or authentication is off). */

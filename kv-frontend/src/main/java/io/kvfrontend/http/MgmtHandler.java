@@ -95,7 +95,8 @@ final class MgmtHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         HttpAnswer answer;
         try {
-            answer = match.route().handler().handle(new HttpRequestInfo(user, host, match.params()));
+            answer = match.route().handler().handle(new HttpRequestInfo(user, host, match.params(),
+                    request.headers().get(HttpHeaderNames.ACCEPT)));
         } catch (RuntimeException e) {
             LOG.warn("management request {} failed", match.route().pattern(), e);
             answer = HttpAnswer.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "Internal error");

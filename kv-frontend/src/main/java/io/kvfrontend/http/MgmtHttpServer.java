@@ -79,7 +79,8 @@ public final class MgmtHttpServer implements AutoCloseable {
     }
 
     /**
-     * Binds the endpoint with the standard routes ({@link PoolsApi}) on the given event loops.
+     * Binds the endpoint with the standard routes ({@link PoolsApi}, {@link MetricsApi}) on the given
+     * event loops.
      *
      * @param port 0 for an ephemeral port
      * @param tls  {@code null} for HTTP; else HTTPS with this TLS set-up (the {@code mgmtSSL} port)
@@ -87,7 +88,7 @@ public final class MgmtHttpServer implements AutoCloseable {
     public static MgmtHttpServer bind(ServerContext context, EventLoopGroup boss, EventLoopGroup workers,
                                       Class<? extends ServerChannel> channelClass, String host, int port,
                                       HttpStats stats, ServerTls tls) throws InterruptedException {
-        MgmtRouter router = new PoolsApi(context).addTo(MgmtRouter.builder()).build();
+        MgmtRouter router = new MetricsApi(context).addTo(new PoolsApi(context).addTo(MgmtRouter.builder())).build();
         return bind(router, context.sasl().users(), context.config().authEnabled(), boss, workers, channelClass,
                 host, port, stats, tls);
     }

@@ -1,5 +1,9 @@
 package io.kvfrontend.metrics;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -7,14 +11,18 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Server-wide command and connection counters, in the names memcached's general {@code STAT} group
- * uses, so memcached tooling reads them unchanged.
+ * uses, so memcached tooling reads them unchanged; the connection, framing, authentication and byte
+ * counters are also the {@code kv.connections.*}, {@code kv.frames.rejected},
+ * {@code kv.auth.failures} and {@code kv.bytes.*} meters ({@link #bindTo}), which read these adders,
+ * so STAT and a scrape agree.
  *
  * <p><b>Thread-safe</b> (adders only; any event loop increments them without contention).
  */
-public final class ServerStats {
+public final class ServerStats implements MeterBinder {
     public final AtomicLong currConnections = new AtomicLong();
     public final LongAdder totalConnections = new LongAdder();
     public final LongAdder rejectedConnections = new LongAdder();
+    public final LongAdder closedConnections = new LongAdder();
     public final LongAdder framingErrors = new LongAdder();
     public final LongAdder authFailures = new LongAdder();
     public final LongAdder cmdGet = new LongAdder();
@@ -37,6 +45,39 @@ public final class ServerStats {
     public final LongAdder cmdLock = new LongAdder();
     public final LongAdder bytesRead = new LongAdder();
     public final LongAdder bytesWritten = new LongAdder();
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder("kv.connections.open", currConnections, AtomicLong::get)
+                .description("MCBP connections open").register(registry);
+        counter(registry, "kv.connections.accepted", totalConnections, "MCBP connections accepted");
+        counter(registry, "kv.connections.refused", rejectedConnections,
+                "MCBP connections refused (closed at once) over max-connections");
+        counter(registry, "kv.connections.closed", closedConnections, "accepted MCBP connections closed since");
+        counter(registry, "kv.frames.rejected", framingErrors,
+                "connections closed for a framing error (bad magic, inconsistent lengths, frame too large)");
+        counter(registry, "kv.auth.failures", authFailures, "SASL authentications that failed");
+        counter(registry, "kv.bytes.received", bytesRead, "bytes read from MCBP connections");
+        counter(registry, "kv.bytes.sent", bytesWritten, "bytes written to MCBP connections");
+    }
+
+    private static void counter(MeterRegistry registry, String name, LongAdder adder, String description) {
+        FunctionCounter.builder(name, adder, LongAdder::sum).description(description).register(registry);
+    }
+
+    /** The {@code connections} STAT group: the figures of the {@code kv.connections.*} meters and friends. */
+    public Map<String, String> connectionStats() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("curr_connections", Long.toString(currConnections.get()));
+        m.put("total_connections", Long.toString(totalConnections.sum()));
+        m.put("rejected_conns", Long.toString(rejectedConnections.sum()));
+        m.put("closed_connections", Long.toString(closedConnections.sum()));
+        m.put("framing_errors", Long.toString(framingErrors.sum()));
+        m.put("auth_errors", Long.toString(authFailures.sum()));
+        m.put("bytes_read", Long.toString(bytesRead.sum()));
+        m.put("bytes_written", Long.toString(bytesWritten.sum()));
+        return m;
+    }
 
     /** The counters as {@code STAT} name/value pairs, in a stable order. */
     public Map<String, String> asStats() {

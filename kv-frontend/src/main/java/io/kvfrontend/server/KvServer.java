@@ -24,7 +24,8 @@ import io.kvfrontend.http.HttpStats;
 import io.kvfrontend.http.MgmtHttpServer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -101,7 +102,6 @@ public final class KvServer implements AutoCloseable {
         this.context = new ServerContext(config, engine, new Dispatcher(CommandTable.standard(), extraCommands),
                 registry, outputMetrics, version(), epoll ? "epoll" : "nio", loops, saslServer(config));
         bindEventLoopGauges(registry);
-        bindRangeScanMetrics(registry);
 
         ServerBootstrap b = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
@@ -142,6 +142,8 @@ public final class KvServer implements AutoCloseable {
         }
         this.mgmt = bindMgmt(channelClass, registry);
         tls.bind(b, context, bossGroup, workerGroup, channelClass, httpStats, registry, this::stopAfterFailedBind);
+        // Once every port is bound: a failed start leaves no GC listener behind.
+        context.bindMeters();
         context.clusterMap().ports(port(), mgmtPort());
         context.clusterMap().tlsPorts(tls.kvPort(), tls.mgmtPort());
         LOG.info("kv-frontend {} listening on {} (transport {}, {} event loops, output mode {}, buckets {}, "
@@ -158,9 +160,13 @@ public final class KvServer implements AutoCloseable {
         }
     }
 
-    /** Starts a server with the in-memory engine and a private meter registry. */
+    /**
+     * Starts a server with the in-memory engine and a private Prometheus meter registry, scraped at
+     * {@code GET /metrics} on the management port. (The overloads taking a registry export
+     * {@code /metrics} only if it is, or contains, a {@code PrometheusMeterRegistry}.)
+     */
     public static KvServer start(ServerConfig config) throws InterruptedException {
-        return start(config, Engines.fromConfig(config), new SimpleMeterRegistry());
+        return start(config, Engines.fromConfig(config), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     }
 
     /** Starts a server on the given engine, which it closes when it closes. */
@@ -276,29 +282,6 @@ public final class KvServer implements AutoCloseable {
         }
     }
 
-    /**
-     * The range-scan registry of each bucket created at start-up: Caffeine's own meters
-     * ({@code cache.*} with {@code cache=range_scans} and the bucket) and gauges of open and continuing
-     * scans. An engine other than the in-memory one has none.
-     */
-    private void bindRangeScanMetrics(MeterRegistry registry) {
-        if (!(engine instanceof io.kvfrontend.engine.stub.StubEngine stub)) {
-            return;
-        }
-        for (String name : stub.bucketNames()) {
-            io.kvfrontend.engine.stub.StubBucket b = stub.stubBucket(name);
-            if (b == null || b.rangeScanCache() == null) {
-                continue;
-            }
-            io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics.monitor(registry, b.rangeScanCache(),
-                    "range_scans", "bucket", name);
-            Gauge.builder("kv.rangescan.open", b, x -> x.rangeScanStats().open()).tag("bucket", name)
-                    .description("range scans open (idle or continuing)").register(registry);
-            Gauge.builder("kv.rangescan.continuing", b, x -> x.rangeScanStats().continuing()).tag("bucket", name)
-                    .description("range scans with a continue running").register(registry);
-        }
-    }
-
     /** The port actually bound (useful with port 0). */
     public int port() {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
@@ -373,6 +356,7 @@ public final class KvServer implements AutoCloseable {
         }
         shutdownGroups();
         engine.close();
+        context.closeMeters();
         LOG.info("kv-frontend stopped");
     }
 

@@ -8,6 +8,9 @@ import io.kvfrontend.connection.ConnectionRegistry;
 import io.kvfrontend.connection.OutputMetrics;
 import io.kvfrontend.dispatch.Dispatcher;
 import io.kvfrontend.engine.spi.Engine;
+import io.kvfrontend.metrics.BucketMetrics;
+import io.kvfrontend.metrics.CommandMetrics;
+import io.kvfrontend.metrics.JvmMetrics;
 import io.kvfrontend.metrics.ServerStats;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.LinkedHashMap;
@@ -30,6 +33,9 @@ public final class ServerContext {
     private final MeterRegistry registry;
     private final OutputMetrics outputMetrics;
     private final ServerStats stats = new ServerStats();
+    private final CommandMetrics commandMetrics;
+    private final BucketMetrics bucketMetrics;
+    private final JvmMetrics jvmMetrics = new JvmMetrics();
     private final ConnectionRegistry connections = new ConnectionRegistry();
     private final long startMillis = System.currentTimeMillis();
     private final String version;
@@ -53,6 +59,24 @@ public final class ServerContext {
         this.version = version;
         this.transportName = transportName;
         this.eventLoopThreads = eventLoopThreads;
+        this.commandMetrics = new CommandMetrics(dispatcher.servedOpcodes());
+        this.bucketMetrics = new BucketMetrics(engine);
+    }
+
+    /**
+     * Registers this server's meters with its registry, once, at start-up: connections, frames,
+     * authentication and bytes ({@link ServerStats}), commands, buckets, JVM and Netty allocator.
+     */
+    public void bindMeters() {
+        stats.bindTo(registry);
+        commandMetrics.bindTo(registry);
+        bucketMetrics.bindTo(registry);
+        jvmMetrics.bindTo(registry);
+    }
+
+    /** Detaches what the meters attached to the JVM (the GC listener). */
+    public void closeMeters() {
+        jvmMetrics.close();
     }
 
     public ServerConfig config() {
@@ -77,6 +101,16 @@ public final class ServerContext {
 
     public ServerStats stats() {
         return stats;
+    }
+
+    /** {@code kv.commands} and {@code kv.command.duration}. */
+    public CommandMetrics commandMetrics() {
+        return commandMetrics;
+    }
+
+    /** Per-bucket meters; bucket commands report creations and deletions here. */
+    public BucketMetrics bucketMetrics() {
+        return bucketMetrics;
     }
 
     /** Users, their secrets, and the SASL mechanisms offered. */

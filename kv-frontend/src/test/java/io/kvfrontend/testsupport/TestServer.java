@@ -57,6 +57,20 @@ public final class TestServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A server with its meters in {@code registry} (a {@code PrometheusMeterRegistry} exports them at
+     * {@code /metrics}) and extra commands.
+     */
+    public static TestServer start(ServerConfig config, io.micrometer.core.instrument.MeterRegistry registry,
+                                   List<CommandSpec> extraCommands) {
+        try {
+            return new TestServer(KvServer.start(config, Engines.fromConfig(config), registry, extraCommands));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A server whose engine has these range-scan limits (idle timeout, lifetime, concurrency, batch size). */
     public static TestServer start(ServerConfig config, io.kvfrontend.engine.stub.RangeScanSettings scans) {
         try {
