@@ -154,7 +154,7 @@ class SdkTlsTest {
                     .isEqualTo(server.server().httpStats().requests(200));
             assertThat(server.server().tls().handshakeFailures()).isZero();
             assertThat(server.server().context().stats().authFailures.sum()).isZero();
-            assertThat(tls.events(NodeCreatedEvent.class)).as("one node: the seed's is the map's").hasSize(1);
+            assertThat(nodeIdentities(tls)).as("one node: the seed's is the map's").hasSize(1);
             assertThat(tls.events(NodeDisconnectedEvent.class)).as("no node churn").isEmpty();
             assertThat(tls.warnings()).as("SDK warnings").isEmpty();
         }
@@ -171,7 +171,7 @@ class SdkTlsTest {
             Bucket bucket = tls.cluster().bucket("default");
             bucket.waitUntilReady(Duration.ofSeconds(30));
             assertThat(bucket.defaultCollection().upsert("k", "v").cas()).isNotZero();
-            assertThat(tls.events(NodeCreatedEvent.class)).as("one node").hasSize(1);
+            assertThat(nodeIdentities(tls)).as("one node").hasSize(1);
             assertThat(tls.events(NodeDisconnectedEvent.class)).as("no node churn").isEmpty();
             assertThat(tls.warnings()).as("SDK warnings").isEmpty();
             assertThat(allTls(server)).isTrue();
@@ -204,5 +204,17 @@ class SdkTlsTest {
             assertThat(tls.events(NodeDisconnectedEvent.class)).as("no node churn").isEmpty();
             assertThat(tls.warnings()).as("SDK warnings").isEmpty();
         }
+    }
+
+    /**
+     * The distinct nodes the SDK created, by (host, management port): it can report the same node
+     * created twice when the global and the bucket map arrive together, which is not churn.
+     */
+    private static java.util.Set<String> nodeIdentities(TlsCluster tls) {
+        java.util.Set<String> ids = new java.util.TreeSet<>();
+        for (NodeCreatedEvent e : tls.events(NodeCreatedEvent.class)) {
+            ids.add(e.context().exportAsString(com.couchbase.client.core.cnc.Context.ExportFormat.STRING));
+        }
+        return ids;
     }
 }
