@@ -198,10 +198,9 @@ final class RangeScan {
      */
     Iterator<Map.Entry<DocKey, StoredValue>> remaining(long nowSeconds) {
         Iterator<Map.Entry<DocKey, StoredValue>> raw = sample == null ? rangeIterator() : sampleIterator();
-        return new Iterator<>() {
-            private Map.Entry<DocKey, StoredValue> next = advance();
-
-            private Map.Entry<DocKey, StoredValue> advance() {
+        return new LookAhead<>() {
+            @Override
+            protected Map.Entry<DocKey, StoredValue> advance() {
                 while (raw.hasNext()) {
                     Map.Entry<DocKey, StoredValue> e = raw.next();
                     if (!e.getValue().isExpired(nowSeconds)) {
@@ -211,20 +210,6 @@ final class RangeScan {
                 return null;
             }
 
-            @Override
-            public boolean hasNext() {
-                return next != null;
-            }
-
-            @Override
-            public Map.Entry<DocKey, StoredValue> next() {
-                if (next == null) {
-                    throw new NoSuchElementException();
-                }
-                Map.Entry<DocKey, StoredValue> e = next;
-                next = advance();
-                return e;
-            }
         };
     }
 
@@ -252,11 +237,11 @@ final class RangeScan {
     }
 
     private Iterator<Map.Entry<DocKey, StoredValue>> sampleIterator() {
-        return new Iterator<>() {
+        return new LookAhead<>() {
             private int i = sampleIndex;
-            private Map.Entry<DocKey, StoredValue> next = advance();
 
-            private Map.Entry<DocKey, StoredValue> advance() {
+            @Override
+            protected Map.Entry<DocKey, StoredValue> advance() {
                 while (i < sample.size()) {
                     DocKey k = sample.get(i++);
                     StoredValue sv = vbucket.peek(k);
@@ -267,20 +252,6 @@ final class RangeScan {
                 return null;
             }
 
-            @Override
-            public boolean hasNext() {
-                return next != null;
-            }
-
-            @Override
-            public Map.Entry<DocKey, StoredValue> next() {
-                if (next == null) {
-                    throw new NoSuchElementException();
-                }
-                Map.Entry<DocKey, StoredValue> e = next;
-                next = advance();
-                return e;
-            }
         };
     }
 
@@ -289,5 +260,31 @@ final class RangeScan {
         return "RangeScan{id=" + id + ", bucket=" + bucket.name() + ", vb=" + vbucket.id() + ", cid="
                 + Integer.toHexString(collectionId) + (name == null ? "" : ", name=" + name) + ", state="
                 + state.get() + "}";
+    }
+
+    /** An iterator that finds its next element when asked; {@link #advance} returns null at the end. */
+    private abstract static class LookAhead<T> implements Iterator<T> {
+        private T next;
+        private boolean found;
+
+        protected abstract T advance();
+
+        @Override
+        public boolean hasNext() {
+            if (!found) {
+                next = advance();
+                found = true;
+            }
+            return next != null;
+        }
+
+        @Override
+        public T next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            found = false;
+            return next;
+        }
     }
 }
