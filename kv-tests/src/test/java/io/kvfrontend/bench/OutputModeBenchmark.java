@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -36,6 +37,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Spool versus sync hand-off (architecture.md, "CookieOutput: the contract"; seed-lessons.md 002,
@@ -86,6 +88,8 @@ class OutputModeBenchmark {
         ResourceLeakDetector.setLevel(savedLevel);
     }
 
+    // A benchmark runs minutes, not the 60 s kv-tests allows a test before calling it hung.
+    @Timeout(value = 20, unit = TimeUnit.MINUTES)
     @Test
     void compareOutputModes() throws Exception {
         int[] sizes = ints(System.getProperty("bench.sizes", "64,1024,16384"));
