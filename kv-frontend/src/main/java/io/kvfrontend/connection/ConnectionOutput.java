@@ -225,7 +225,12 @@ public final class ConnectionOutput {
         // Pending first: a frame moving into the channel between the two reads is then counted
         // twice (conservative), never zero times.
         long pending = pendingBytes.get();
-        return !closed && channel.bytesBeforeUnwritable() > pending;
+        if (closed || channel.bytesBeforeUnwritable() <= pending) {
+            return false;
+        }
+        // While producers wait for the low-water mark, nobody else writes ahead of them: the output
+        // stays paused until they are called back (one answer for everyone who asks).
+        return capacityWaiters.isEmpty() || hasResumeRoom();
     }
 
     /**

@@ -75,7 +75,9 @@ class RangeScanLifetimeTest {
                 if (round % 2 == 0) {
                     Connection conn = server.connectionOf(c);
                     Await.until(DEADLINE, () -> ScanServers.stats(server).continuing() == 1
-                            && !conn.output().hasCapacity(), "continue not parked");
+                            && !conn.output().hasCapacity(), () -> "continue not parked: " + ScanServers.stats(server)
+                            + ", buffered " + conn.output().bufferedBytes() + ", writable " + conn.channel().isWritable()
+                            + ", output " + server.server().context().outputMetrics().snapshot());
                 }
                 c.abort();
                 final int r = round;
