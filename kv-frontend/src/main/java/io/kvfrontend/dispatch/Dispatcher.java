@@ -10,6 +10,8 @@ import io.kvfrontend.engine.spi.Status;
 import io.kvfrontend.protocol.Feature;
 import io.kvfrontend.protocol.Leb128;
 import io.kvfrontend.protocol.Opcode;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -176,18 +178,17 @@ public final class Dispatcher {
      * (mcbp-protocol.md 10). Answers EINVAL and returns {@code null} if the key is malformed.
      */
     private static DocKey decodeKey(Command cmd, McbpRequest r, Connection conn) {
-        byte[] raw = r.keyBytes();
         int collection = DocKey.DEFAULT_COLLECTION;
-        byte[] logical = raw;
+        int prefix = 0;
         if (conn.has(Feature.COLLECTIONS)) {
-            long packed = Leb128.decode(raw, 0, raw.length);
+            long packed = Leb128.decode(r.key());
             if (packed < 0) {
                 cmd.respondError(Status.EINVAL, "Invalid collection id encoding in key");
                 return null;
             }
-            int used = Leb128.consumed(packed);
+            prefix = Leb128.consumed(packed);
             collection = Leb128.value(packed);
-            if (raw.length - used < 1) {
+            if (r.keyLength() - prefix < 1) {
                 cmd.respondError(Status.EINVAL, "Key has no logical key after the collection id");
                 return null;
             }
@@ -195,14 +196,16 @@ public final class Dispatcher {
                 cmd.respondError(Status.EINVAL, "Collection ids 1-7 are reserved");
                 return null;
             }
-            logical = java.util.Arrays.copyOfRange(raw, used, raw.length);
         }
+        int length = r.keyLength() - prefix;
         int max = collection == DocKey.DEFAULT_COLLECTION ? MAX_KEY_LENGTH : MAX_COLLECTION_KEY_LENGTH;
-        if (logical.length > max) {
+        if (length > max) {
             cmd.respondError(Status.EINVAL, "Key is longer than " + max + " bytes");
             return null;
         }
-        return new DocKey(collection, logical);
+        // One copy: the logical key only, straight from the request (the engine keeps the array).
+        ByteBuf key = r.key();
+        return new DocKey(collection, ByteBufUtil.getBytes(key, key.readerIndex() + prefix, length));
     }
 
     /** The opcodes with an executor. */

@@ -1,9 +1,11 @@
 package io.kvfrontend.protocol;
 
+import io.netty.buffer.ByteBuf;
+
 /**
- * Unsigned LEB128, as used for the collection-id prefix of keys and for lengths inside range-scan
- * payloads (mcbp-protocol.md 10, 11.2). Only canonical (shortest) encodings of at most 5 bytes
- * (32-bit values) are accepted on input.
+ * Unsigned LEB128 decoding of the collection-id prefix of keys (mcbp-protocol.md 10). Only
+ * canonical (shortest) encodings of at most 5 bytes (32-bit values) are accepted. (Range-scan
+ * payloads are encoded by the engine, which has its own encoder.)
  *
  * <p><b>Immutable</b> (static helpers only).
  */
@@ -14,43 +16,17 @@ public final class Leb128 {
     private Leb128() {
     }
 
-    /** Bytes needed to encode {@code value} (treated as unsigned 32-bit). */
-    public static int size(int value) {
-        int n = 1;
-        long v = Integer.toUnsignedLong(value) >>> 7;
-        while (v != 0) {
-            n++;
-            v >>>= 7;
-        }
-        return n;
-    }
-
-    /** Writes {@code value} at {@code offset}; returns the offset after it. */
-    public static int write(int value, byte[] dst, int offset) {
-        long v = Integer.toUnsignedLong(value);
-        do {
-            int b = (int) (v & 0x7f);
-            v >>>= 7;
-            dst[offset++] = (byte) (v != 0 ? b | 0x80 : b);
-        } while (v != 0);
-        return offset;
-    }
-
-    public static byte[] encode(int value) {
-        byte[] out = new byte[size(value)];
-        write(value, out, 0);
-        return out;
-    }
-
     /**
-     * Decodes the value at the start of {@code src[offset, limit)} and returns it packed as
-     * {@code (bytesConsumed << 32) | value}, or -1 if the encoding is truncated, longer than 5 bytes,
-     * over 32 bits, or not canonical.
+     * Decodes the value at the start of {@code src}'s readable bytes (without moving its reader
+     * index) and returns it packed as {@code (bytesConsumed << 32) | value}, or -1 if the encoding
+     * is truncated, longer than 5 bytes, over 32 bits, or not canonical.
      */
-    public static long decode(byte[] src, int offset, int limit) {
+    public static long decode(ByteBuf src) {
+        int offset = src.readerIndex();
+        int limit = src.writerIndex();
         long value = 0;
         for (int i = 0; i < MAX_BYTES && offset + i < limit; i++) {
-            int b = src[offset + i] & 0xff;
+            int b = src.getUnsignedByte(offset + i);
             value |= (long) (b & 0x7f) << (7 * i);
             if ((b & 0x80) == 0) {
                 int consumed = i + 1;
