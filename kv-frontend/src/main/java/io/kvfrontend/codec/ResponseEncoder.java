@@ -8,8 +8,10 @@ import io.netty.buffer.Unpooled;
 
 /**
  * Builds response packets (mcbp-protocol.md 1.4): header, extras and key in one exactly-sized
- * buffer; the value follows as its own buffer wrapping the engine's immutable array, so it is
- * never copied by this code (architecture.md, "The flow of one request", step 6).
+ * buffer; the value of a stored item follows as its own buffer wrapping the engine's immutable
+ * array, so it is never copied by this code (architecture.md, "The flow of one request", step 6).
+ * Frames that engine code writes through {@code CookieOutput} are copied whole into one buffer
+ * instead ({@link #whole}), on the producer's thread.
  *
  * <p><b>Thread-safe</b> (stateless): used on the event loop and, in spool mode, by producer threads.
  */
@@ -50,6 +52,18 @@ public final class ResponseEncoder {
         if (keyLength > 0) {
             buf.writeBytes(key, key.readerIndex(), keyLength);
         }
+        return buf;
+    }
+
+    /**
+     * A whole response in one exactly-sized buffer, the value copied in: for frames produced off the
+     * event loop, so the copy into I/O memory happens on the producer's thread, not the loop's.
+     */
+    public static ByteBuf whole(ByteBufAllocator alloc, int opcode, int status, int opaque, long cas, int datatype,
+                                byte[] extras, byte[] key, byte[] value, int valueLength) {
+        ByteBuf buf = alloc.ioBuffer(Header.SIZE + extras.length + key.length + valueLength);
+        writeHeader(buf, opcode, status, opaque, cas, datatype, extras.length, key.length, valueLength);
+        buf.writeBytes(extras).writeBytes(key).writeBytes(value, 0, valueLength);
         return buf;
     }
 

@@ -132,7 +132,9 @@ public final class ConfigLoader {
                 value = s.defaultValue();
                 source = "default";
             }
-            if (value != null) {
+            // The quantum's default depends on the high-water mark: applied at the end if unset.
+            boolean derivedDefault = source.equals("default") && s.key().equals("output-quantum");
+            if (value != null && !derivedDefault) {
                 apply(t, s, value, source);
             }
             effective.add(s.key() + " = " + (value == null ? "(structured, from the file)"
@@ -151,6 +153,9 @@ public final class ConfigLoader {
 
         ServerConfig.Builder b = t.builder;
         b.spoolWaterMarks((int) t.lowWater, (int) t.highWater);
+        if (t.outputQuantum != null) {
+            b.outputQuantum((int) (long) t.outputQuantum);
+        }
         b.maxWaiting(t.waitingRequests, t.waitingBytes);
         b.buckets(fileBuckets != null ? fileBuckets : specBuckets(t));
         List<UserConfig> users = new ArrayList<>();

@@ -22,6 +22,8 @@ public final class ConfigTarget {
     String adminPassword;
     long lowWater;
     long highWater;
+    /** Set only when given (flag, environment, file): the default follows the high-water mark. */
+    Long outputQuantum;
     int waitingRequests;
     long waitingBytes;
     LogLevel logLevel = LogLevel.INFO;

@@ -15,9 +15,11 @@ import java.util.List;
  * @param transport             socket transport
  * @param eventLoopThreads      event-loop threads (0 = twice the processor count)
  * @param backgroundThreads     engine background threads (expiry pager, range scans)
+ * @param backgroundNice        how much lower than the event loops those threads run (Linux nice increment)
  * @param outputMode            how off-loop writes reach a channel
  * @param spoolLowWaterBytes    output low-water mark: paused producers resume below it
  * @param spoolHighWaterBytes   output high-water mark: producers pause above it
+ * @param outputQuantumBytes    background output one connection may move to its socket per event-loop turn
  * @param maxFrameBytes         largest request body accepted from an authenticated connection
  * @param preAuthMaxFrameBytes  largest request body accepted before authentication
  * @param maxWaitingRequests    requests queued behind a blocked command before reading stops
@@ -36,7 +38,8 @@ import java.util.List;
  * @param metricsAuth           whether {@code GET /metrics} needs credentials (when authentication is on)
  */
 public record ServerConfig(String host, int port, Transport transport, int eventLoopThreads, int backgroundThreads,
-                           OutputMode outputMode, int spoolLowWaterBytes, int spoolHighWaterBytes, int maxFrameBytes,
+                           int backgroundNice, OutputMode outputMode, int spoolLowWaterBytes, int spoolHighWaterBytes,
+                           int outputQuantumBytes, int maxFrameBytes,
                            int preAuthMaxFrameBytes, int maxWaitingRequests, long maxWaitingBytes,
                            List<BucketConfig> buckets, Duration expiryPagerInterval, boolean authEnabled,
                            List<UserConfig> users, List<String> saslMechanisms, int scramIterations, int mgmtPort,
@@ -45,6 +48,8 @@ public record ServerConfig(String host, int port, Transport transport, int event
 
     public static final int DEFAULT_PORT = 11210;
     public static final int DEFAULT_MGMT_PORT = 8091;
+    /** The output quantum when none is set (and the high-water mark allows it). */
+    public static final int DEFAULT_OUTPUT_QUANTUM = 32 * 1024;
 
     public ServerConfig {
         buckets = List.copyOf(buckets);
@@ -53,8 +58,11 @@ public record ServerConfig(String host, int port, Transport transport, int event
         require(port >= 0 && port <= 65535, "port", "must be 0-65535, got " + port);
         require(eventLoopThreads >= 0, "event-loop-threads", "must be >= 0, got " + eventLoopThreads);
         require(backgroundThreads >= 1, "background-threads", "must be >= 1, got " + backgroundThreads);
+        require(backgroundNice >= 0 && backgroundNice <= 19, "background-nice", "must be 0-19, got " + backgroundNice);
         require(spoolLowWaterBytes > 0 && spoolLowWaterBytes <= spoolHighWaterBytes, "spool-low-water",
                 "must be positive and <= spool-high-water, got " + spoolLowWaterBytes + " / " + spoolHighWaterBytes);
+        require(outputQuantumBytes > 0 && outputQuantumBytes <= spoolHighWaterBytes, "output-quantum",
+                "must be positive and <= spool-high-water, got " + outputQuantumBytes + " / " + spoolHighWaterBytes);
         require(maxFrameBytes >= 1024, "max-frame-size", "must be >= 1024, got " + maxFrameBytes);
         require(preAuthMaxFrameBytes >= 256 && preAuthMaxFrameBytes <= maxFrameBytes, "pre-auth-max-frame-size",
                 "must be 256..max-frame-size, got " + preAuthMaxFrameBytes);
@@ -101,9 +109,11 @@ public record ServerConfig(String host, int port, Transport transport, int event
         b.transport = transport;
         b.eventLoopThreads = eventLoopThreads;
         b.backgroundThreads = backgroundThreads;
+        b.backgroundNice = backgroundNice;
         b.outputMode = outputMode;
         b.spoolLowWaterBytes = spoolLowWaterBytes;
         b.spoolHighWaterBytes = spoolHighWaterBytes;
+        b.outputQuantumBytes = outputQuantumBytes;
         b.maxFrameBytes = maxFrameBytes;
         b.preAuthMaxFrameBytes = preAuthMaxFrameBytes;
         b.maxWaitingRequests = maxWaitingRequests;
@@ -130,9 +140,12 @@ public record ServerConfig(String host, int port, Transport transport, int event
         private Transport transport = Transport.AUTO;
         private int eventLoopThreads = 0;
         private int backgroundThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        private int backgroundNice = 10;
         private OutputMode outputMode = OutputMode.SPOOL;
         private int spoolLowWaterBytes = 256 * 1024;
         private int spoolHighWaterBytes = 1024 * 1024;
+        /** {@code null}: the default, or the high-water mark if that is smaller. */
+        private Integer outputQuantumBytes;
         private int maxFrameBytes = 30 * 1024 * 1024;
         private int preAuthMaxFrameBytes = 16 * 1024;
         private int maxWaitingRequests = 1024;
@@ -239,6 +252,11 @@ public record ServerConfig(String host, int port, Transport transport, int event
             return this;
         }
 
+        public Builder backgroundNice(int v) {
+            backgroundNice = v;
+            return this;
+        }
+
         public Builder outputMode(OutputMode v) {
             outputMode = v;
             return this;
@@ -247,6 +265,11 @@ public record ServerConfig(String host, int port, Transport transport, int event
         public Builder spoolWaterMarks(int low, int high) {
             spoolLowWaterBytes = low;
             spoolHighWaterBytes = high;
+            return this;
+        }
+
+        public Builder outputQuantum(int v) {
+            outputQuantumBytes = v;
             return this;
         }
 
@@ -277,8 +300,10 @@ public record ServerConfig(String host, int port, Transport transport, int event
         }
 
         public ServerConfig build() {
-            return new ServerConfig(host, port, transport, eventLoopThreads, backgroundThreads, outputMode,
-                    spoolLowWaterBytes, spoolHighWaterBytes, maxFrameBytes, preAuthMaxFrameBytes, maxWaitingRequests,
+            return new ServerConfig(host, port, transport, eventLoopThreads, backgroundThreads, backgroundNice,
+                    outputMode,
+                    spoolLowWaterBytes, spoolHighWaterBytes, outputQuantumBytes != null ? outputQuantumBytes
+                            : Math.min(DEFAULT_OUTPUT_QUANTUM, spoolHighWaterBytes), maxFrameBytes, preAuthMaxFrameBytes, maxWaitingRequests,
                     maxWaitingBytes, buckets, expiryPagerInterval, authEnabled, users, saslMechanisms,
                     scramIterations, mgmtPort, maxConnections, shutdownTimeout, tls.build(), rangeScans,
                     metricsAuth);

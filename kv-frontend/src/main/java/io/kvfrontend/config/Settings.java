@@ -48,6 +48,10 @@ public final class Settings {
                         t.builder.backgroundThreads(n > 0 ? n : Math.max(2, Runtime.getRuntime()
                                 .availableProcessors()));
                     }),
+            s("background-nice", "N", "10",
+                    "How much lower than the event loops the background threads run (Linux nice increment, "
+                            + "0-19; 0 = the same priority): range scans then take the CPU the loops leave.",
+                    (t, v) -> t.builder.backgroundNice(Values.integer(v, 0, 19))),
             s("max-connections", "N", "10000", "Open connections beyond which new ones are closed at once.",
                     (t, v) -> t.builder.maxConnections(Values.integer(v, 1, Integer.MAX_VALUE))),
             s("output-mode", "spool|sync", "spool",
@@ -60,6 +64,11 @@ public final class Settings {
             s("spool-high-water", "SIZE", "1m",
                     "Producers pause when a connection's buffered output reaches this.",
                     (t, v) -> t.highWater = Values.bytes(v, 1, Integer.MAX_VALUE)),
+            s("output-quantum", "SIZE", "32k",
+                    "Background output (range scans) an event loop sends per turn, over all its connections, "
+                            + "before it reads requests again; at most spool-high-water (unset: 32k, or "
+                            + "spool-high-water if that is smaller).",
+                    (t, v) -> t.outputQuantum = Values.bytes(v, 1, Integer.MAX_VALUE)),
             s("max-frame-size", "SIZE", "30m", "Largest request body accepted from an authenticated client; "
                             + "a larger one closes the connection.",
                     (t, v) -> t.builder.maxFrameBytes((int) Values.bytes(v, 1024, Integer.MAX_VALUE))),

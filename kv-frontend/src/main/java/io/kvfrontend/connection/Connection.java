@@ -81,7 +81,8 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
         this.channel = ctx.channel();
         this.loop = channel.eventLoop();
         this.decoder = decoder;
-        this.output = new ConnectionOutput(ctx, server.config().outputMode(), server.outputMetrics(), this);
+        this.output = new ConnectionOutput(ctx, server.config().outputMode(), server.outputMetrics(), this,
+                server.outputScheduler(loop), this::updateAutoRead);
         this.command = new Command(this);
         if (!server.config().authEnabled()) {
             // Development mode: everyone is trusted, as an administrator.
@@ -415,7 +416,8 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
         if (discardingInput) {
             return;
         }
-        boolean read = !closing && !draining && channel.isWritable() && waiting.size() < server.config().maxWaitingRequests()
+        boolean read = !closing && !draining && channel.isWritable() && !output.isBackedUp()
+                && waiting.size() < server.config().maxWaitingRequests()
                 && waitingBytes < server.config().maxWaitingBytes();
         if (channel.config().isAutoRead() != read) {
             channel.config().setAutoRead(read);
@@ -430,9 +432,10 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
         if (status == StatusRemap.DISCONNECT) {
             return null;
         }
-        ByteBuf header = ResponseEncoder.header(channel.alloc(), opcode, status, opaque, frame.cas(),
-                frame.datatype() & datatypeMask(), frame.extras(), frame.key(), frame.value().length);
-        return new ConnectionOutput.Pending(header, ResponseEncoder.value(frame.value()));
+        // Copied whole: the producer may reuse its arrays, and the copy is on its thread.
+        return new ConnectionOutput.Pending(ResponseEncoder.whole(channel.alloc(), opcode, status, opaque, frame.cas(),
+                frame.datatype() & datatypeMask(), frame.extras(), frame.key(), frame.value(), frame.valueLength()),
+                null);
     }
 
     @Override

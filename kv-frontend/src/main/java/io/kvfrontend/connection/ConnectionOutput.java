@@ -9,6 +9,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
 import io.netty.util.internal.SystemPropertyUtil;
+import java.util.ArrayDeque;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -25,22 +26,28 @@ import org.slf4j.LoggerFactory;
  * "CookieOutput: the contract"; seed-lessons.md 002-004).
  *
  * <ul>
- *   <li>On the event loop, a write goes straight to the channel, after anything already pending.</li>
- *   <li>Off the loop in {@link OutputMode#SPOOL} mode the caller encodes its frame, appends it to an
- *       ordered pending queue and returns; at most one drain task is scheduled while the queue is
- *       non-empty, and a drain writes what is pending and flushes once.</li>
- *   <li>Off the loop in {@link OutputMode#SYNC} mode the caller hands the write to the loop and
+ *   <li>Off the loop in {@link OutputMode#SPOOL} mode the caller encodes its frame, appends it to the
+ *       connection's ordered queue and returns.</li>
+ *   <li>Off the loop in {@link OutputMode#SYNC} mode the caller appends its frame the same way and
  *       parks until the loop has written and flushed it.</li>
+ *   <li>On the event loop a write goes straight to the channel, unless frames are queued: then it
+ *       joins the queue behind them, so order is never broken.</li>
  * </ul>
  *
- * <p>Bounded: the channel's write-buffer water marks are the output's; a producer has capacity
- * while the bytes it has queued (spooled or in hand-off) are fewer than the channel's
- * {@code bytesBeforeUnwritable()}, so spool plus channel buffer never exceed the high-water mark by
- * more than the frame each producer wrote last. Producers over it are told to pause, and are called
- * back from the loop once the connection's buffered bytes are down to the low-water mark.
+ * <p>Fair: the queue reaches the socket in <em>slices</em> (at least one frame each), served by the
+ * loop's {@link OutputScheduler} after the loop has handled ready I/O, round-robin, with at most
+ * {@code output-quantum} bytes of all its connections' background output per turn. In spool mode
+ * the next slice moves only once the socket has taken the previous one, so neither the spool nor
+ * one socket write holds the loop for long, however much is queued, while other connections have
+ * requests waiting.
+ *
+ * <p>Bounded: the channel's write-buffer water marks are the output's; a producer has capacity while
+ * queued plus channel-buffered bytes (counted as Netty counts them) are under the high-water mark, so
+ * they never exceed it by more than the frame each producer wrote last. Producers over it are told
+ * to pause, and are called back from the loop once the connection is down to the low-water mark.
  *
  * <p>End of life: {@link #close()} (called when the channel goes inactive) releases everything
- * spooled, makes later writes answer {@link WriteResult#CLOSED} after releasing their buffers, lets
+ * queued, makes later writes answer {@link WriteResult#CLOSED} after releasing their buffers, lets
  * producers parked in sync mode go, and calls every capacity waiter so paused producers learn to
  * stop.
  *
@@ -61,20 +68,31 @@ public final class ConnectionOutput {
     /**
      * What Netty's outbound buffer charges per message on top of its bytes (its
      * {@code io.netty.transport.outboundBufferEntrySizeOverhead}). Queued frames are charged the
-     * same, so moving a frame from the spool into the channel does not change the connection's
+     * same, so moving a frame from the queue into the channel does not change the connection's
      * total and the bound holds across the move.
      */
     static final int ENTRY_OVERHEAD =
             SystemPropertyUtil.getInt("io.netty.transport.outboundBufferEntrySizeOverhead", 96);
 
-    /** One encoded response: header + extras + key, and the value as a separate buffer (or null). */
+    /**
+     * One encoded response: header + extras + key, and the value as a separate buffer (or null); in
+     * sync mode also the producer waiting for it.
+     */
     public static final class Pending {
+        static final int QUEUED = 0;
+        static final int WRITTEN = 1;
+        static final int ABANDONED = 2;
+
         final ByteBuf header;
         final ByteBuf value;
         /** Payload bytes. */
         final int bytes;
         /** Bytes as the channel will account for them (payload plus per-message overhead). */
         final int weight;
+        /** The producer parked until the loop writes this frame (sync mode), else {@code null}. */
+        private Thread waiter;
+        private AtomicInteger state;
+        private volatile WriteResult result;
 
         public Pending(ByteBuf header, ByteBuf value) {
             this.header = header;
@@ -89,6 +107,19 @@ public final class ConnectionOutput {
                 value.release();
             }
         }
+
+        /** Takes the frame from its waiter: whoever wins writes or releases it. */
+        boolean claim(int to) {
+            return state == null || state.compareAndSet(QUEUED, to);
+        }
+
+        /** The loop is done with a hand-off: its producer may go. */
+        void complete(WriteResult r) {
+            if (waiter != null) {
+                result = r;
+                LockSupport.unpark(waiter);
+            }
+        }
     }
 
     private final ChannelHandlerContext ctx;
@@ -97,37 +128,55 @@ public final class ConnectionOutput {
     private final OutputMode mode;
     private final OutputMetrics metrics;
     private final FrameEncoder encoder;
+    private final OutputScheduler scheduler;
+    /** Called on the loop when buffered output has fallen to the low-water mark. */
+    private final Runnable onRoom;
 
-    private final Queue<Pending> spool = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger spoolDepth = new AtomicInteger();
-    /**
-     * Weight ({@link Pending#weight}) of what producers handed over that is not yet in the channel:
-     * spooled frames and hand-offs in flight.
-     */
+    private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queueDepth = new AtomicInteger();
+    /** Weight ({@link Pending#weight}) of what is queued and not yet in the channel. */
     private final AtomicLong pendingBytes = new AtomicLong();
-    private final AtomicBoolean drainScheduled = new AtomicBoolean();
-    private final Runnable drainTask = this::drain;
+    /**
+     * Whether the loop knows this connection has output coming: in the scheduler's ring, with a
+     * slice on its way to the socket, or with a {@link #readyTask} queued. A producer that finds it
+     * false after queueing sets it and tells the loop.
+     */
+    private final AtomicBoolean armed = new AtomicBoolean();
+    /** Since when this connection has waited for its next slice. */
+    private volatile long readySinceNanos;
+    private final Runnable readyTask = this::onReady;
+    /** Loop-confined: waiting in the scheduler's ring. */
+    private boolean inRing;
+    /** Loop-confined: slices in the channel that the socket has not taken all of yet. */
+    private int slicesInFlight;
+    private final ChannelFutureListener sliceSent = f -> onSliceSent();
+    /** Loop-confined: the hand-offs of the slice being written, released to their producers after the flush. */
+    private final ArrayDeque<Pending> sliceHandOffs = new ArrayDeque<>();
 
     private final Queue<Runnable> capacityWaiters = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean waitersScheduled = new AtomicBoolean();
     private final Runnable runWaitersTask = this::runCapacityWaiters;
 
     private final Runnable flushTask = this::flushFromTask;
-    private final ChannelFutureListener flushedListener = f -> resumeWaitersIfRoom();
     private boolean flushTaskScheduled;
     private boolean needsFlush;
 
     private volatile boolean closed;
-    private final long maxDrainBytes;
 
-    public ConnectionOutput(ChannelHandlerContext ctx, OutputMode mode, OutputMetrics metrics, FrameEncoder encoder) {
+    /**
+     * @param scheduler serves this connection's queued output in slices, on its loop
+     * @param onRoom    run on the loop when buffered output has fallen to the low-water mark
+     */
+    public ConnectionOutput(ChannelHandlerContext ctx, OutputMode mode, OutputMetrics metrics, FrameEncoder encoder,
+                            OutputScheduler scheduler, Runnable onRoom) {
         this.ctx = ctx;
         this.channel = ctx.channel();
         this.loop = channel.eventLoop();
         this.mode = mode;
         this.metrics = metrics;
         this.encoder = encoder;
-        this.maxDrainBytes = channel.config().getWriteBufferLowWaterMark();
+        this.scheduler = scheduler;
+        this.onRoom = onRoom;
     }
 
     public OutputMode mode() {
@@ -141,31 +190,38 @@ public final class ConnectionOutput {
     // ---------------------------------------------------------------- event-loop side
 
     /**
-     * Writes a response from the event loop, after anything already pending. No flush: the caller
-     * flushes once per batch with {@link #flushIfNeeded()}.
+     * Writes a response from the event loop: to the channel, or behind what is queued. No flush: the
+     * caller flushes once per batch with {@link #flushIfNeeded()}.
      *
      * @param value the value buffer or {@code null}
      */
     public void writeOnLoop(ByteBuf header, ByteBuf value) {
+        writeOnLoop(new Pending(header, value));
+    }
+
+    private void writeOnLoop(Pending p) {
         assert loop.inEventLoop() : "writeOnLoop off the event loop";
         if (closed) {
-            header.release();
-            if (value != null) {
-                value.release();
-            }
+            p.release();
             metrics.dropped();
             return;
         }
-        if (spoolDepth.get() > 0) {
-            // Everything already queued goes first, however much: order is never broken.
-            drainInto(Long.MAX_VALUE);
+        metrics.onLoopWrite();
+        if (queueDepth.get() > 0) {
+            // Background output is queued: this response goes after it, in its slices.
+            enqueue(p);
+            if (armed.compareAndSet(false, true)) {
+                // A producer queued but has not told the loop yet: the loop takes over.
+                readySinceNanos = System.nanoTime();
+                enterRing();
+            }
+            return;
         }
-        ctx.write(header, ctx.voidPromise());
-        if (value != null) {
-            ctx.write(value, ctx.voidPromise());
+        ctx.write(p.header, ctx.voidPromise());
+        if (p.value != null) {
+            ctx.write(p.value, ctx.voidPromise());
         }
         needsFlush = true;
-        metrics.onLoopWrite();
     }
 
     /** Flushes if anything was written since the last flush. Event loop only. */
@@ -187,15 +243,16 @@ public final class ConnectionOutput {
     }
 
     /**
-     * Ends the output: releases everything spooled, makes later writes fail as closed, wakes paused
-     * producers. Idempotent; any thread (normally the loop, from channelInactive).
+     * Ends the output: releases everything queued, makes later writes fail as closed, lets parked
+     * producers go, wakes paused ones. Idempotent; any thread (normally the loop, from
+     * channelInactive).
      */
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        releaseSpool();
+        releaseQueue();
         scheduleCapacityWaiters();
     }
 
@@ -233,6 +290,11 @@ public final class ConnectionOutput {
         return capacityWaiters.isEmpty() || hasResumeRoom();
     }
 
+    /** Whether queued plus channel-buffered output is at the high-water mark (reading should stop). Any thread. */
+    public boolean isBackedUp() {
+        return bufferedBytes() >= channel.config().getWriteBufferHighWaterMark();
+    }
+
     /**
      * Bytes buffered for this connection in user space: queued by producers plus the channel's
      * outbound buffer, both counted as Netty counts them (payload plus per-message overhead).
@@ -258,9 +320,8 @@ public final class ConnectionOutput {
             return WriteResult.CLOSED;
         }
         if (loop.inEventLoop()) {
-            // Sync mode (and spool mode) called from the loop itself writes directly: waiting on
-            // the loop from the loop would deadlock.
-            writeOnLoop(p.header, p.value);
+            // Either mode, called from the loop itself: waiting on the loop from the loop would deadlock.
+            writeOnLoop(p);
             scheduleFlush();
             return closed ? WriteResult.CLOSED : capacityResult();
         }
@@ -279,204 +340,208 @@ public final class ConnectionOutput {
         }
     }
 
-    // ---------------------------------------------------------------- spool mode
+    // ---------------------------------------------------------------- queueing (any thread)
 
-    private WriteResult spool(Pending p) {
+    private void enqueue(Pending p) {
         pendingBytes.addAndGet(p.weight);
         metrics.spooled(p.bytes);
-        // Queued before counted: a drain's budget never counts a frame it cannot poll yet, so a
-        // drain never finds its budget unmet and reschedules itself in a loop.
-        spool.add(p);
-        spoolDepth.incrementAndGet();
+        // Queued before counted: a slice never counts a frame it cannot poll yet.
+        queue.add(p);
+        queueDepth.incrementAndGet();
+    }
+
+    /** Off the loop: queued; the loop hears of it unless it already knows output is coming. */
+    private boolean enqueueFromAnyThread(Pending p) {
+        enqueue(p);
         if (closed) {
             // close() may have emptied the queue before this frame was in it.
-            releaseSpool();
-            return WriteResult.CLOSED;
+            releaseQueue();
+            return false;
         }
-        if (drainScheduled.compareAndSet(false, true)) {
+        if (armed.compareAndSet(false, true)) {
+            readySinceNanos = System.nanoTime();
             try {
-                execute(drainTask);
+                execute(readyTask);
             } catch (RejectedExecutionException e) {
                 // The loop is shutting down: nothing queued will ever be written.
                 close();
-                return WriteResult.CLOSED;
+                return false;
             }
         }
-        return capacityResult();
+        return true;
     }
 
-    private void drain() {
-        assert loop.inEventLoop();
-        drainScheduled.set(false);
+    private WriteResult spool(Pending p) {
+        return enqueueFromAnyThread(p) ? capacityResult() : WriteResult.CLOSED;
+    }
+
+    /** Sync mode: queued like a spooled frame, then the producer parks until the loop has written it. */
+    private WriteResult handOff(Pending p) {
+        p.waiter = Thread.currentThread();
+        p.state = new AtomicInteger(Pending.QUEUED);
+        long start = System.nanoTime();
+        enqueueFromAnyThread(p);
+        WriteResult r = awaitHandOff(p);
+        metrics.handedOff(System.nanoTime() - start);
+        return r == WriteResult.CLOSED ? r : capacityResult();
+    }
+
+    private WriteResult awaitHandOff(Pending p) {
+        boolean interrupted = false;
+        while (p.result == null) {
+            LockSupport.parkNanos(this, PARK_CHECK_NANOS);
+            if (Thread.interrupted()) {
+                // Keep waiting: the loop owns the frame until it writes it. Restore later.
+                interrupted = true;
+            }
+            if (p.result == null && loop.isTerminated() && p.claim(Pending.ABANDONED)) {
+                // The loop is gone and never took the frame: it is this thread's to release.
+                if (queue.remove(p)) {
+                    unqueued(p);
+                }
+                p.release();
+                metrics.dropped();
+                p.result = WriteResult.CLOSED;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return p.result;
+    }
+
+    private void unqueued(Pending p) {
+        queueDepth.decrementAndGet();
+        pendingBytes.addAndGet(-p.weight);
+        metrics.unspooled(p.bytes);
+    }
+
+    private void releaseQueue() {
+        Pending p;
+        while ((p = queue.poll()) != null) {
+            unqueued(p);
+            if (p.claim(Pending.ABANDONED)) {
+                p.release();
+                metrics.dropped();
+                p.complete(WriteResult.CLOSED);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- slices (event loop)
+
+    /** A producer queued into an idle connection. */
+    private void onReady() {
         if (closed) {
-            releaseSpool();
+            releaseQueue();
             return;
         }
-        int n = drainInto(maxDrainBytes);
-        metrics.drained(n);
-        if (n > 0) {
-            needsFlush = false;
-            ctx.flush();
-        }
-        resumeWaitersIfRoom();
+        enterRing();
     }
 
     /**
-     * Moves what was pending when called into the channel (no flush), up to {@code byteBudget}
-     * bytes. Frames added meanwhile are left for the next drain, so a fast producer cannot keep the
-     * loop here forever; the byte budget keeps one connection's drain from holding the loop while
-     * other connections wait (a drain writes at most the low-water mark).
+     * Joins the scheduler's ring. In spool mode only once the socket has taken the last slice: the
+     * queue, not the channel, holds what a slow reader has not read, and a backed-up connection
+     * leaves the ring instead of keeping the loop polling. In sync mode each queued frame has a
+     * producer parked on it, so frames move as soon as it is their turn; producers pause when the
+     * channel passes its high-water mark.
      */
-    private int drainInto(long byteBudget) {
-        int budget = spoolDepth.get();
-        int n = 0;
-        long written = 0;
+    private void enterRing() {
+        if (!inRing && (slicesInFlight == 0 || mode == OutputMode.SYNC)) {
+            inRing = true;
+            scheduler.ready(this);
+        }
+    }
+
+    /**
+     * This connection's turn (called by the {@link OutputScheduler}): moves queued frames into the
+     * channel up to {@code limit} bytes (at least one frame), flushes, and returns the bytes moved.
+     * The next slice is due once the socket has taken this one.
+     */
+    long serveSlice(long limit) {
+        assert loop.inEventLoop() : "serveSlice off the event loop";
+        inRing = false;
+        if (closed) {
+            releaseQueue();
+            return 0;
+        }
+        metrics.scheduleDelay(System.nanoTime() - readySinceNanos);
+        long moved = 0;
+        int frames = 0;
         Pending p;
-        while (n < budget && written < byteBudget && (p = spool.poll()) != null) {
+        while ((moved < limit || frames == 0) && (p = queue.poll()) != null) {
+            if (!p.claim(Pending.WRITTEN)) {
+                // A sync producer gave up on it (its loop was terminating) and released it itself.
+                continue;
+            }
             // Into the channel first, then out of the pending count: a producer checking capacity in
             // between over-counts this frame instead of seeing room that is not there.
             ctx.write(p.header, ctx.voidPromise());
             if (p.value != null) {
                 ctx.write(p.value, ctx.voidPromise());
             }
-            spoolDepth.decrementAndGet();
-            pendingBytes.addAndGet(-p.weight);
-            metrics.unspooled(p.bytes);
-            written += p.bytes;
-            n++;
-        }
-        if (n > 0) {
-            needsFlush = true;
-            markReachedSocket();
-        }
-        // Frames queued after the budget was taken schedule a drain themselves unless one is
-        // pending; this drain reschedules only if it stopped at its budget with frames left.
-        if ((n == budget || written >= byteBudget) && n > 0 && !spool.isEmpty()
-                && drainScheduled.compareAndSet(false, true)) {
-            execute(drainTask);
-        }
-        return n;
-    }
-
-    private void releaseSpool() {
-        Pending p;
-        while ((p = spool.poll()) != null) {
-            spoolDepth.decrementAndGet();
-            pendingBytes.addAndGet(-p.weight);
-            metrics.unspooled(p.bytes);
-            metrics.dropped();
-            p.release();
-        }
-    }
-
-    // ---------------------------------------------------------------- sync hand-off mode
-
-    private WriteResult handOff(Pending p) {
-        pendingBytes.addAndGet(p.weight);
-        metrics.spooled(p.bytes);
-        HandOff h = new HandOff(p, Thread.currentThread());
-        long start = System.nanoTime();
-        try {
-            execute(h);
-        } catch (RejectedExecutionException e) {
-            if (h.claim(HandOff.ABANDONED)) {
-                h.abandon();
+            unqueued(p);
+            if (p.waiter != null) {
+                sliceHandOffs.add(p);
             }
-            close();
-            return WriteResult.CLOSED;
+            moved += p.bytes;
+            frames++;
         }
-        WriteResult r = h.await();
-        metrics.handedOff(System.nanoTime() - start);
-        return r == WriteResult.CLOSED ? r : capacityResult();
-    }
-
-    /** One write handed to the loop; the producer parks until {@link #run()} has performed it. */
-    private final class HandOff implements Runnable {
-        static final int PENDING = 0;
-        static final int RUNNING = 1;
-        static final int ABANDONED = 2;
-
-        private final Pending pending;
-        private final Thread waiter;
-        private final AtomicInteger state = new AtomicInteger(PENDING);
-        private volatile boolean done;
-        private volatile WriteResult result;
-
-        HandOff(Pending pending, Thread waiter) {
-            this.pending = pending;
-            this.waiter = waiter;
+        metrics.drained(frames);
+        if (frames == 0) {
+            disarm();
+            return 0;
         }
-
-        boolean claim(int to) {
-            return state.compareAndSet(PENDING, to);
+        if (moved >= limit && queueDepth.get() > 0) {
+            metrics.quantumExhausted();
         }
-
-        @Override
-        public void run() {
-            if (!claim(RUNNING)) {
-                return;
-            }
-            if (closed) {
-                pending.release();
-                metrics.dropped();
-                result = WriteResult.CLOSED;
+        slicesInFlight++;
+        // Completes when the socket has taken everything before it: then the next slice may move.
+        ctx.write(Unpooled.EMPTY_BUFFER).addListener(sliceSent);
+        needsFlush = false;
+        ctx.flush();
+        while ((p = sliceHandOffs.poll()) != null) {
+            p.complete(WriteResult.OK);
+        }
+        if (mode == OutputMode.SYNC) {
+            // Not waiting for the socket (see enterRing): the rest goes in a later turn.
+            if (queueDepth.get() > 0) {
+                readySinceNanos = System.nanoTime();
+                enterRing();
             } else {
-                ctx.write(pending.header, ctx.voidPromise());
-                if (pending.value != null) {
-                    ctx.write(pending.value, ctx.voidPromise());
-                }
-                markReachedSocket();
-                needsFlush = false;
-                ctx.flush();
-                result = WriteResult.OK;
+                disarm();
             }
-            // After the write, as in drainInto: never under-count what is buffered.
-            pendingBytes.addAndGet(-pending.weight);
-            metrics.unspooled(pending.bytes);
-            done = true;
-            LockSupport.unpark(waiter);
-            resumeWaitersIfRoom();
         }
+        resumeWaitersIfRoom();
+        return moved;
+    }
 
-        /** The loop will never run this task: release its frame here. */
-        void abandon() {
-            pendingBytes.addAndGet(-pending.weight);
-            metrics.unspooled(pending.bytes);
-            pending.release();
-            metrics.dropped();
-            result = WriteResult.CLOSED;
-            done = true;
+    /** The socket took the last slice (or the channel failed it). */
+    private void onSliceSent() {
+        slicesInFlight--;
+        resumeWaitersIfRoom();
+        if (closed) {
+            return;
         }
+        if (queueDepth.get() > 0) {
+            readySinceNanos = System.nanoTime();
+            enterRing();
+        } else if (!inRing && slicesInFlight == 0) {
+            disarm();
+        }
+    }
 
-        WriteResult await() {
-            boolean interrupted = false;
-            while (!done) {
-                LockSupport.parkNanos(this, PARK_CHECK_NANOS);
-                if (Thread.interrupted()) {
-                    // Keep waiting: the loop owns the frame until it runs the task. Restore later.
-                    interrupted = true;
-                }
-                if (!done && loop.isTerminated() && claim(ABANDONED)) {
-                    abandon();
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            return result;
+    /** Nothing queued and nothing in flight: producers must tell the loop again. */
+    private void disarm() {
+        armed.set(false);
+        // A producer may have queued between the last poll and the flag going down.
+        if (queueDepth.get() > 0 && armed.compareAndSet(false, true)) {
+            readySinceNanos = System.nanoTime();
+            enterRing();
         }
     }
 
     // ---------------------------------------------------------------- capacity
-
-    /**
-     * Follows what was just written with an empty write whose completion reconsiders paused
-     * producers: when it reaches the socket, the output may have fallen to its low-water mark
-     * without crossing Netty's writability threshold (which would otherwise be the only signal).
-     */
-    private void markReachedSocket() {
-        ctx.write(Unpooled.EMPTY_BUFFER).addListener(flushedListener);
-    }
 
     /**
      * Whether paused producers may resume: the output closed (they must learn it), or what is
@@ -487,16 +552,16 @@ public final class ConnectionOutput {
         if (closed) {
             return true;
         }
-        long pending = pendingBytes.get();
-        var outbound = channel.unsafe().outboundBuffer();
-        long inChannel = outbound == null ? 0 : outbound.totalPendingWriteBytes();
-        return channel.isWritable() && pending + inChannel <= channel.config().getWriteBufferLowWaterMark();
+        return channel.isWritable() && bufferedBytes() <= channel.config().getWriteBufferLowWaterMark();
     }
 
-    /** Runs the capacity waiters if they may resume. Event loop. */
+    /** Runs the capacity waiters, and tells the connection, if there is room. Event loop. */
     private void resumeWaitersIfRoom() {
-        if (!capacityWaiters.isEmpty() && hasResumeRoom()) {
-            runCapacityWaiters();
+        if (hasResumeRoom()) {
+            if (!capacityWaiters.isEmpty()) {
+                runCapacityWaiters();
+            }
+            onRoom.run();
         }
     }
 

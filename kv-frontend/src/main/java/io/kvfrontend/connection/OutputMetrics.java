@@ -29,8 +29,15 @@ public final class OutputMetrics implements MeterBinder {
     private final AtomicLong handOffCount = new AtomicLong();
     private final AtomicLong handOffWaitNanos = new AtomicLong();
     private final AtomicLong loopTaskCount = new AtomicLong();
+    private final AtomicLong quantumExhaustedCount = new AtomicLong();
+    private final AtomicLong scheduleDelayCount = new AtomicLong();
+    private final AtomicLong scheduleDelayNanos = new AtomicLong();
+    private final AtomicLong outputTurnCount = new AtomicLong();
+    private final AtomicLong outputTurnBytes = new AtomicLong();
     private DistributionSummary itemsPerDrain;
+    private DistributionSummary bytesPerTurn;
     private Timer handOffWait;
+    private Timer scheduleDelay;
 
     public OutputMetrics(OutputMode mode) {
         this.mode = mode;
@@ -47,7 +54,10 @@ public final class OutputMetrics implements MeterBinder {
                 "origin", "loop", "mode", m);
         counter(registry, "kv.output.writes", "frames written from other threads", offLoopWriteCount,
                 "origin", "offloop", "mode", m);
-        counter(registry, "kv.output.drains", "spool drain tasks run", drainCount, "mode", m);
+        counter(registry, "kv.output.drains", "output slices served: a connection's turn to move queued frames "
+                + "(spooled or handed off) to its socket", drainCount, "mode", m);
+        counter(registry, "kv.output.quantum.exhausted", "slices that stopped at the output quantum with frames "
+                + "left: background output that had to yield to other connections", quantumExhaustedCount, "mode", m);
         counter(registry, "kv.output.loop.tasks", "tasks the output path put on event loops", loopTaskCount,
                 "mode", m);
         counter(registry, "kv.output.pauses", "producers told to pause for capacity", pauseCount, "mode", m);
@@ -60,10 +70,21 @@ public final class OutputMetrics implements MeterBinder {
                 .description("bytes waiting in spool queues or hand-offs, all connections").baseUnit("bytes")
                 .register(registry);
         itemsPerDrain = DistributionSummary.builder("kv.output.drain.items").tag("mode", m)
-                .description("frames written by one drain task").register(registry);
+                .description("frames written by one output slice").register(registry);
+        bytesPerTurn = DistributionSummary.builder("kv.output.turn.bytes").tag("mode", m).baseUnit("bytes")
+                .serviceLevelObjectives(TURN_BYTES)
+                .description("background output bytes one event-loop turn moved, over all its connections (turns "
+                        + "that moved any)").register(registry);
+        scheduleDelay = Timer.builder("kv.output.schedule.delay").tag("mode", m)
+                .serviceLevelObjectives(LoopMetrics.TURN_BUCKETS)
+                .description("how long a connection with queued output (spooled frames or hand-offs) waited for "
+                        + "its slice").register(registry);
         handOffWait = Timer.builder("kv.output.handoff.wait").tag("mode", m)
                 .description("time a producer waited for the event loop to perform its write").register(registry);
     }
+
+    /** Histogram bounds of output bytes per turn. */
+    private static final double[] TURN_BYTES = {4096, 16384, 65536, 262144, 1048576, 4194304, 16777216};
 
     private static void counter(MeterRegistry registry, String name, String description, AtomicLong value,
                                 String... tags) {
@@ -88,7 +109,7 @@ public final class OutputMetrics implements MeterBinder {
         spoolBytes.addAndGet(-bytes);
     }
 
-    /** A drain task ran and wrote {@code items} frames (0 for a drain that found nothing). */
+    /** A slice ran and wrote {@code items} frames (0 for one that found nothing). */
     void drained(int items) {
         drainCount.incrementAndGet();
         DistributionSummary s = itemsPerDrain;
@@ -103,6 +124,28 @@ public final class OutputMetrics implements MeterBinder {
         Timer t = handOffWait;
         if (t != null) {
             t.record(waitNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    void quantumExhausted() {
+        quantumExhaustedCount.incrementAndGet();
+    }
+
+    void scheduleDelay(long nanos) {
+        scheduleDelayCount.incrementAndGet();
+        scheduleDelayNanos.addAndGet(nanos);
+        Timer t = scheduleDelay;
+        if (t != null) {
+            t.record(nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    void turnBytes(long bytes) {
+        outputTurnCount.incrementAndGet();
+        outputTurnBytes.addAndGet(bytes);
+        DistributionSummary s = bytesPerTurn;
+        if (s != null) {
+            s.record(bytes);
         }
     }
 
@@ -126,12 +169,14 @@ public final class OutputMetrics implements MeterBinder {
     public Snapshot snapshot() {
         return new Snapshot(mode, onLoopWriteCount.get(), offLoopWriteCount.get(), drainCount.get(),
                 handOffCount.get(), handOffWaitNanos.get(), loopTaskCount.get(), pauseCount.get(), resumeCount.get(),
-                droppedCount.get(), spoolDepth.get(), spoolBytes.get());
+                droppedCount.get(), spoolDepth.get(), spoolBytes.get(), quantumExhaustedCount.get(),
+                scheduleDelayCount.get(), scheduleDelayNanos.get(), outputTurnCount.get(), outputTurnBytes.get());
     }
 
     /** Counter values at one moment. */
     public record Snapshot(OutputMode mode, long onLoopWrites, long offLoopWrites, long drains, long handOffs,
                            long handOffWaitNanos, long loopTasks, long pauses, long resumes, long dropped,
-                           long spoolDepth, long spoolBytes) {
+                           long spoolDepth, long spoolBytes, long quantumExhausted, long scheduleDelays,
+                           long scheduleDelayNanos, long outputTurns, long outputTurnBytes) {
     }
 }

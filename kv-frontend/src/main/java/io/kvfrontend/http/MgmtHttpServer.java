@@ -25,9 +25,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The management HTTP listener (issue 4): a Netty HTTP/1.1 server on the MCBP server's own event
- * loops, serving GET on the routes of a {@link MgmtRouter} with HTTP Basic authentication against
- * the MCBP users. Requests are small and answered inline on the loop; bodies are capped at
+ * The management HTTP listener (issue 4): a Netty HTTP/1.1 server on its own event loop (never an
+ * MCBP connection's: a {@code /metrics} scrape takes milliseconds), serving the routes of a
+ * {@link MgmtRouter} with HTTP Basic authentication against the MCBP users. Requests are small and
+ * answered inline on that loop; bodies are capped at
  * {@value #MAX_CONTENT_BYTES} bytes, header blocks at {@value #MAX_HEADER_BYTES}, and idle
  * connections close after {@value #IDLE_SECONDS} s. The same endpoint serves HTTPS on the
  * management TLS port ({@code mgmtSSL}), with TLS first in each connection's pipeline.

@@ -21,6 +21,7 @@ public final class Engines {
     public static Engine fromConfig(ServerConfig config, RangeScanSettings rangeScans) {
         StubEngineSettings d = StubEngineSettings.defaults();
         return new StubEngine(new StubEngineSettings(config.backgroundThreads(), config.expiryPagerInterval(),
-                Clock.systemUTC(), d.defaultLockSeconds(), d.maxLockSeconds(), rangeScans));
+                Clock.systemUTC(), d.defaultLockSeconds(), d.maxLockSeconds(), rangeScans,
+                new BackgroundThreads(config.backgroundNice())));
     }
 }

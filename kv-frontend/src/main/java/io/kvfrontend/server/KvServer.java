@@ -12,6 +12,7 @@ import io.kvfrontend.config.Transport;
 import io.kvfrontend.config.UserConfig;
 import io.kvfrontend.connection.Connection;
 import io.kvfrontend.connection.ConnectionRegistry;
+import io.kvfrontend.connection.EventLoopTurns;
 import io.kvfrontend.connection.McbpConnectionHandler;
 import io.kvfrontend.connection.OutputMetrics;
 import io.kvfrontend.dispatch.CommandSpec;
@@ -69,6 +70,8 @@ public final class KvServer implements AutoCloseable {
     private final ServerContext context;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
+    /** The management HTTP(S) endpoint's own loop. */
+    private final EventLoopGroup mgmtGroup;
     private final Channel serverChannel;
     private final HttpStats httpStats = new HttpStats();
     /** The management HTTP endpoint; null when {@code mgmtPort} is -1. */
@@ -95,12 +98,17 @@ public final class KvServer implements AutoCloseable {
         this.bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("kv-accept", true), io);
         int loops = config.eventLoopThreads() == 0 ? 2 * Runtime.getRuntime().availableProcessors()
                 : config.eventLoopThreads();
-        this.workerGroup = new MultiThreadIoEventLoopGroup(loops, new DefaultThreadFactory("kv-loop", true), io);
-
         OutputMetrics outputMetrics = new OutputMetrics(config.outputMode());
         outputMetrics.bindTo(registry);
+        // Each MCBP loop turn: I/O first, then a bounded slice of background output per connection.
+        EventLoopTurns turns = new EventLoopTurns(io, outputMetrics, config.outputQuantumBytes());
+        this.workerGroup = new MultiThreadIoEventLoopGroup(loops, new DefaultThreadFactory("kv-loop", true), turns);
+        turns.bindTo(registry);
+        // The management endpoint (scrapes of /metrics take milliseconds) never runs on an MCBP loop.
+        this.mgmtGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("kv-mgmt", true), io);
+
         this.context = new ServerContext(config, engine, new Dispatcher(CommandTable.standard(), extraCommands),
-                registry, outputMetrics, version(), epoll ? "epoll" : "nio", loops, saslServer(config));
+                registry, outputMetrics, version(), epoll ? "epoll" : "nio", loops, saslServer(config), turns);
         bindEventLoopGauges(registry);
 
         ServerBootstrap b = new ServerBootstrap()
@@ -141,14 +149,15 @@ public final class KvServer implements AutoCloseable {
                     + e.getMessage());
         }
         this.mgmt = bindMgmt(channelClass, registry);
-        tls.bind(b, context, bossGroup, workerGroup, channelClass, httpStats, registry, this::stopAfterFailedBind);
+        tls.bind(b, context, bossGroup, mgmtGroup, channelClass, httpStats, registry, this::stopAfterFailedBind);
         // Once every port is bound: a failed start leaves no GC listener behind.
         context.bindMeters();
         context.clusterMap().ports(port(), mgmtPort());
         context.clusterMap().tlsPorts(tls.kvPort(), tls.mgmtPort());
-        LOG.info("kv-frontend {} listening on {} (transport {}, {} event loops, output mode {}, buckets {}, "
-                + "management HTTP {})", context.version(), serverChannel.localAddress(), context.transportName(),
-                loops, config.outputMode().configName(), engine.bucketNames(),
+        LOG.info("kv-frontend {} listening on {} (transport {}, {} event loops, output mode {}, output quantum {} "
+                + "bytes, buckets {}, management HTTP {})", context.version(), serverChannel.localAddress(),
+                context.transportName(), loops, config.outputMode().configName(), config.outputQuantumBytes(),
+                engine.bucketNames(),
                 mgmt == null ? "off" : "port " + mgmt.port());
         warnAboutUnsafeAuth(config);
         for (BucketConfig bucket : config.buckets()) {
@@ -200,7 +209,7 @@ public final class KvServer implements AutoCloseable {
             return null;
         }
         try {
-            return MgmtHttpServer.bind(context, bossGroup, workerGroup, channelClass, config.host(),
+            return MgmtHttpServer.bind(context, bossGroup, mgmtGroup, channelClass, config.host(),
                     config.mgmtPort(), httpStats, null);
         } catch (Exception e) {
             // bind() rethrows the socket's IOException unchecked-style: catch it all.
@@ -363,8 +372,10 @@ public final class KvServer implements AutoCloseable {
     private void shutdownGroups() {
         bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        mgmtGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         bossGroup.terminationFuture().syncUninterruptibly();
         workerGroup.terminationFuture().syncUninterruptibly();
+        mgmtGroup.terminationFuture().syncUninterruptibly();
     }
 
     /** The project version, from the build, or "dev". */

@@ -5,6 +5,8 @@ import io.kvfrontend.cluster.ClusterMap;
 import io.kvfrontend.cluster.ErrorMap;
 import io.kvfrontend.config.ServerConfig;
 import io.kvfrontend.connection.ConnectionRegistry;
+import io.kvfrontend.connection.EventLoopTurns;
+import io.kvfrontend.connection.OutputScheduler;
 import io.kvfrontend.connection.OutputMetrics;
 import io.kvfrontend.dispatch.Dispatcher;
 import io.kvfrontend.engine.spi.Engine;
@@ -15,6 +17,8 @@ import io.kvfrontend.metrics.ServerStats;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import io.netty.util.concurrent.EventExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -46,10 +50,25 @@ public final class ServerContext {
     private final SaslServer sasl;
     private final ClusterMap clusterMap = new ClusterMap();
     private final ErrorMap errorMap = new ErrorMap();
+    private final EventLoopTurns loopTurns;
+    /** Schedulers for loops {@link #loopTurns} did not build. */
+    private final Map<EventExecutor, OutputScheduler> otherSchedulers = new ConcurrentHashMap<>();
 
     public ServerContext(ServerConfig config, Engine engine, Dispatcher dispatcher, MeterRegistry registry,
                          OutputMetrics outputMetrics, String version, String transportName, int eventLoopThreads,
                          SaslServer sasl) {
+        this(config, engine, dispatcher, registry, outputMetrics, version, transportName, eventLoopThreads, sasl,
+                null);
+    }
+
+    /**
+     * @param loopTurns the MCBP event loops' turns and output schedulers, or {@code null} when
+     *                  connections run on other loops (tests on an {@code EmbeddedChannel})
+     */
+    public ServerContext(ServerConfig config, Engine engine, Dispatcher dispatcher, MeterRegistry registry,
+                         OutputMetrics outputMetrics, String version, String transportName, int eventLoopThreads,
+                         SaslServer sasl, EventLoopTurns loopTurns) {
+        this.loopTurns = loopTurns;
         this.config = config;
         this.sasl = sasl;
         this.engine = engine;
@@ -97,6 +116,18 @@ public final class ServerContext {
 
     public OutputMetrics outputMetrics() {
         return outputMetrics;
+    }
+
+    /** The MCBP loops' turn meters and schedulers, or {@code null} (see the constructor). */
+    public EventLoopTurns loopTurns() {
+        return loopTurns;
+    }
+
+    /** The output scheduler of the loop a connection runs on. Any thread. */
+    public OutputScheduler outputScheduler(EventExecutor loop) {
+        OutputScheduler s = loopTurns == null ? null : loopTurns.schedulerOf(loop);
+        return s != null ? s : otherSchedulers.computeIfAbsent(loop,
+                l -> OutputScheduler.selfDriven(l, outputMetrics, config.outputQuantumBytes()));
     }
 
     public ServerStats stats() {
@@ -172,6 +203,8 @@ public final class ServerContext {
         m.put("output_mode", s.mode().configName());
         m.put("spool_low_water", Integer.toString(config.spoolLowWaterBytes()));
         m.put("spool_high_water", Integer.toString(config.spoolHighWaterBytes()));
+        m.put("output_quantum", Integer.toString(config.outputQuantumBytes()));
+        m.put("background_nice", Integer.toString(config.backgroundNice()));
         m.put("writes_loop", Long.toString(s.onLoopWrites()));
         m.put("writes_offloop", Long.toString(s.offLoopWrites()));
         m.put("drains", Long.toString(s.drains()));
@@ -183,6 +216,15 @@ public final class ServerContext {
         m.put("dropped_after_close", Long.toString(s.dropped()));
         m.put("spool_depth", Long.toString(s.spoolDepth()));
         m.put("spool_bytes", Long.toString(s.spoolBytes()));
+        m.put("quantum_exhausted", Long.toString(s.quantumExhausted()));
+        m.put("output_turns", Long.toString(s.outputTurns()));
+        m.put("output_turn_bytes", Long.toString(s.outputTurnBytes()));
+        m.put("schedule_delays", Long.toString(s.scheduleDelays()));
+        m.put("schedule_delay_ns", Long.toString(s.scheduleDelayNanos()));
+        if (loopTurns != null) {
+            m.put("loop_turns", Long.toString(loopTurns.turns()));
+            m.put("loop_busy_ns", Long.toString(loopTurns.busyNanos()));
+        }
         return m;
     }
 }

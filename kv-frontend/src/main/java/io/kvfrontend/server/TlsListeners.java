@@ -52,7 +52,7 @@ final class TlsListeners {
      *
      * @param plain the plain MCBP port's bootstrap, with its child handler set
      */
-    void bind(ServerBootstrap plain, ServerContext context, EventLoopGroup boss, EventLoopGroup workers,
+    void bind(ServerBootstrap plain, ServerContext context, EventLoopGroup boss, EventLoopGroup mgmtLoops,
               Class<? extends ServerChannel> channelClass, HttpStats httpStats, MeterRegistry registry,
               Runnable stopOthers) throws InterruptedException {
         if (tls == null) {
@@ -72,7 +72,7 @@ final class TlsListeners {
         }
         if (config.tls().mgmtEnabled()) {
             try {
-                mgmt = MgmtHttpServer.bind(context, boss, workers, channelClass, host, config.tls().mgmtPort(),
+                mgmt = MgmtHttpServer.bind(context, boss, mgmtLoops, channelClass, host, config.tls().mgmtPort(),
                         httpStats, tls);
             } catch (Exception e) {
                 close();

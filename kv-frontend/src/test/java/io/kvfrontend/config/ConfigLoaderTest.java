@@ -159,6 +159,11 @@ class ConfigLoaderTest {
                 Arguments.of("output-mode", "fast", "spool, sync"),
                 Arguments.of("spool-low-water", "lots", "size in bytes"),
                 Arguments.of("spool-high-water", "0", "from 1"),
+                Arguments.of("output-quantum", "0", "from 1"),
+                Arguments.of("output-quantum", "-64k", "size in bytes"),
+                Arguments.of("output-quantum", "fast", "size in bytes"),
+                Arguments.of("background-nice", "20", "from 0 to 19"),
+                Arguments.of("background-nice", "-1", "from 0 to 19"),
                 Arguments.of("max-frame-size", "12", "from 1024"),
                 Arguments.of("pre-auth-max-frame-size", "1", "from 256"),
                 Arguments.of("max-waiting-requests", "0", "from 1"),
@@ -204,6 +209,25 @@ class ConfigLoaderTest {
                 .hasMessageContaining("'eleven'");
         assertThatThrownBy(() -> load(Map.of("KV_ADMIN_PASSWORD", ""), "--scram-iterations", "1"))
                 .hasMessageContaining("scram-iterations");
+    }
+
+    @Test
+    void theOutputQuantumIsASizeAtMostTheHighWaterMarkAndFollowsItWhenUnset() {
+        assertThat(load(Map.of()).config().outputQuantumBytes()).isEqualTo(32 * 1024);
+        assertThat(load(Map.of(), "--output-quantum", "16k").config().outputQuantumBytes()).isEqualTo(16 * 1024);
+        assertThat(load(Map.of("KV_OUTPUT_QUANTUM", "100000")).config().outputQuantumBytes()).isEqualTo(100_000);
+        // Unset, it is the default or the high-water mark, whichever is smaller.
+        assertThat(load(Map.of(), "--spool-low-water", "8k", "--spool-high-water", "16k").config()
+                .outputQuantumBytes()).isEqualTo(16 * 1024);
+        assertThatThrownBy(() -> load(Map.of(), "--output-quantum", "2m"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.key()).isEqualTo("output-quantum");
+                    assertThat(e.getMessage()).contains("spool-high-water");
+                });
+        assertThat(load(Map.of(), "--output-quantum", "16k").effective())
+                .contains("output-quantum = 16k (flag --output-quantum)");
+        assertThat(load(Map.of(), "--background-nice", "0").config().backgroundNice()).isZero();
+        assertThat(load(Map.of()).config().backgroundNice()).isEqualTo(10);
     }
 
     @Test

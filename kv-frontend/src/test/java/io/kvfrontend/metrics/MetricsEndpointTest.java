@@ -346,7 +346,8 @@ class MetricsEndpointTest {
                     .collect(Collectors.toSet());
             Set<String> buckets = Set.copyOf(server.server().engine().bucketNames());
             Set<String> kvLabels = Set.of("opcode", "status", "mode", "bucket", "origin", "loop", "reason", "outcome",
-                    "le");
+                    "phase", "le");
+            Set<String> loops = Set.of("0", "1");
             for (Scrape.Sample x : s.samples()) {
                 for (var label : x.labels().entrySet()) {
                     String v = label.getValue();
@@ -362,6 +363,8 @@ class MetricsEndpointTest {
                     check(x, "origin", Set.of("loop", "offloop"));
                     check(x, "reason", Set.of("pager", "access"));
                     check(x, "outcome", Set.of("success", "failure"));
+                    check(x, "phase", Set.of("io", "output", "tasks"));
+                    check(x, "loop", loops);
                     if (x.name().startsWith("kv_commands")) {
                         check(x, "status", statuses);
                     }

@@ -228,7 +228,9 @@ class OutputModeBenchmark {
                 b.offLoopWrites() - a.offLoopWrites(), b.drains() - a.drains(), b.handOffs() - a.handOffs(),
                 b.handOffWaitNanos() - a.handOffWaitNanos(), b.loopTasks() - a.loopTasks(),
                 b.pauses() - a.pauses(), b.resumes() - a.resumes(), b.dropped() - a.dropped(), b.spoolDepth(),
-                b.spoolBytes());
+                b.spoolBytes(), b.quantumExhausted() - a.quantumExhausted(), b.scheduleDelays() - a.scheduleDelays(),
+                b.scheduleDelayNanos() - a.scheduleDelayNanos(), b.outputTurns() - a.outputTurns(),
+                b.outputTurnBytes() - a.outputTurnBytes());
     }
 
     private static long[] minus(long[] a, long[] b) {

@@ -8,12 +8,8 @@ import io.kvfrontend.engine.spi.Datatype;
 import io.kvfrontend.engine.spi.DocKey;
 import io.kvfrontend.engine.spi.ScopeConfig;
 import io.kvfrontend.engine.spi.StoreMode;
-import io.kvfrontend.testsupport.Frames;
-import io.kvfrontend.testsupport.McbpClient;
-import io.kvfrontend.testsupport.Response;
 import io.kvfrontend.testsupport.TestServer;
 import io.netty.util.ResourceLeakDetector;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,6 +48,24 @@ class RangeScanBenchmark {
     private static final int DOC_SIZE = 1024;
     private static final int KEYS_COLLECTION = 8;
     private static final int[] CONCURRENCY = {1, 4};
+    /** The Java SDK's default continue limits (ScanOptions: batchItemLimit 50, batchByteLimit 15,000). */
+    private static final int SDK_ITEMS = 50;
+    private static final int SDK_BYTES = 15_000;
+
+    /** What a scanning client scans, and with which continue limits. */
+    enum Kind {
+        KEYS("key-only", true, false), DOCS("1 KiB docs", false, false), DOCS_SDK("docs, SDK", false, true);
+
+        final String label;
+        final boolean keyOnly;
+        final boolean sdkLimits;
+
+        Kind(String label, boolean keyOnly, boolean sdkLimits) {
+            this.label = label;
+            this.keyOnly = keyOnly;
+            this.sdkLimits = sdkLimits;
+        }
+    }
 
     record Result(String workload, int scans, OutputMode mode, double itemsPerSec, double mbPerSec, long frames,
                   double loopTasksPer1kFrames, double getP50Micros, double getP99Micros, long gets) {
@@ -75,8 +89,9 @@ class RangeScanBenchmark {
             }
             for (OutputMode mode : OutputMode.values()) {
                 for (int scans : CONCURRENCY) {
-                    run(servers.get(mode), mode, true, 3, scans, null);
-                    run(servers.get(mode), mode, false, 1, scans, null);
+                    run(servers.get(mode), mode, Kind.KEYS, 3, scans, null);
+                    run(servers.get(mode), mode, Kind.DOCS, 1, scans, null);
+                    run(servers.get(mode), mode, Kind.DOCS_SDK, 1, scans, null);
                 }
             }
             for (OutputMode mode : OutputMode.values()) {
@@ -86,11 +101,12 @@ class RangeScanBenchmark {
                         "%-5s get latency without scans: p50 %.1f us, p99 %.1f us", mode.configName(), idle[0],
                         idle[1]));
             }
-            for (boolean keyOnly : new boolean[] {true, false}) {
+            for (Kind kind : Kind.values()) {
                 for (int scans : CONCURRENCY) {
                     for (OutputMode mode : OutputMode.values()) {
                         System.gc();
-                        results.add(run(servers.get(mode), mode, keyOnly, keyOnly ? 20 : 4, scans, "measure"));
+                        results.add(run(servers.get(mode), mode, kind, kind.keyOnly ? 20 : kind.sdkLimits ? 2 : 4,
+                                scans, "measure"));
                     }
                 }
             }
@@ -133,7 +149,7 @@ class RangeScanBenchmark {
      * {@code scans} clients each scan the whole collection {@code repeats} times while a get client
      * measures latency.
      */
-    private static Result run(TestServer server, OutputMode mode, boolean keyOnly, int repeats, int scans,
+    private static Result run(TestServer server, OutputMode mode, Kind kind, int repeats, int scans,
                               String label) throws Exception {
         OutputMetrics metrics = server.server().context().outputMetrics();
         ExecutorService pool = Executors.newFixedThreadPool(scans + 1);
@@ -145,7 +161,7 @@ class RangeScanBenchmark {
             long tasksBefore = metrics.snapshot().loopTasks();
             long start;
             for (int s = 0; s < scans; s++) {
-                scanners.add(pool.submit(() -> scan(server, keyOnly, repeats, ready)));
+                scanners.add(pool.submit(() -> scan(server, kind, repeats, ready)));
             }
             ready.await(30, TimeUnit.SECONDS);
             start = System.nanoTime();
@@ -165,7 +181,7 @@ class RangeScanBenchmark {
             if (label == null) {
                 return null;
             }
-            return new Result(keyOnly ? "key-only" : "1 KiB docs", scans, mode, items / seconds, bytes / seconds / 1e6,
+            return new Result(kind.label, scans, mode, items / seconds, bytes / seconds / 1e6,
                     frames, frames == 0 ? 0 : tasks * 1000.0 / frames, percentile(latencies, 50),
                     percentile(latencies, 99), latencies.length);
         } finally {
@@ -175,91 +191,46 @@ class RangeScanBenchmark {
         }
     }
 
-    /** One scanning client: returns items, payload bytes, frames. */
-    private static long[] scan(TestServer server, boolean keyOnly, int repeats, CountDownLatch ready) {
-        try (McbpClient c = server.client()) {
-            hello(c);
+    /**
+     * One scanning client (kv-bench's raw client, which allocates nothing per frame, so the
+     * measuring threads cost the shared cores little): returns items, payload bytes, frames.
+     */
+    private static long[] scan(TestServer server, Kind kind, int repeats, CountDownLatch ready) {
+        try (RawClient c = RawClient.open(new Target("127.0.0.1", server.port(), -1), "", "", "")) {
             ready.countDown();
             ready.await(30, TimeUnit.SECONDS);
-            long items = 0;
-            long bytes = 0;
-            long frames = 0;
+            PhaseRunner.ScanCounters counters = new PhaseRunner.ScanCounters();
             for (int i = 0; i < repeats; i++) {
-                String json = keyOnly ? "{\"collection\":\"8\",\"key_only\":true}" : "{}";
-                Response created = c.call(Frames.request(0xda).datatype(0x01).value(json));
-                if (created.status() != 0) {
-                    throw new IllegalStateException("create failed: " + created);
-                }
-                c.send(Frames.request(0xdb).opaque(i).extras(ByteBuffer.allocate(28).put(created.value()).putInt(0)
-                        .putInt(0).putInt(0).array()));
-                while (true) {
-                    Response r = c.receive();
-                    if (r.status() == 0) {
-                        frames++;
-                        bytes += r.value().length;
-                        items += count(r.value(), keyOnly);
-                        continue;
-                    }
-                    if (r.status() != 0xa7) {
-                        throw new IllegalStateException("continue ended with " + r);
-                    }
-                    break;
+                byte[] uuid = c.createScan(kind.keyOnly, kind.keyOnly ? Integer.toHexString(KEYS_COLLECTION) : null);
+                while (!c.continueScan(uuid, kind.keyOnly, kind.sdkLimits ? SDK_ITEMS : 0,
+                        kind.sdkLimits ? SDK_BYTES : 0, counters).complete()) {
+                    // next continue
                 }
             }
-            return new long[] {items, bytes, frames};
+            return new long[] {counters.items.get(), counters.bytes.get(), counters.frames.get()};
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
     }
 
-    /** Items in a batch, walking the encoding (mcbp-protocol.md 11.2). */
-    private static int count(byte[] v, boolean keyOnly) {
-        int n = 0;
-        int i = 0;
-        while (i < v.length) {
-            if (!keyOnly) {
-                i += 4 + 4 + 8 + 8 + 1;
-            }
-            int[] len = leb(v, i);
-            i = len[1] + len[0];
-            if (!keyOnly) {
-                len = leb(v, i);
-                i = len[1] + len[0];
-            }
-            n++;
-        }
-        return n;
-    }
-
-    private static int[] leb(byte[] v, int i) {
-        int value = 0;
-        int shift = 0;
-        while (true) {
-            int b = v[i++] & 0xff;
-            value |= (b & 0x7f) << shift;
-            if ((b & 0x80) == 0) {
-                return new int[] {value, i};
-            }
-            shift += 7;
-        }
-    }
-
     /** Gets one at a time until scanning stops; returns each latency in nanoseconds. */
     private static long[] gets(TestServer server, AtomicBoolean scanning, CountDownLatch ready) {
-        try (McbpClient c = server.client()) {
-            hello(c);
+        try (RawClient c = RawClient.open(new Target("127.0.0.1", server.port(), -1), "", "", "")) {
             ready.countDown();
+            Keys keys = new Keys("doc::");
             long[] lat = new long[1 << 16];
             int n = 0;
             int i = 0;
             while (scanning.get()) {
-                byte[] k = key("doc::", (i++ * 7919) % DOC_COUNT);
+                byte[] k = keys.of((i++ * 7919) % DOC_COUNT);
                 long t0 = System.nanoTime();
-                Response r = c.call(Frames.request(0x00).key(k));
+                c.sendGet(k, 0);
+                c.flush();
+                c.receive();
                 long t = System.nanoTime() - t0;
-                if (r.status() != 0) {
-                    throw new IllegalStateException("get failed: " + r);
+                if (c.status() != 0) {
+                    throw new IllegalStateException("get failed: status " + c.status());
                 }
                 if (n == lat.length) {
                     lat = Arrays.copyOf(lat, n * 2);
@@ -295,18 +266,13 @@ class RangeScanBenchmark {
         return sorted[Math.max(0, idx)] / 1000.0;
     }
 
-    private static void hello(McbpClient c) {
-        Response r = c.call(Frames.request(0x1f).key("bench").value(new byte[] {0, 0x07, 0, 0x0b}));
-        if (r.status() != 0) {
-            throw new IllegalStateException("hello failed: " + r);
-        }
-    }
 
     private static String table(List<Result> results, List<String> baselines) {
         StringBuilder sb = new StringBuilder();
         sb.append("Range scans: spool vs sync hand-off (1 event loop, 2 aux threads, ")
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores; ")
-                .append(KEY_COUNT).append(" keys / ").append(DOC_COUNT).append(" x 1 KiB docs; one unlimited continue per scan)\n\n");
+                .append(KEY_COUNT).append(" keys / ").append(DOC_COUNT).append(" x 1 KiB docs; one unlimited continue "
+                        + "per scan, or with the SDK's defaults continues of 50 items / 15,000 bytes)\n\n");
         String header = String.format(Locale.ROOT, "%-11s %5s | %-44s | %-44s%n", "workload", "scans",
                 "spool: items/s  MB/s  tasks/1k-fr  get p50/p99 us", "sync: items/s  MB/s  tasks/1k-fr  get p50/p99 us");
         sb.append(header).append("-".repeat(header.length() - 1)).append('\n');

@@ -35,8 +35,8 @@ public interface CookieOutput {
     }
 
     /**
-     * Sends one frame after everything this connection has already sent or queued. Ownership of the
-     * frame passes to the output whatever the outcome.
+     * Sends one frame after everything this connection has already sent or queued. The output
+     * copies the frame before returning, whatever the outcome, so the caller may reuse its arrays.
      */
     WriteResult write(OutputFrame frame);
 

@@ -149,8 +149,9 @@ final class RangeScanContinueTask implements Runnable {
             WriteResult written = WriteResult.OK;
             if (len > 0) {
                 long batchItems = itemsInBatch;
+                // The output copies the batch: the buffer is reused for the next one.
                 written = out.write(new OutputFrame(Status.SUCCESS, Datatype.RAW, 0,
-                        scan.keyOnly() ? KEYS_FLAGS : DOCS_FLAGS, null, Arrays.copyOf(buf, len)));
+                        scan.keyOnly() ? KEYS_FLAGS : DOCS_FLAGS, null, buf, len));
                 registry.sent(batchItems, len);
                 len = 0;
                 batches++;

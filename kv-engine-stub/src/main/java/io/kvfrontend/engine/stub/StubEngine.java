@@ -14,9 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The in-memory engine: named {@link StubBucket}s and one bounded background executor (kv_engine's
@@ -40,7 +38,7 @@ public final class StubEngine implements Engine {
 
     public StubEngine(StubEngineSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.executor = new ScheduledThreadPoolExecutor(settings.backgroundThreads(), new AuxThreadFactory());
+        this.executor = new ScheduledThreadPoolExecutor(settings.backgroundThreads(), settings.threadFactory());
         // Cancelled scan tasks should not sit in the queue until their delay, and nothing may run
         // after close().
         executor.setRemoveOnCancelPolicy(true);
@@ -178,18 +176,6 @@ public final class StubEngine implements Engine {
         } catch (RuntimeException e) {
             // A periodic task that throws is never run again: log and keep the pager alive.
             LOG.error("Expiry pager pass failed", e);
-        }
-    }
-
-    /** Named daemon threads, so a forgotten engine never keeps the JVM alive and thread dumps say whose. */
-    private static final class AuxThreadFactory implements ThreadFactory {
-        private final AtomicInteger next = new AtomicInteger(1);
-
-        @Override
-        public Thread newThread(Runnable task) {
-            Thread t = new Thread(task, "kv-aux-" + next.getAndIncrement());
-            t.setDaemon(true);
-            return t;
         }
     }
 }

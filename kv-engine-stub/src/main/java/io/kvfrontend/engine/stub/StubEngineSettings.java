@@ -3,6 +3,8 @@ package io.kvfrontend.engine.stub;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * How a {@link StubEngine} is built.
@@ -18,9 +20,12 @@ import java.util.Objects;
  *                            (mcbp-protocol.md 4.2, typical default 15 s)
  * @param maxLockSeconds      longest lock GetLocked grants (typical maximum 30 s)
  * @param rangeScans          range-scan registry limits and batch size
+ * @param threadFactory       makes the background pool's threads; the host chooses their names and, for
+ *                            one, their scheduling priority
  */
 public record StubEngineSettings(int backgroundThreads, Duration expiryPagerInterval, Clock clock,
-                                 int defaultLockSeconds, int maxLockSeconds, RangeScanSettings rangeScans) {
+                                 int defaultLockSeconds, int maxLockSeconds, RangeScanSettings rangeScans,
+                                 ThreadFactory threadFactory) {
 
     public static final Duration DEFAULT_EXPIRY_PAGER_INTERVAL = Duration.ofSeconds(10);
     public static final int DEFAULT_LOCK_SECONDS = 15;
@@ -43,6 +48,24 @@ public record StubEngineSettings(int backgroundThreads, Duration expiryPagerInte
                     + " s), got " + defaultLockSeconds);
         }
         Objects.requireNonNull(rangeScans, "rangeScans");
+        Objects.requireNonNull(threadFactory, "threadFactory");
+    }
+
+    /** Settings with {@link #auxThreads()}. */
+    public StubEngineSettings(int backgroundThreads, Duration expiryPagerInterval, Clock clock,
+                              int defaultLockSeconds, int maxLockSeconds, RangeScanSettings rangeScans) {
+        this(backgroundThreads, expiryPagerInterval, clock, defaultLockSeconds, maxLockSeconds, rangeScans,
+                auxThreads());
+    }
+
+    /** Daemon threads named {@code kv-aux-N}, so a forgotten engine never keeps the JVM alive and dumps say whose. */
+    public static ThreadFactory auxThreads() {
+        AtomicInteger next = new AtomicInteger(1);
+        return task -> {
+            Thread t = new Thread(task, "kv-aux-" + next.getAndIncrement());
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     /** Settings with the default range-scan limits ({@link RangeScanSettings#defaults()}). */
@@ -66,18 +89,24 @@ public record StubEngineSettings(int backgroundThreads, Duration expiryPagerInte
     /** These settings with another clock. */
     public StubEngineSettings withClock(Clock newClock) {
         return new StubEngineSettings(backgroundThreads, expiryPagerInterval, newClock, defaultLockSeconds,
-                maxLockSeconds, rangeScans);
+                maxLockSeconds, rangeScans, threadFactory);
     }
 
     /** These settings with another expiry pager interval. */
     public StubEngineSettings withExpiryPagerInterval(Duration interval) {
         return new StubEngineSettings(backgroundThreads, interval, clock, defaultLockSeconds, maxLockSeconds,
-                rangeScans);
+                rangeScans, threadFactory);
     }
 
     /** These settings with other range-scan limits. */
     public StubEngineSettings withRangeScans(RangeScanSettings scans) {
         return new StubEngineSettings(backgroundThreads, expiryPagerInterval, clock, defaultLockSeconds,
-                maxLockSeconds, scans);
+                maxLockSeconds, scans, threadFactory);
+    }
+
+    /** These settings with another maker of background threads. */
+    public StubEngineSettings withThreadFactory(ThreadFactory factory) {
+        return new StubEngineSettings(backgroundThreads, expiryPagerInterval, clock, defaultLockSeconds,
+                maxLockSeconds, rangeScans, factory);
     }
 }

@@ -94,7 +94,9 @@ class RangeScanEngineTest {
             if (closed) {
                 return WriteResult.CLOSED;
             }
-            frames.add(frame);
+            // As the contract says the front end does: copy before returning, the producer reuses its buffer.
+            frames.add(new OutputFrame(frame.status(), frame.datatype(), frame.cas(), frame.extras(), frame.key(),
+                    java.util.Arrays.copyOf(frame.value(), frame.valueLength())));
             if (credits.get() >= 0) {
                 return credits.decrementAndGet() > 0 ? WriteResult.OK : WriteResult.PAUSE;
             }
