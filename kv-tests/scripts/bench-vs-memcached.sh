@@ -17,7 +17,8 @@
 # Knobs (environment): ROUNDS (5), OPS_GET / OPS_SET (operations per run), CONCURRENCY (16
 # connections), DIVISION (16 keys per multi-get), SERVER_CPU (0), CLIENT_CPU (1), MC_THREADS (2,
 # as many as kv-frontend's event loops on one CPU), KV_JAVA_OPTS, RUN_TIMEOUT (s per run),
-# SKIP_BUILD=1 (use the existing kv-frontend/target/kv-frontend.jar).
+# SKIP_BUILD=1 (use the existing kv-frontend/target/kv-frontend.jar), KV_JAR (another kv-frontend jar, e.g.
+# one built from an older commit, to compare before and after through their ratios to memcached).
 # kv-frontend runs with --no-auth, as memcached runs without authentication.
 set -euo pipefail
 
@@ -26,7 +27,7 @@ out_dir="$root/kv-tests/target/bench"
 result="$out_dir/vs-memcached.txt"
 raw="$out_dir/vs-memcached-runs.tsv"
 work="$out_dir/vs-memcached-work"
-jar="$root/kv-frontend/target/kv-frontend.jar"
+jar="${KV_JAR:-$root/kv-frontend/target/kv-frontend.jar}"
 
 ROUNDS="${ROUNDS:-5}"
 OPS_GET="${OPS_GET:-1500000}"

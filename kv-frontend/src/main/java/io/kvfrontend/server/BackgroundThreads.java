@@ -28,6 +28,7 @@ public final class BackgroundThreads implements ThreadFactory {
     private static final int PRIO_PROCESS = 0;
 
     private final int nice;
+    private final String prefix;
     private final AtomicInteger next = new AtomicInteger(1);
     private final AtomicInteger lowered = new AtomicInteger();
     private volatile String failure;
@@ -41,6 +42,12 @@ public final class BackgroundThreads implements ThreadFactory {
 
     /** @param nice how much to raise each thread's nice value (0 = leave it) */
     public BackgroundThreads(int nice) {
+        this("kv-aux-", nice);
+    }
+
+    /** Threads named {@code prefix + N}. */
+    public BackgroundThreads(String prefix, int nice) {
+        this.prefix = prefix;
         this.nice = nice;
     }
 
@@ -49,7 +56,7 @@ public final class BackgroundThreads implements ThreadFactory {
         Thread t = new Thread(() -> {
             lowerOwnPriority();
             task.run();
-        }, "kv-aux-" + next.getAndIncrement());
+        }, prefix + next.getAndIncrement());
         t.setDaemon(true);
         return t;
     }
@@ -80,7 +87,7 @@ public final class BackgroundThreads implements ThreadFactory {
                 return;
             }
             if (lowered.getAndIncrement() == 0) {
-                LOG.info("engine background threads run at nice {} (background-nice {})", target, nice);
+                LOG.info("{}N threads run at nice {} (background-nice {})", prefix, target, nice);
             }
         } catch (Exception | LinkageError e) {
             fail(e.toString());

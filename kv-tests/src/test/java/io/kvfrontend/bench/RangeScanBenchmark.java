@@ -8,6 +8,7 @@ import io.kvfrontend.engine.spi.Datatype;
 import io.kvfrontend.engine.spi.DocKey;
 import io.kvfrontend.engine.spi.ScopeConfig;
 import io.kvfrontend.engine.spi.StoreMode;
+import io.kvfrontend.server.BackgroundThreads;
 import io.kvfrontend.testsupport.TestServer;
 import io.netty.util.ResourceLeakDetector;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +38,9 @@ import org.junit.jupiter.api.Timeout;
  * and 40,000 documents of 1 KiB in the default collection for document scans. A scan is a create
  * plus one continue without limits over the whole collection, read by a raw client; each scanning
  * client repeats it; 1 and 4 scanning clients run at once. Meanwhile another client issues plain
- * gets one at a time; their latency is reported as p50/p99, next to a baseline without scans.
+ * gets one at a time; their latency is reported as p50/p99, next to a baseline without scans. The
+ * scanning clients' threads run at nice +10 (as the server's own background threads do), so the get
+ * client's thread is not the one held back on the two shared cores.
  *
  * <p>Netty's leak detector is switched off while it measures (tests run it at PARANOID, which
  * captures a stack trace per buffer) and back on afterwards.
@@ -152,12 +155,15 @@ class RangeScanBenchmark {
     private static Result run(TestServer server, OutputMode mode, Kind kind, int repeats, int scans,
                               String label) throws Exception {
         OutputMetrics metrics = server.server().context().outputMetrics();
-        ExecutorService pool = Executors.newFixedThreadPool(scans + 1);
+        // The scanning clients share the two cores with the server and the get client; at normal
+        // priority they would delay the get client's own thread, which is not what is measured here.
+        ExecutorService pool = Executors.newFixedThreadPool(scans, new BackgroundThreads("bench-scanner-", 10));
+        ExecutorService getterPool = Executors.newSingleThreadExecutor();
         AtomicBoolean scanning = new AtomicBoolean(true);
         CountDownLatch ready = new CountDownLatch(scans + 1);
         List<Future<long[]>> scanners = new ArrayList<>();
         try {
-            Future<long[]> getter = pool.submit(() -> gets(server, scanning, ready));
+            Future<long[]> getter = getterPool.submit(() -> gets(server, scanning, ready));
             long tasksBefore = metrics.snapshot().loopTasks();
             long start;
             for (int s = 0; s < scans; s++) {
@@ -187,6 +193,7 @@ class RangeScanBenchmark {
         } finally {
             scanning.set(false);
             pool.shutdownNow();
+            getterPool.shutdownNow();
             pool.awaitTermination(30, TimeUnit.SECONDS);
         }
     }
