@@ -52,7 +52,7 @@ start_server() {
 
 start_server spool; spool=$started
 start_server sync; sync=$started
-bench() { taskset -c 1 java -jar kv-tests/target/kv-bench.jar "$@"; }
+bench() { taskset -c 1 java ${BENCH_JAVA_OPTS:-} -jar kv-tests/target/kv-bench.jar "$@"; }
 bench load --target "127.0.0.1:$spool" --documents 40000 --size 1024 --quiet
 bench load --target "127.0.0.1:$sync" --documents 40000 --size 1024 --quiet
 

@@ -19,12 +19,22 @@ public final class CommandCookie implements Cookie, CookieOutput {
     private final int opcode;
     private final int opaque;
     private final AtomicBoolean notified = new AtomicBoolean();
+    /** The mode this command writes in from other threads: the server's mode when it started. */
+    private final OutputMode mode;
+    /** Whether this command is counted as a producer (it has written from another thread and not finished). */
+    private final AtomicBoolean producing = new AtomicBoolean();
     private volatile Object engineStorage;
 
     CommandCookie(Connection connection, int opcode, int opaque) {
         this.connection = connection;
         this.opcode = opcode;
         this.opaque = opaque;
+        this.mode = connection.server().outputMetrics().mode();
+    }
+
+    /** The output mode of this command's off-loop writes, fixed when it started. */
+    public OutputMode mode() {
+        return mode;
     }
 
     @Override
@@ -38,10 +48,18 @@ public final class CommandCookie implements Cookie, CookieOutput {
             throw new IllegalStateException("notifyIoComplete called twice for opcode 0x"
                     + Integer.toHexString(opcode) + " opaque " + opaque);
         }
+        producerDone();
         try {
             connection.output().execute(() -> connection.resume(this, status));
         } catch (RejectedExecutionException e) {
             // The loop is gone, and with it the connection: nothing to resume.
+        }
+    }
+
+    /** This command no longer produces output from other threads (it completed, or its connection closed). */
+    void producerDone() {
+        if (producing.compareAndSet(true, false)) {
+            connection.server().outputMetrics().of(mode).producerEnded();
         }
     }
 
@@ -75,7 +93,14 @@ public final class CommandCookie implements Cookie, CookieOutput {
 
     @Override
     public WriteResult write(OutputFrame frame) {
-        return connection.output().write(opcode, opaque, frame);
+        if (!producing.get() && !connection.eventLoop().inEventLoop() && producing.compareAndSet(false, true)) {
+            connection.server().outputMetrics().of(mode).producerStarted();
+            if (connection.output().isClosed()) {
+                // The connection closed before this command counted: it will not see this one end.
+                producerDone();
+            }
+        }
+        return connection.output().write(opcode, opaque, frame, mode);
     }
 
     @Override

@@ -81,7 +81,7 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
         this.channel = ctx.channel();
         this.loop = channel.eventLoop();
         this.decoder = decoder;
-        this.output = new ConnectionOutput(ctx, server.config().outputMode(), server.outputMetrics(), this,
+        this.output = new ConnectionOutput(ctx, server.outputMetrics(), this,
                 server.outputScheduler(loop), this::updateAutoRead);
         this.command = new Command(this);
         if (!server.config().authEnabled()) {
@@ -325,6 +325,9 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
         assert loop.inEventLoop();
         closing = true;
         output.close();
+        if (blockedCookie != null) {
+            blockedCookie.producerDone();
+        }
         // Background work this connection started (range scans) stops and lets go of everything.
         server.engine().connectionClosed(id);
         McbpRequest r;

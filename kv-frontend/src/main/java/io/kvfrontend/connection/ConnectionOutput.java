@@ -25,6 +25,9 @@ import org.slf4j.LoggerFactory;
  * All output of one connection, in one order, whichever thread produces it (architecture.md,
  * "CookieOutput: the contract"; seed-lessons.md 002-004).
  *
+ * <p>Each off-loop write is in the mode its producer started with (the server's mode can change at
+ * runtime; a producer mid-stream keeps its own):
+ *
  * <ul>
  *   <li>Off the loop in {@link OutputMode#SPOOL} mode the caller encodes its frame, appends it to the
  *       connection's ordered queue and returns.</li>
@@ -91,6 +94,8 @@ public final class ConnectionOutput {
         final int weight;
         /** The producer parked until the loop writes this frame (sync mode), else {@code null}. */
         private Thread waiter;
+        /** The meters of the mode the frame was written in. */
+        private OutputMetrics.Counters meters;
         private AtomicInteger state;
         private volatile WriteResult result;
 
@@ -125,7 +130,6 @@ public final class ConnectionOutput {
     private final ChannelHandlerContext ctx;
     private final Channel channel;
     private final EventLoop loop;
-    private final OutputMode mode;
     private final OutputMetrics metrics;
     private final FrameEncoder encoder;
     private final OutputScheduler scheduler;
@@ -134,6 +138,8 @@ public final class ConnectionOutput {
 
     private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queueDepth = new AtomicInteger();
+    /** Queued frames whose producers are parked on them (sync mode): they move without waiting for the socket. */
+    private final AtomicInteger handOffsQueued = new AtomicInteger();
     /** Weight ({@link Pending#weight}) of what is queued and not yet in the channel. */
     private final AtomicLong pendingBytes = new AtomicLong();
     /**
@@ -167,20 +173,15 @@ public final class ConnectionOutput {
      * @param scheduler serves this connection's queued output in slices, on its loop
      * @param onRoom    run on the loop when buffered output has fallen to the low-water mark
      */
-    public ConnectionOutput(ChannelHandlerContext ctx, OutputMode mode, OutputMetrics metrics, FrameEncoder encoder,
+    public ConnectionOutput(ChannelHandlerContext ctx, OutputMetrics metrics, FrameEncoder encoder,
                             OutputScheduler scheduler, Runnable onRoom) {
         this.ctx = ctx;
         this.channel = ctx.channel();
         this.loop = channel.eventLoop();
-        this.mode = mode;
         this.metrics = metrics;
         this.encoder = encoder;
         this.scheduler = scheduler;
         this.onRoom = onRoom;
-    }
-
-    public OutputMode mode() {
-        return mode;
     }
 
     public EventLoop eventLoop() {
@@ -196,17 +197,19 @@ public final class ConnectionOutput {
      * @param value the value buffer or {@code null}
      */
     public void writeOnLoop(ByteBuf header, ByteBuf value) {
-        writeOnLoop(new Pending(header, value));
+        Pending p = new Pending(header, value);
+        p.meters = metrics.current();
+        writeOnLoop(p);
     }
 
     private void writeOnLoop(Pending p) {
         assert loop.inEventLoop() : "writeOnLoop off the event loop";
         if (closed) {
             p.release();
-            metrics.dropped();
+            p.meters.dropped();
             return;
         }
-        metrics.onLoopWrite();
+        p.meters.onLoopWrite();
         if (queueDepth.get() > 0) {
             // Background output is queued: this response goes after it, in its slices.
             enqueue(p);
@@ -265,7 +268,7 @@ public final class ConnectionOutput {
      * @throws java.util.concurrent.RejectedExecutionException if the loop is shutting down
      */
     public void execute(Runnable task) {
-        metrics.loopTask();
+        metrics.current().loopTask();
         loop.execute(task);
     }
 
@@ -306,11 +309,13 @@ public final class ConnectionOutput {
 
     /**
      * Writes a frame for the command identified by {@code opcode} and {@code opaque}, from any
-     * thread, in the order described in the class comment. See {@code CookieOutput.write}.
+     * thread, in the order described in the class comment; off the loop in {@code mode}. See
+     * {@code CookieOutput.write}.
      */
-    public WriteResult write(int opcode, int opaque, OutputFrame frame) {
+    public WriteResult write(int opcode, int opaque, OutputFrame frame, OutputMode mode) {
+        OutputMetrics.Counters meters = metrics.of(mode);
         if (closed) {
-            metrics.dropped();
+            meters.dropped();
             return WriteResult.CLOSED;
         }
         Pending p = encoder.encode(opcode, opaque, frame);
@@ -319,13 +324,14 @@ public final class ConnectionOutput {
             channel.close();
             return WriteResult.CLOSED;
         }
+        p.meters = meters;
         if (loop.inEventLoop()) {
             // Either mode, called from the loop itself: waiting on the loop from the loop would deadlock.
             writeOnLoop(p);
             scheduleFlush();
-            return closed ? WriteResult.CLOSED : capacityResult();
+            return closed ? WriteResult.CLOSED : capacityResult(meters);
         }
-        metrics.offLoopWrite();
+        meters.offLoopWrite();
         return mode == OutputMode.SPOOL ? spool(p) : handOff(p);
     }
 
@@ -344,7 +350,7 @@ public final class ConnectionOutput {
 
     private void enqueue(Pending p) {
         pendingBytes.addAndGet(p.weight);
-        metrics.spooled(p.bytes);
+        p.meters.spooled(p.bytes);
         // Queued before counted: a slice never counts a frame it cannot poll yet.
         queue.add(p);
         queueDepth.incrementAndGet();
@@ -372,7 +378,7 @@ public final class ConnectionOutput {
     }
 
     private WriteResult spool(Pending p) {
-        return enqueueFromAnyThread(p) ? capacityResult() : WriteResult.CLOSED;
+        return enqueueFromAnyThread(p) ? capacityResult(p.meters) : WriteResult.CLOSED;
     }
 
     /** Sync mode: queued like a spooled frame, then the producer parks until the loop has written it. */
@@ -380,10 +386,12 @@ public final class ConnectionOutput {
         p.waiter = Thread.currentThread();
         p.state = new AtomicInteger(Pending.QUEUED);
         long start = System.nanoTime();
+        // Counted before it is queued: a loop that sees the frame sees the count.
+        handOffsQueued.incrementAndGet();
         enqueueFromAnyThread(p);
         WriteResult r = awaitHandOff(p);
-        metrics.handedOff(System.nanoTime() - start);
-        return r == WriteResult.CLOSED ? r : capacityResult();
+        p.meters.handedOff(System.nanoTime() - start);
+        return r == WriteResult.CLOSED ? r : capacityResult(p.meters);
     }
 
     private WriteResult awaitHandOff(Pending p) {
@@ -400,7 +408,7 @@ public final class ConnectionOutput {
                     unqueued(p);
                 }
                 p.release();
-                metrics.dropped();
+                p.meters.dropped();
                 p.result = WriteResult.CLOSED;
             }
         }
@@ -411,9 +419,12 @@ public final class ConnectionOutput {
     }
 
     private void unqueued(Pending p) {
+        if (p.waiter != null) {
+            handOffsQueued.decrementAndGet();
+        }
         queueDepth.decrementAndGet();
         pendingBytes.addAndGet(-p.weight);
-        metrics.unspooled(p.bytes);
+        p.meters.unspooled(p.bytes);
     }
 
     private void releaseQueue() {
@@ -422,7 +433,7 @@ public final class ConnectionOutput {
             unqueued(p);
             if (p.claim(Pending.ABANDONED)) {
                 p.release();
-                metrics.dropped();
+                p.meters.dropped();
                 p.complete(WriteResult.CLOSED);
             }
         }
@@ -440,14 +451,14 @@ public final class ConnectionOutput {
     }
 
     /**
-     * Joins the scheduler's ring. In spool mode only once the socket has taken the last slice: the
-     * queue, not the channel, holds what a slow reader has not read, and a backed-up connection
-     * leaves the ring instead of keeping the loop polling. In sync mode each queued frame has a
-     * producer parked on it, so frames move as soon as it is their turn; producers pause when the
+     * Joins the scheduler's ring. For spooled frames only once the socket has taken the last slice:
+     * the queue, not the channel, holds what a slow reader has not read, and a backed-up connection
+     * leaves the ring instead of keeping the loop polling. A sync hand-off has a producer parked on
+     * it, so while one is queued frames move as soon as it is their turn; producers pause when the
      * channel passes its high-water mark.
      */
     private void enterRing() {
-        if (!inRing && (slicesInFlight == 0 || mode == OutputMode.SYNC)) {
+        if (!inRing && (slicesInFlight == 0 || handOffsQueued.get() > 0)) {
             inRing = true;
             scheduler.ready(this);
         }
@@ -465,7 +476,8 @@ public final class ConnectionOutput {
             releaseQueue();
             return 0;
         }
-        metrics.scheduleDelay(System.nanoTime() - readySinceNanos);
+        OutputMetrics.Counters meters = metrics.current();
+        meters.scheduleDelay(System.nanoTime() - readySinceNanos);
         long moved = 0;
         int frames = 0;
         Pending p;
@@ -487,14 +499,15 @@ public final class ConnectionOutput {
             moved += p.bytes;
             frames++;
         }
-        metrics.drained(frames);
+        meters.drained(frames);
         if (frames == 0) {
             disarm();
             return 0;
         }
         if (moved >= limit && queueDepth.get() > 0) {
-            metrics.quantumExhausted();
+            meters.quantumExhausted();
         }
+        boolean handedOff = !sliceHandOffs.isEmpty();
         slicesInFlight++;
         // Completes when the socket has taken everything before it: then the next slice may move.
         ctx.write(Unpooled.EMPTY_BUFFER).addListener(sliceSent);
@@ -503,14 +516,14 @@ public final class ConnectionOutput {
         while ((p = sliceHandOffs.poll()) != null) {
             p.complete(WriteResult.OK);
         }
-        if (mode == OutputMode.SYNC) {
-            // Not waiting for the socket (see enterRing): the rest goes in a later turn.
-            if (queueDepth.get() > 0) {
-                readySinceNanos = System.nanoTime();
-                enterRing();
-            } else {
-                disarm();
-            }
+        if (handOffsQueued.get() > 0) {
+            // Producers are parked on queued frames: not waiting for the socket (see enterRing), the
+            // rest goes in a later turn.
+            readySinceNanos = System.nanoTime();
+            enterRing();
+        } else if (handedOff && queueDepth.get() == 0) {
+            // Sync mode: the next hand-off tells the loop at once, without waiting for the socket.
+            disarm();
         }
         resumeWaitersIfRoom();
         return moved;
@@ -565,14 +578,14 @@ public final class ConnectionOutput {
         }
     }
 
-    private WriteResult capacityResult() {
+    private WriteResult capacityResult(OutputMetrics.Counters meters) {
         if (hasCapacity()) {
             return WriteResult.OK;
         }
         if (closed) {
             return WriteResult.CLOSED;
         }
-        metrics.paused();
+        meters.paused();
         return WriteResult.PAUSE;
     }
 
@@ -592,8 +605,9 @@ public final class ConnectionOutput {
     private void runCapacityWaiters() {
         waitersScheduled.set(false);
         Runnable r;
+        OutputMetrics.Counters meters = metrics.current();
         while ((r = capacityWaiters.poll()) != null) {
-            metrics.resumed();
+            meters.resumed();
             try {
                 r.run();
             } catch (RuntimeException e) {

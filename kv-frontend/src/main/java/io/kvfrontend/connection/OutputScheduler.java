@@ -73,7 +73,7 @@ public final class OutputScheduler {
             bytes += c.serveSlice(quantum - bytes);
         }
         if (bytes > 0) {
-            metrics.turnBytes(bytes);
+            metrics.current().turnBytes(bytes);
         }
         return bytes;
     }

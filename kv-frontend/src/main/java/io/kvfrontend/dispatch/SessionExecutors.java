@@ -94,7 +94,7 @@ final class SessionExecutors {
         m.put("pointer_size", "64");
         m.put("threads", Integer.toString(s.eventLoopThreads()));
         m.put("transport", s.transportName());
-        m.put("output_mode", s.config().outputMode().configName());
+        m.put("output_mode", s.outputMetrics().mode().configName());
         m.putAll(s.stats().asStats());
         Bucket b = c.bucket();
         if (b != null) {

@@ -14,15 +14,24 @@ import java.util.Optional;
  *                   local address), for host names in the answer
  * @param pathParams the values of the route's {@code {name}} segments
  * @param accept     the {@code Accept} header, or {@code null}
+ * @param form       the fields of a form-encoded body ({@code application/x-www-form-urlencoded}),
+ *                   the first value of each; empty without a body
  */
-public record HttpRequestInfo(Optional<User> user, String host, Map<String, String> pathParams, String accept) {
+public record HttpRequestInfo(Optional<User> user, String host, Map<String, String> pathParams, String accept,
+                              Map<String, String> form) {
     public HttpRequestInfo {
         pathParams = Map.copyOf(pathParams);
+        form = Map.copyOf(form);
     }
 
-    /** A request without an {@code Accept} header. */
+    /** A request without a body. */
+    public HttpRequestInfo(Optional<User> user, String host, Map<String, String> pathParams, String accept) {
+        this(user, host, pathParams, accept, Map.of());
+    }
+
+    /** A request without an {@code Accept} header or body. */
     public HttpRequestInfo(Optional<User> user, String host, Map<String, String> pathParams) {
-        this(user, host, pathParams, null);
+        this(user, host, pathParams, null, Map.of());
     }
 
     /** Whether this request may see {@code bucket}: always when authentication is off. */
@@ -42,6 +51,11 @@ public record HttpRequestInfo(Optional<User> user, String host, Map<String, Stri
     /** Whether the caller is an administrator (or authentication is off). */
     public boolean isAdmin() {
         return user.map(User::admin).orElse(true);
+    }
+
+    /** Who made the request, for logs: the user name, or {@code <anonymous>} without authentication. */
+    public String who() {
+        return user.map(User::name).orElse("<anonymous>");
     }
 
     public String param(String name) {

@@ -11,7 +11,6 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -24,8 +23,11 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,11 +64,6 @@ final class MgmtHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             respond(ctx, request, HttpAnswer.error(HttpResponseStatus.BAD_REQUEST, "Malformed request"), true);
             return;
         }
-        if (!HttpMethod.GET.equals(request.method())) {
-            respond(ctx, request, HttpAnswer.error(HttpResponseStatus.METHOD_NOT_ALLOWED,
-                    "Only GET is served here"), false);
-            return;
-        }
         List<String> segments;
         String host;
         try {
@@ -76,10 +73,22 @@ final class MgmtHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             respond(ctx, request, HttpAnswer.error(HttpResponseStatus.BAD_REQUEST, e.getMessage()), true);
             return;
         }
-        MgmtRouter.Match match = server.router().match(segments);
+        MgmtRouter.Lookup lookup = server.router().lookup(request.method().name(), segments);
+        MgmtRouter.Match match = lookup.match();
         if (match == null) {
-            respond(ctx, request, HttpAnswer.error(HttpResponseStatus.NOT_FOUND, "Requested resource not found."),
-                    false);
+            if (lookup.allowed().isEmpty()) {
+                respond(ctx, request, HttpAnswer.error(HttpResponseStatus.NOT_FOUND,
+                        "Requested resource not found."), false);
+            } else {
+                respondNotAllowed(ctx, request, lookup.allowed());
+            }
+            return;
+        }
+        Map<String, String> form;
+        try {
+            form = form(request);
+        } catch (IllegalArgumentException e) {
+            respond(ctx, request, HttpAnswer.error(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, e.getMessage()), false);
             return;
         }
         Optional<User> user = Optional.empty();
@@ -96,12 +105,32 @@ final class MgmtHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         HttpAnswer answer;
         try {
             answer = match.route().handler().handle(new HttpRequestInfo(user, host, match.params(),
-                    request.headers().get(HttpHeaderNames.ACCEPT)));
+                    request.headers().get(HttpHeaderNames.ACCEPT), form));
         } catch (RuntimeException e) {
             LOG.warn("management request {} failed", match.route().pattern(), e);
             answer = HttpAnswer.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "Internal error");
         }
         respond(ctx, request, answer, false);
+    }
+
+    /**
+     * The fields of a form-encoded body (first value of each), or none without a body.
+     *
+     * @throws IllegalArgumentException for a body of another content type
+     */
+    static Map<String, String> form(FullHttpRequest request) {
+        if (request.content().readableBytes() == 0) {
+            return Map.of();
+        }
+        String type = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        if (type != null && !type.regionMatches(true, 0, "application/x-www-form-urlencoded", 0, 33)) {
+            throw new IllegalArgumentException("The body must be application/x-www-form-urlencoded");
+        }
+        String body = request.content().toString(StandardCharsets.UTF_8);
+        Map<String, String> out = new LinkedHashMap<>();
+        new QueryStringDecoder(body, StandardCharsets.UTF_8, false).parameters()
+                .forEach((k, v) -> out.put(k, v.isEmpty() ? "" : v.get(0)));
+        return out;
     }
 
     /** The path's segments, percent-decoded; the query string is ignored. */
@@ -194,7 +223,18 @@ final class MgmtHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
+    private void respondNotAllowed(ChannelHandlerContext ctx, FullHttpRequest request, Set<String> allowed) {
+        String allow = String.join(", ", allowed);
+        respond(ctx, request, HttpAnswer.error(HttpResponseStatus.METHOD_NOT_ALLOWED,
+                "Method " + request.method().name() + " is not allowed here; allowed: " + allow), false, allow);
+    }
+
     private void respond(ChannelHandlerContext ctx, FullHttpRequest request, HttpAnswer answer, boolean close) {
+        respond(ctx, request, answer, close, null);
+    }
+
+    private void respond(ChannelHandlerContext ctx, FullHttpRequest request, HttpAnswer answer, boolean close,
+                         String allow) {
         server.stats().count(answer.status().code());
         // A request that did not parse has no trustworthy version: answer in HTTP/1.1.
         HttpVersion version = request.decoderResult().isFailure() ? HttpVersion.HTTP_1_1 : request.protocolVersion();
@@ -205,8 +245,9 @@ final class MgmtHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         response.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
         if (answer.status().code() == 401) {
             response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, REALM);
-        } else if (answer.status().code() == 405) {
-            response.headers().set(HttpHeaderNames.ALLOW, "GET");
+        }
+        if (allow != null) {
+            response.headers().set(HttpHeaderNames.ALLOW, allow);
         }
         if (close) {
             HttpUtil.setKeepAlive(response, false);

@@ -89,7 +89,8 @@ public final class MgmtHttpServer implements AutoCloseable {
     public static MgmtHttpServer bind(ServerContext context, EventLoopGroup boss, EventLoopGroup workers,
                                       Class<? extends ServerChannel> channelClass, String host, int port,
                                       HttpStats stats, ServerTls tls) throws InterruptedException {
-        MgmtRouter router = new MetricsApi(context).addTo(new PoolsApi(context).addTo(MgmtRouter.builder())).build();
+        MgmtRouter router = new SettingsApi(context).addTo(
+                new MetricsApi(context).addTo(new PoolsApi(context).addTo(MgmtRouter.builder()))).build();
         return bind(router, context.sasl().users(), context.config().authEnabled(), boss, workers, channelClass,
                 host, port, stats, tls);
     }

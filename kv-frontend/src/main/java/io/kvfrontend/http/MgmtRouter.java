@@ -2,13 +2,16 @@ package io.kvfrontend.http;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * The management endpoint's path table: each route is a path pattern whose segments are literals or
- * {@code {name}} parameters (one whole segment each), whether it needs credentials, and the handler.
- * The first route that matches wins. Paths are matched after percent-decoding each segment; one
+ * The management endpoint's path table: each route is an HTTP method and a path pattern whose
+ * segments are literals or {@code {name}} parameters (one whole segment each), whether it needs
+ * credentials, and the handler. The first route that matches method and path wins; a path that
+ * matches only under other methods is answered 405 with those methods. Paths are matched after percent-decoding each segment; one
  * trailing slash is ignored.
  *
  * <p><b>Immutable</b> once built; the builder is confined to the thread that builds it.
@@ -25,12 +28,19 @@ public final class MgmtRouter {
         AUTHENTICATED, PUBLIC
     }
 
-    /** A route: its pattern segments, access and handler. */
-    public record Route(String pattern, List<String> segments, Access access, Handler handler) {
+    /** A route: its method, pattern segments, access and handler. */
+    public record Route(String method, String pattern, List<String> segments, Access access, Handler handler) {
     }
 
     /** A route that matched, with its parameters. */
     public record Match(Route route, Map<String, String> params) {
+    }
+
+    /**
+     * What a request found: the route that matches its method and path ({@code null} if none), and
+     * the methods under which its path has routes (empty: no route has that path).
+     */
+    public record Lookup(Match match, Set<String> allowed) {
     }
 
     private final List<Route> routes;
@@ -47,35 +57,48 @@ public final class MgmtRouter {
         return routes;
     }
 
-    /** The route for {@code segments} (already split and decoded), or {@code null}. */
-    public Match match(List<String> segments) {
+    /** The route for {@code method} and {@code segments} (already split and decoded). */
+    public Lookup lookup(String method, List<String> segments) {
+        Set<String> allowed = new LinkedHashSet<>();
+        Match found = null;
         for (Route r : routes) {
-            if (r.segments.size() != segments.size()) {
-                continue;
-            }
-            Map<String, String> params = null;
-            boolean ok = true;
-            for (int i = 0; i < segments.size() && ok; i++) {
-                String p = r.segments.get(i);
-                String s = segments.get(i);
-                if (isParam(p)) {
-                    if (s.isEmpty()) {
-                        ok = false;
-                    } else {
-                        if (params == null) {
-                            params = new HashMap<>();
-                        }
-                        params.put(p.substring(1, p.length() - 1), s);
-                    }
-                } else {
-                    ok = p.equals(s);
+            Match m = matchPath(r, segments);
+            if (m != null) {
+                allowed.add(r.method);
+                if (found == null && r.method.equals(method)) {
+                    found = m;
                 }
             }
-            if (ok) {
-                return new Match(r, params == null ? Map.of() : params);
+        }
+        return new Lookup(found, allowed);
+    }
+
+    /** The GET route for {@code segments} (already split and decoded), or {@code null}. */
+    public Match match(List<String> segments) {
+        return lookup("GET", segments).match();
+    }
+
+    private static Match matchPath(Route r, List<String> segments) {
+        if (r.segments.size() != segments.size()) {
+            return null;
+        }
+        Map<String, String> params = null;
+        for (int i = 0; i < segments.size(); i++) {
+            String p = r.segments.get(i);
+            String s = segments.get(i);
+            if (isParam(p)) {
+                if (s.isEmpty()) {
+                    return null;
+                }
+                if (params == null) {
+                    params = new HashMap<>();
+                }
+                params.put(p.substring(1, p.length() - 1), s);
+            } else if (!p.equals(s)) {
+                return null;
             }
         }
-        return null;
+        return new Match(r, params == null ? Map.of() : params);
     }
 
     private static boolean isParam(String segment) {
@@ -109,10 +132,19 @@ public final class MgmtRouter {
         }
 
         public Builder get(String pattern, Access access, Handler handler) {
+            return route("GET", pattern, access, handler);
+        }
+
+        /** Adds a POST route; its handler sees the form-encoded body in {@link HttpRequestInfo#form()}. */
+        public Builder post(String pattern, Access access, Handler handler) {
+            return route("POST", pattern, access, handler);
+        }
+
+        public Builder route(String method, String pattern, Access access, Handler handler) {
             if (!pattern.startsWith("/")) {
                 throw new IllegalArgumentException("a route pattern starts with '/': " + pattern);
             }
-            routes.add(new Route(pattern, split(pattern), access, handler));
+            routes.add(new Route(method, pattern, split(pattern), access, handler));
             return this;
         }
 

@@ -6,15 +6,20 @@ import io.kvfrontend.config.ConfigException;
 import io.kvfrontend.config.ConfigLoader;
 import io.kvfrontend.config.LogLevel;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
 
 /**
  * {@code java -jar kv-frontend.jar [flags]}: loads the configuration (defaults < config file <
  * environment < flags, see {@link ConfigLoader}), logs it once with secrets masked, and runs the
- * server until SIGTERM/SIGINT, when it stops gracefully.
+ * server until SIGTERM/SIGINT, when it stops gracefully. SIGHUP reloads the configuration the same
+ * way and applies what can change at runtime (the output mode); other changes are logged as needing
+ * a restart.
  */
 public final class Main {
     private static final Logger LOG = LoggerFactory.getLogger(Main.class);
@@ -62,6 +67,7 @@ public final class Main {
             LOG.error("kv-frontend failed to start", e);
             return 1;
         }
+        onSighup(args, env, run, server);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
@@ -73,6 +79,47 @@ public final class Main {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** Reloads the configuration on SIGHUP, where the platform has it. */
+    private static void onSighup(String[] args, Map<String, String> env, ConfigLoader.Run first, KvServer server) {
+        List<String> loaded = new ArrayList<>(first.effective());
+        try {
+            Signal.handle(new Signal("HUP"), s -> {
+                synchronized (loaded) {
+                    reload(args, env, loaded, server);
+                }
+            });
+        } catch (IllegalArgumentException e) {
+            LOG.debug("no SIGHUP on this platform: the configuration cannot be reloaded", e);
+        }
+    }
+
+    /**
+     * Loads the configuration again (file, environment, flags, in the same order as at start-up),
+     * applies its output mode, and logs the settings that changed but need a restart. A configuration
+     * that does not load changes nothing.
+     */
+    static void reload(String[] args, Map<String, String> env, List<String> loaded, KvServer server) {
+        ConfigLoader.Outcome outcome;
+        try {
+            outcome = ConfigLoader.load(args, env);
+        } catch (ConfigException e) {
+            LOG.warn("SIGHUP: configuration not reloaded, nothing changed: {}", e.getMessage());
+            return;
+        }
+        if (!(outcome instanceof ConfigLoader.Run run)) {
+            return;
+        }
+        server.context().switchOutputMode(run.config().outputMode(), "configuration reloaded on SIGHUP");
+        List<String> changed = new ArrayList<>(run.effective());
+        changed.removeAll(loaded);
+        changed.removeIf(line -> line.startsWith("output-mode"));
+        if (!changed.isEmpty()) {
+            LOG.warn("SIGHUP: these settings changed but apply only at restart:\n  {}", String.join("\n  ", changed));
+        }
+        loaded.clear();
+        loaded.addAll(run.effective());
     }
 
     private static void setLogLevel(LogLevel level) {

@@ -8,7 +8,9 @@ import io.kvfrontend.connection.ConnectionRegistry;
 import io.kvfrontend.connection.EventLoopTurns;
 import io.kvfrontend.connection.OutputScheduler;
 import io.kvfrontend.connection.OutputMetrics;
+import io.kvfrontend.connection.OutputMode;
 import io.kvfrontend.dispatch.Dispatcher;
+import io.kvfrontend.http.SettingsApi;
 import io.kvfrontend.engine.spi.Engine;
 import io.kvfrontend.metrics.BucketMetrics;
 import io.kvfrontend.metrics.CommandMetrics;
@@ -21,6 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What every connection of one server shares: configuration, engine, dispatcher, counters and
@@ -28,7 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Thread-safe</b> (immutable references to thread-safe parts).
  */
-public final class ServerContext {
+public final class ServerContext implements SettingsApi.OutputModeSwitch {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerContext.class);
     private static final long FRAMING_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final ServerConfig config;
@@ -196,6 +201,33 @@ public final class ServerContext {
         return now - last >= FRAMING_LOG_INTERVAL_NANOS && lastLog.compareAndSet(last, now);
     }
 
+    @Override
+    public String outputMode() {
+        return outputMetrics.mode().configName();
+    }
+
+    @Override
+    public String switchOutputMode(String mode, String origin) {
+        return switchOutputMode(OutputMode.parse(mode), origin).configName();
+    }
+
+    /**
+     * Makes {@code mode} the output mode of producers that start from now on (those mid-stream keep
+     * theirs) and logs the change; returns the previous mode.
+     *
+     * @param origin who asked, for the log
+     */
+    public OutputMode switchOutputMode(OutputMode mode, String origin) {
+        OutputMode old = outputMetrics.switchMode(mode);
+        if (old != mode) {
+            LOG.info("output mode switched from {} to {} ({}); producers already running keep {}",
+                    old.configName(), mode.configName(), origin, old.configName());
+        } else {
+            LOG.info("output mode stays {} ({})", mode.configName(), origin);
+        }
+        return old;
+    }
+
     /** The {@code output} STAT group: the output mode, its bounds and its counters. */
     public Map<String, String> outputStats() {
         OutputMetrics.Snapshot s = outputMetrics.snapshot();
@@ -205,6 +237,9 @@ public final class ServerContext {
         m.put("spool_high_water", Integer.toString(config.spoolHighWaterBytes()));
         m.put("output_quantum", Integer.toString(config.outputQuantumBytes()));
         m.put("background_nice", Integer.toString(config.backgroundNice()));
+        for (OutputMode mode : OutputMode.values()) {
+            m.put("producers_" + mode.configName(), Long.toString(outputMetrics.snapshot(mode).producers()));
+        }
         m.put("writes_loop", Long.toString(s.onLoopWrites()));
         m.put("writes_offloop", Long.toString(s.offLoopWrites()));
         m.put("drains", Long.toString(s.drains()));

@@ -7,7 +7,7 @@ import ch.qos.logback.core.read.ListAppender;
 import java.util.List;
 import org.slf4j.LoggerFactory;
 
-/** Records what the server logs at WARN or above while open, to assert that nothing went wrong. */
+/** Records what the server logs while open, to assert that nothing went wrong (WARN or above) or what it said. */
 public final class LogCapture implements AutoCloseable {
     private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
@@ -25,6 +25,13 @@ public final class LogCapture implements AutoCloseable {
                             + (e.getThrowableProxy() == null ? "" : " (" + e.getThrowableProxy().getClassName()
                             + ": " + e.getThrowableProxy().getMessage() + ")"))
                     .toList();
+        }
+    }
+
+    /** Every recorded message (any level the loggers let through), formatted. */
+    public List<String> messages() {
+        synchronized (appender.list) {
+            return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
         }
     }
 

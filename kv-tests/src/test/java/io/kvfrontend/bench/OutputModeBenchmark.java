@@ -230,7 +230,7 @@ class OutputModeBenchmark {
                 b.pauses() - a.pauses(), b.resumes() - a.resumes(), b.dropped() - a.dropped(), b.spoolDepth(),
                 b.spoolBytes(), b.quantumExhausted() - a.quantumExhausted(), b.scheduleDelays() - a.scheduleDelays(),
                 b.scheduleDelayNanos() - a.scheduleDelayNanos(), b.outputTurns() - a.outputTurns(),
-                b.outputTurnBytes() - a.outputTurnBytes());
+                b.outputTurnBytes() - a.outputTurnBytes(), b.producers());
     }
 
     private static long[] minus(long[] a, long[] b) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.kvfrontend.testsupport.Frames;
+import io.kvfrontend.testsupport.Http;
 import io.kvfrontend.testsupport.McbpClient;
 import io.kvfrontend.testsupport.Response;
 import java.io.IOException;
@@ -140,6 +141,49 @@ class PackagedJarTest {
         }
         assertThat(output()).contains("listening on /127.0.0.1:" + port)
                 .contains("Administrator still has the default password");
+    }
+
+    /**
+     * SIGHUP reloads the configuration file: the output mode changes at runtime, a setting that needs a
+     * restart is named in the log, and a file that no longer loads changes nothing.
+     */
+    @Test
+    void sighupReloadsTheOutputModeFromTheConfigFile() throws Exception {
+        int port = freePort();
+        int mgmt = freePort();
+        Path config = Files.createTempFile(moduleDir().resolve("target"), "sighup-", ".yaml");
+        Files.writeString(config, "output-mode: spool\nmgmt-port: " + mgmt + "\n");
+        Process server = java("--config", config.toString(), "--port", Integer.toString(port), "--host", "127.0.0.1");
+        Await.until("the packaged server answers on port " + port, START_DEADLINE, () -> {
+            if (!server.isAlive()) {
+                fail("the server exited with " + server.exitValue() + "; output:\n" + outputQuietly());
+            }
+            return answersListMechs(port);
+        });
+        String admin = Http.basic("Administrator", "password");
+        assertThat(Http.get(mgmt, "/settings/output-mode", admin).body()).isEqualTo("{\"mode\":\"spool\"}");
+
+        Files.writeString(config, "output-mode: sync\nmgmt-port: " + mgmt + "\nevent-loop-threads: 3\n");
+        hangUp(server);
+        Await.until("the mode switched by SIGHUP", START_DEADLINE,
+                () -> Http.get(mgmt, "/settings/output-mode", admin).body().contains("sync"));
+        Await.until("the restart-only change logged", START_DEADLINE,
+                () -> outputQuietly().contains("apply only at restart"));
+        assertThat(output()).contains("output mode switched from spool to sync (configuration reloaded on SIGHUP)")
+                .contains("event-loop-threads = 3");
+
+        Files.writeString(config, "output-mode: nope\nmgmt-port: " + mgmt + "\n");
+        hangUp(server);
+        Await.until("the bad reload logged", START_DEADLINE, () -> outputQuietly().contains("not reloaded"));
+        assertThat(output()).contains("output-mode").contains("nope");
+        assertThat(Http.get(mgmt, "/settings/output-mode", admin).body()).isEqualTo("{\"mode\":\"sync\"}");
+        assertThat(server.isAlive()).isTrue();
+    }
+
+    private static void hangUp(Process p) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).inheritIO().start();
+        assertThat(kill.waitFor(EXIT_DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(kill.exitValue()).isZero();
     }
 
     @Test
