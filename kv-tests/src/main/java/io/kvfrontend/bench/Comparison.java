@@ -51,6 +51,11 @@ final class Comparison {
 
     /** Runs every round; {@link #results()} has every phase measured (fewer if stopped or failed). */
     void run() {
+        // Every side reachable and usable before anything runs: a wrong address, password or bucket
+        // is one error, before the first progress line.
+        for (Side s : sides) {
+            PhaseRunner.probe(s.connect());
+        }
         if (!warmup.isZero()) {
             for (Side s : sides) {
                 if (stop.get()) {

@@ -83,6 +83,21 @@ public final class KvBench {
         }
     }
 
+    /** Which client drives the workload: {@code raw} (kv-bench's own, for the numbers) or {@code sdk}. */
+    static final class ClientChoice {
+        @Option(names = "--client", defaultValue = "raw", description = "raw (kv-bench's own MCBP client) or sdk "
+                + "(the official Couchbase Java SDK; each KV connection is PIPELINE threads) (default: ${DEFAULT-VALUE}).")
+        String client;
+
+        PhaseRunner.Connect apply(PhaseRunner.Connect c) {
+            return switch (client.toLowerCase(Locale.ROOT)) {
+                case "raw" -> c;
+                case "sdk" -> c.withSdk(true);
+                default -> throw new BenchException("--client must be raw or sdk (got " + client + ")");
+            };
+        }
+    }
+
     /** Parses {@code 500ms}, {@code 10s}, {@code 5m}, {@code 1h}. */
     static Duration duration(String s, String option) {
         String t = s.trim().toLowerCase(Locale.ROOT);
@@ -226,6 +241,9 @@ public final class KvBench {
         @Mixin
         Credentials credentials;
 
+        @Mixin
+        ClientChoice client;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -236,7 +254,7 @@ public final class KvBench {
             Duration total = duration(duration, "--duration");
             String label = t.toString();
             try (Interrupts interrupts = new Interrupts()) {
-                Comparison c = new Comparison(List.of(new Comparison.Side(label, credentials.connect(t), () -> { })), w, 1,
+                Comparison c = new Comparison(List.of(new Comparison.Side(label, client.apply(credentials.connect(t)), () -> { })), w, 1,
                         total, Duration.ZERO, interrupts.stop, m -> spec.commandLine().getErr().println(m));
                 try {
                     c.run();
@@ -310,6 +328,9 @@ public final class KvBench {
         @Mixin
         Credentials credentials;
 
+        @Mixin
+        ClientChoice client;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -328,7 +349,7 @@ public final class KvBench {
                 Target t = Target.parse(target);
                 ModeSwitch modes = new ModeSwitch(t, credentials.noAuth ? "" : credentials.user, credentials.password);
                 for (String mode : List.of("spool", "sync")) {
-                    sides.add(new Comparison.Side(mode, credentials.connect(t), () -> modes.set(mode)));
+                    sides.add(new Comparison.Side(mode, client.apply(credentials.connect(t)), () -> modes.set(mode)));
                     described.put(mode, t + " switched to " + mode);
                 }
             } else {
@@ -340,8 +361,8 @@ public final class KvBench {
                 }
                 Target ta = Target.parse(a);
                 Target tb = Target.parse(b);
-                sides.add(new Comparison.Side(labelA, credentials.connect(ta), () -> { }));
-                sides.add(new Comparison.Side(labelB, credentials.connect(tb), () -> { }));
+                sides.add(new Comparison.Side(labelA, client.apply(credentials.connect(ta)), () -> { }));
+                sides.add(new Comparison.Side(labelB, client.apply(credentials.connect(tb)), () -> { }));
                 described.put(labelA, ta.toString());
                 described.put(labelB, tb.toString());
             }

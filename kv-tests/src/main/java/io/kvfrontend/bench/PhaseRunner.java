@@ -26,9 +26,10 @@ import org.apache.commons.rng.sampling.distribution.SharedStateDiscreteSampler;
 import org.apache.commons.rng.simple.RandomSource;
 
 /**
- * Runs one phase of a workload against one server, with the raw client: KV connections (closed loop
- * at the workload's pipeline depth, or at a fixed rate) and, when asked, range-scanning clients
- * beside them. Connections are opened (and authenticated) before the clock starts; the server's
+ * Runs one phase of a workload against one server, with the raw client or the Java SDK: KV
+ * connections (closed loop at the workload's pipeline depth, or at a fixed rate) and, when asked,
+ * range-scanning clients beside them. With the SDK, one cluster connection carries everything and
+ * each KV "connection" is {@code pipeline} threads making blocking calls. Connections are opened (and authenticated) before the clock starts; the server's
  * meters are scraped right before and right after.
  *
  * <p><b>Thread-safe</b> (stateless); each call runs its own threads and stops them before it returns.
@@ -37,7 +38,15 @@ final class PhaseRunner {
     static final long HIGHEST_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     /** Where and as whom. */
-    record Connect(Target target, String user, String password, String bucket) {
+    record Connect(Target target, String user, String password, String bucket, boolean sdk) {
+        Connect(Target target, String user, String password, String bucket) {
+            this(target, user, password, bucket, false);
+        }
+
+        Connect withSdk(boolean useSdk) {
+            return new Connect(target, user, password, bucket, useSdk);
+        }
+
         RawClient open() {
             return RawClient.open(target, user, password, bucket);
         }
@@ -56,17 +65,23 @@ final class PhaseRunner {
         int scanners = withScans ? workload.scans().concurrency() : 0;
         List<RawClient> kvClients = new ArrayList<>();
         List<RawClient> scanClients = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, kv.connections() + scanners), r -> {
+        int kvThreads = connect.sdk() ? kv.connections() * kv.pipeline() : kv.connections();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, kvThreads + scanners), r -> {
             Thread t = new Thread(r, "kv-bench-worker");
             t.setDaemon(true);
             return t;
         });
+        SdkSession sdk = null;
         try {
-            for (int i = 0; i < kv.connections(); i++) {
-                kvClients.add(connect.open());
-            }
-            for (int i = 0; i < scanners; i++) {
-                scanClients.add(connect.open());
+            if (connect.sdk()) {
+                sdk = SdkSession.open(connect);
+            } else {
+                for (int i = 0; i < kv.connections(); i++) {
+                    kvClients.add(connect.open());
+                }
+                for (int i = 0; i < scanners; i++) {
+                    scanClients.add(connect.open());
+                }
             }
             Recorder gets = new Recorder(HIGHEST_NANOS, 3);
             Recorder sets = new Recorder(HIGHEST_NANOS, 3);
@@ -80,6 +95,27 @@ final class PhaseRunner {
             CountDownLatch go = new CountDownLatch(1);
             List<Future<?>> workers = new ArrayList<>();
             double ratePerConnection = kv.rate() / Math.max(1, kv.connections());
+            if (sdk != null) {
+                SdkSession session = sdk;
+                double ratePerThread = kv.rate() / Math.max(1, kvThreads);
+                for (int i = 0; i < kvThreads; i++) {
+                    workers.add(pool.submit(() -> {
+                        await(go);
+                        new SdkKvWorker(session, kv, ratePerThread, gets, sets, getCount, setCount, misses, getErrors,
+                                setErrors, done).run();
+                        return null;
+                    }));
+                }
+                for (int i = 0; i < scanners; i++) {
+                    workers.add(pool.submit(() -> {
+                        await(go);
+                        while (!done.get()) {
+                            session.scan(workload.scans(), scanCounters, done);
+                        }
+                        return null;
+                    }));
+                }
+            }
             for (RawClient c : kvClients) {
                 workers.add(pool.submit(() -> {
                     await(go);
@@ -146,6 +182,111 @@ final class PhaseRunner {
             pool.shutdownNow();
             kvClients.forEach(RawClient::close);
             scanClients.forEach(RawClient::close);
+            if (sdk != null) {
+                sdk.close();
+            }
+        }
+    }
+
+    /** Picks keys as the workload says: uniform or zipfian over its key space. */
+    private static IntSupplier keyChooser(Workload.Kv kv) {
+        if (kv.distribution().equals("zipfian")) {
+            UniformRandomProvider rng = RandomSource.XO_RO_SHI_RO_128_PP.create();
+            SharedStateDiscreteSampler zipf = RejectionInversionZipfSampler.of(rng, kv.keys(), kv.zipfExponent());
+            return () -> zipf.sample() - 1;
+        }
+        int n = kv.keys();
+        return () -> ThreadLocalRandom.current().nextInt(n);
+    }
+
+    /** One SDK thread: blocking gets and upserts, closed loop or at a fixed rate. */
+    private static final class SdkKvWorker {
+        private final SdkSession sdk;
+        private final Workload.Kv kv;
+        private final long intervalNanos;
+        private final Recorder gets;
+        private final Recorder sets;
+        private final AtomicLong getCount;
+        private final AtomicLong setCount;
+        private final AtomicLong misses;
+        private final AtomicLong getErrors;
+        private final AtomicLong setErrors;
+        private final AtomicBoolean done;
+        private final IntSupplier nextKey;
+        private final byte[] value;
+
+        SdkKvWorker(SdkSession sdk, Workload.Kv kv, double rate, Recorder gets, Recorder sets, AtomicLong getCount,
+                    AtomicLong setCount, AtomicLong misses, AtomicLong getErrors, AtomicLong setErrors,
+                    AtomicBoolean done) {
+            this.sdk = sdk;
+            this.kv = kv;
+            this.intervalNanos = rate > 0 ? (long) (1e9 / rate) : 0;
+            this.gets = gets;
+            this.sets = sets;
+            this.getCount = getCount;
+            this.setCount = setCount;
+            this.misses = misses;
+            this.getErrors = getErrors;
+            this.setErrors = setErrors;
+            this.done = done;
+            this.nextKey = keyChooser(kv);
+            this.value = new byte[kv.valueSize()];
+            java.util.Arrays.fill(value, (byte) 'v');
+        }
+
+        void run() {
+            Keys keys = new Keys(kv.keyPrefix());
+            long start = System.nanoTime();
+            for (long sequence = 0; !done.get(); sequence++) {
+                long due = System.nanoTime();
+                if (intervalNanos > 0) {
+                    // Fixed rate: latency counts from the operation's scheduled time (coordinated omission).
+                    due = start + sequence * intervalNanos;
+                    long now;
+                    while ((now = System.nanoTime()) < due) {
+                        LockSupport.parkNanos(due - now);
+                    }
+                }
+                String key = new String(keys.of(nextKey.getAsInt()), java.nio.charset.StandardCharsets.UTF_8);
+                boolean get = kv.getRatio() >= 1 || (kv.getRatio() > 0
+                        && ThreadLocalRandom.current().nextDouble() < kv.getRatio());
+                boolean ok = true;
+                boolean miss = false;
+                try {
+                    if (get) {
+                        miss = !sdk.get(key);
+                    } else {
+                        sdk.upsert(key, value);
+                    }
+                } catch (RuntimeException e) {
+                    ok = false;
+                }
+                long latency = Math.min(HIGHEST_NANOS, Math.max(0, System.nanoTime() - due));
+                if (get) {
+                    gets.recordValue(latency);
+                    getCount.incrementAndGet();
+                    if (miss) {
+                        misses.incrementAndGet();
+                    } else if (!ok) {
+                        getErrors.incrementAndGet();
+                    }
+                } else {
+                    sets.recordValue(latency);
+                    setCount.incrementAndGet();
+                    if (!ok) {
+                        setErrors.incrementAndGet();
+                    }
+                }
+            }
+        }
+    }
+
+    /** Connects, authenticates and selects the bucket once, as a phase would; throws what a phase would. */
+    static void probe(Connect connect) {
+        if (connect.sdk()) {
+            SdkSession.open(connect).close();
+        } else {
+            connect.open().close();
         }
     }
 
@@ -199,15 +340,7 @@ final class PhaseRunner {
             java.util.Arrays.fill(value, (byte) 'v');
             this.due = new long[kv.pipeline()];
             this.isGet = new boolean[kv.pipeline()];
-            if (kv.distribution().equals("zipfian")) {
-                UniformRandomProvider rng = RandomSource.XO_RO_SHI_RO_128_PP.create();
-                SharedStateDiscreteSampler zipf = RejectionInversionZipfSampler.of(rng, kv.keys(),
-                        kv.zipfExponent());
-                this.nextKey = () -> zipf.sample() - 1;
-            } else {
-                int n = kv.keys();
-                this.nextKey = () -> ThreadLocalRandom.current().nextInt(n);
-            }
+            this.nextKey = keyChooser(kv);
         }
 
         void run() {
