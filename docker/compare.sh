@@ -9,8 +9,11 @@
 #
 # Settings (environment): DURATION (2m), ROUNDS (3), WARMUP (5s), WORKLOAD (default; a name or a
 # YAML file), DOCUMENTS (40000), SIZE (1024), OUT (docker/target/compare-DATE), CLIENT (raw|sdk),
-# SKIP_BUILD=1 to reuse the jars and image. Uses podman (installed by docker/install-podman.sh if
-# missing); the containers are removed on exit.
+# NETWORK (host: the containers use the host's network on free loopback ports, which measures the
+# server and not a user-space network stack; slirp4netns: isolated, ports published on loopback),
+# SERVER_CPUS / CLIENT_CPUS (taskset CPU lists; default on a machine with 2 or more CPUs: servers on
+# CPU 0, kv-bench on CPU 1; "all" for no pinning), SKIP_BUILD=1 to reuse the jars and image. Uses
+# podman (installed by docker/install-podman.sh if missing); the containers are removed on exit.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -22,7 +25,16 @@ DOCUMENTS=${DOCUMENTS:-40000}
 SIZE=${SIZE:-1024}
 CLIENT=${CLIENT:-raw}
 OUT=${OUT:-$here/target/compare-$(date -u +%Y%m%dT%H%M%SZ)}
+NETWORK=${NETWORK:-host}
+if [ "$(nproc)" -ge 2 ]; then
+  SERVER_CPUS=${SERVER_CPUS:-0}
+  CLIENT_CPUS=${CLIENT_CPUS:-1}
+else
+  SERVER_CPUS=${SERVER_CPUS:-all}
+  CLIENT_CPUS=${CLIENT_CPUS:-all}
+fi
 PASSWORD=compare-$$
+pin() { local cpus=$1; shift; if [ "$cpus" = all ]; then "$@"; else taskset -c "$cpus" "$@"; fi; }
 
 "$here/install-podman.sh"
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
@@ -31,7 +43,7 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
   fi
   "$here/build-image.sh"
 fi
-bench=(java -jar "$root/kv-tests/target/kv-bench.jar")
+bench=(pin "$CLIENT_CPUS" java -jar "$root/kv-tests/target/kv-bench.jar")
 
 ids=()
 cleanup() {
@@ -39,18 +51,42 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Starts one container in output mode $1; sets $kv and $mgmt to its published loopback ports.
+# A TCP port nothing listens on.
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 20000))
+    if ! ss -Htln "sport = :$p" | grep -q .; then echo "$p"; return; fi
+  done
+}
+
+# Starts one container in output mode $1; sets $kv and $mgmt to its loopback ports.
 start() {
-  local mode=$1 id
-  id=$("$here/podman.sh" run -d --network slirp4netns -p 127.0.0.1::11210 -p 127.0.0.1::8091 \
-    -e KV_OUTPUT_MODE="$mode" -e KV_ADMIN_PASSWORD="$PASSWORD" localhost/kv-frontend:test)
-  ids+=("$id")
-  kv=$("$here/podman.sh" port "$id" 11210/tcp | sed 's/.*://' | head -1)
-  mgmt=$("$here/podman.sh" port "$id" 8091/tcp | sed 's/.*://' | head -1)
+  local mode=$1 id errs
+  # podman without systemd cannot schedule health checks (this script runs them itself) and says so
+  # on stderr: shown only if the container does not start.
+  errs=$(mktemp)
+  if [ "$NETWORK" = host ]; then
+    kv=$(free_port)
+    mgmt=$(free_port)
+    [ "$mgmt" != "$kv" ] || mgmt=$(free_port)
+    id=$(pin "$SERVER_CPUS" "$here/podman.sh" run -d --network host \
+      -e KV_HOST=127.0.0.1 -e KV_PORT="$kv" -e KV_MGMT_PORT="$mgmt" \
+      -e KV_OUTPUT_MODE="$mode" -e KV_ADMIN_PASSWORD="$PASSWORD" localhost/kv-frontend:test 2>"$errs") || { cat "$errs" >&2; exit 1; }
+    ids+=("$id")
+  else
+    id=$(pin "$SERVER_CPUS" "$here/podman.sh" run -d --network slirp4netns \
+      -p 127.0.0.1::11210 -p 127.0.0.1::8091 \
+      -e KV_OUTPUT_MODE="$mode" -e KV_ADMIN_PASSWORD="$PASSWORD" localhost/kv-frontend:test 2>"$errs") || { cat "$errs" >&2; exit 1; }
+    ids+=("$id")
+    kv=$("$here/podman.sh" port "$id" 11210/tcp | sed 's/.*://' | head -1)
+    mgmt=$("$here/podman.sh" port "$id" 8091/tcp | sed 's/.*://' | head -1)
+  fi
   local i
   for i in $(seq 1 120); do
     if "$here/podman.sh" healthcheck run "$id" >/dev/null 2>&1; then
       echo "container $mode (${id:0:12}) healthy: kv 127.0.0.1:$kv, management 127.0.0.1:$mgmt"
+      rm -f "$errs"
       return 0
     fi
     if [ "$("$here/podman.sh" inspect -f '{{.State.Running}}' "$id")" != true ]; then
@@ -77,4 +113,5 @@ mkdir -p "$OUT"
 for id in "${ids[@]}"; do
   "$here/podman.sh" logs "$id" >"$OUT/server-$(cut -c1-12 <<<"$id").log" 2>&1 || true
 done
-echo "report: $OUT/report.html (also report.md, results.json)"
+echo "servers: $NETWORK network, CPUs $SERVER_CPUS; kv-bench: CPUs $CLIENT_CPUS"
+echo "report folder: $OUT"

@@ -89,10 +89,19 @@ public final class KvBench {
                 + "(the official Couchbase Java SDK; each KV connection is PIPELINE threads) (default: ${DEFAULT-VALUE}).")
         String client;
 
+        @Option(names = "--scan-nice", defaultValue = "0", description = "Nice value (0-19) of the scanning "
+                + "clients' threads, so that on a shared client core they do not delay the KV connections whose "
+                + "latency is measured (Linux; default: ${DEFAULT-VALUE}).")
+        int scanNice;
+
         PhaseRunner.Connect apply(PhaseRunner.Connect c) {
+            if (scanNice < 0 || scanNice > 19) {
+                throw new BenchException("--scan-nice must be 0..19 (got " + scanNice + ")");
+            }
+            PhaseRunner.Connect withNice = c.withScanNice(scanNice);
             return switch (client.toLowerCase(Locale.ROOT)) {
-                case "raw" -> c;
-                case "sdk" -> c.withSdk(true);
+                case "raw" -> withNice;
+                case "sdk" -> withNice.withSdk(true);
                 default -> throw new BenchException("--client must be raw or sdk (got " + client + ")");
             };
         }
@@ -268,7 +277,16 @@ public final class KvBench {
     }
 
     private static String commandLine(CommandLine.Model.CommandSpec spec) {
-        return "kv-bench " + spec.name() + " " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        // The parse result of a subcommand holds the whole command line, the subcommand's name included.
+        List<String> args = new ArrayList<>(spec.root().commandLine().getParseResult().originalArgs());
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).equals("--password") && i + 1 < args.size()) {
+                args.set(i + 1, "***");
+            } else if (args.get(i).startsWith("--password=")) {
+                args.set(i, "--password=***");
+            }
+        }
+        return "kv-bench " + String.join(" ", args);
     }
 
     static void print(CommandLine.Model.CommandSpec spec, Report report, Path out) {

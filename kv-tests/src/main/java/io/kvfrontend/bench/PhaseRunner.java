@@ -38,13 +38,23 @@ final class PhaseRunner {
     static final long HIGHEST_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     /** Where and as whom. */
-    record Connect(Target target, String user, String password, String bucket, boolean sdk) {
+    /**
+     * Where and as whom, with which client.
+     *
+     * @param sdk      the Java SDK instead of the raw client
+     * @param scanNice nice value of the scanning clients' threads (0: as the rest)
+     */
+    record Connect(Target target, String user, String password, String bucket, boolean sdk, int scanNice) {
         Connect(Target target, String user, String password, String bucket) {
-            this(target, user, password, bucket, false);
+            this(target, user, password, bucket, false, 0);
         }
 
         Connect withSdk(boolean useSdk) {
-            return new Connect(target, user, password, bucket, useSdk);
+            return new Connect(target, user, password, bucket, useSdk, scanNice);
+        }
+
+        Connect withScanNice(int nice) {
+            return new Connect(target, user, password, bucket, sdk, nice);
         }
 
         RawClient open() {
@@ -108,6 +118,7 @@ final class PhaseRunner {
                 }
                 for (int i = 0; i < scanners; i++) {
                     workers.add(pool.submit(() -> {
+                        Nice.setOwn(connect.scanNice());
                         await(go);
                         while (!done.get()) {
                             session.scan(workload.scans(), scanCounters, done);
@@ -126,6 +137,7 @@ final class PhaseRunner {
             }
             for (RawClient c : scanClients) {
                 workers.add(pool.submit(() -> {
+                    Nice.setOwn(connect.scanNice());
                     await(go);
                     scan(c, workload.scans(), scanCounters, done);
                     return null;

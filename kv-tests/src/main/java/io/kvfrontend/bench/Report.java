@@ -434,9 +434,19 @@ final class Report {
         Map<String, List<double[]>> latency = new LinkedHashMap<>();
         Map<String, List<double[]>> scanMb = new LinkedHashMap<>();
         double offset = 0;
+        String previous = null;
         for (PhaseResult r : results) {
             if (r.phase().equals("warmup")) {
                 continue;
+            }
+            if (!r.label().equals(previous)) {
+                // The other side ran in between: a gap, not a line across its phases.
+                gap(latency.get(r.label()), offset);
+                gap(scanMb.get(r.label()), offset);
+                previous = r.label();
+            }
+            if (!r.phase().equals("load")) {
+                gap(scanMb.get(r.label()), offset);
             }
             AnnotationLine line = new AnnotationLine(offset, true, false);
             c.addAnnotation(line);
@@ -446,7 +456,7 @@ final class Report {
                     latency.computeIfAbsent(r.label(), k -> new ArrayList<>())
                             .add(new double[] {offset + t.second(), Math.max(1, t.getP99Micros())});
                 }
-                if (workload.hasScans()) {
+                if (workload.hasScans() && r.phase().equals("load")) {
                     scanMb.computeIfAbsent(r.label(), k -> new ArrayList<>())
                             .add(new double[] {offset + t.second(), t.scanBytes() / 1e6});
                 }
@@ -460,7 +470,7 @@ final class Report {
         });
         scanMb.forEach((label, pts) -> {
             XYSeries s = c.addSeries(label + " scan MB/s", pts.stream().map(p -> p[0]).toList(),
-                    pts.stream().map(p -> Math.max(0.001, p[1])).toList());
+                    pts.stream().map(p -> Double.isNaN(p[1]) ? Double.NaN : Math.max(0.001, p[1])).toList());
             s.setYAxisGroup(1);
             s.setMarker(SeriesMarkers.NONE);
         });
@@ -468,6 +478,13 @@ final class Report {
             c.setYAxisGroupTitle(1, "scan MB/s");
         }
         return c;
+    }
+
+    /** Breaks a series' line at {@code x} (XChart draws no line through a NaN). */
+    private static void gap(List<double[]> series, double x) {
+        if (series != null && !series.isEmpty() && !Double.isNaN(series.get(series.size() - 1)[1])) {
+            series.add(new double[] {x, Double.NaN});
+        }
     }
 
     CategoryChart serverChart() {

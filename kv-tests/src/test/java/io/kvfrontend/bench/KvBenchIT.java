@@ -120,7 +120,7 @@ class KvBenchIT {
         Path out = work.resolve("compare");
         Result r = bench("compare", "--a", target(spool), "--label-a", "spool", "--b", target(sync), "--label-b",
                 "sync", "--workload", "default", "--duration", "8s", "--rounds", "2", "--warmup", "0s", "--out",
-                out.toString());
+                out.toString(), "--password", "password");
         assertThat(r.code).as(r.toString()).isZero();
         // Round 1 runs a then b, round 2 b then a; each turn a baseline and a load phase.
         assertThat(r.err).containsSubsequence("round 1/2: spool baseline", "round 1/2: sync baseline",
@@ -141,7 +141,10 @@ class KvBenchIT {
         String html = Files.readString(out.resolve("report.html"));
         // Throughput per mode, latency percentiles per op type, neighbour latency over time, server meters.
         assertThat(count(html, "src=\"data:image/png;base64,")).isGreaterThanOrEqualTo(4);
-        assertThat(Files.readString(out.resolve("report.md"))).contains("| spool | load |").contains("| sync | load |");
+        String md = Files.readString(out.resolve("report.md"));
+        assertThat(md).contains("| spool | load |").contains("| sync | load |")
+                .contains("- command: `kv-bench compare --a ").contains("--password ***")
+                .doesNotContain("--password password");
     }
 
     @Test
