@@ -43,7 +43,10 @@ O = kv-frontend development
 [ext]
 subjectAltName = $san
 basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature,keyEncipherment
+# keyCertSign: the certificate signs itself, and OpenSSL/BoringSSL clients (the SDKs built on the
+# Couchbase C++ core: Node.js, Python, C++, Ruby, PHP) only accept a self-signed certificate as its
+# own issuer when its key usage allows certificate signing; without it they fail verification.
+keyUsage = critical,digitalSignature,keyEncipherment,keyCertSign
 extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 EOF

@@ -37,12 +37,13 @@ public final class PlainMechanism {
         try {
             creds = parse(message);
         } catch (SaslSyntaxException e) {
-            return SaslOutcome.invalid(e.getMessage());
+            return SaslOutcome.invalid(e.getMessage(), SaslOutcome.Refusal.MALFORMED, "");
         }
         try {
             return users.authenticatePlain(creds.user(), creds.password())
                     .map(u -> SaslOutcome.success(EMPTY, u))
-                    .orElseGet(() -> SaslOutcome.failure(SaslOutcome.AUTH_FAILED));
+                    .orElseGet(() -> SaslOutcome.failure(SaslOutcome.AUTH_FAILED, users.user(creds.user()).isPresent()
+                            ? SaslOutcome.Refusal.WRONG_PASSWORD : SaslOutcome.Refusal.UNKNOWN_USER, creds.user()));
         } finally {
             Arrays.fill(creds.password(), (byte) 0);
         }

@@ -51,7 +51,7 @@ public final class SaslExchange {
         if (!offered.offers(mechanism)) {
             // AuthError, not Einval: the SDK falls back to the next listed mechanism on 0x20 (sdk-compat.md 1.5).
             return SaslOutcome.failure("Unsupported mechanism " + printable(mechanism) + "; supported: "
-                    + offered.listing());
+                    + offered.listing(), SaslOutcome.Refusal.UNKNOWN_MECHANISM, "");
         }
         if (PlainMechanism.NAME.equals(mechanism)) {
             return PlainMechanism.authenticate(server.users(), clientMessage);
@@ -62,7 +62,8 @@ public final class SaslExchange {
             scram = started;
             return SaslOutcome.continueWith(started.serverFirst());
         } catch (SaslSyntaxException e) {
-            return SaslOutcome.invalid(e.getMessage());
+            return SaslOutcome.invalid(e.getMessage(), SaslOutcome.Refusal.MALFORMED,
+                    ScramExchange.claimedUser(clientMessage));
         }
     }
 
@@ -79,17 +80,19 @@ public final class SaslExchange {
         ScramExchange current = scram;
         scram = null;
         if (current == null) {
-            return SaslOutcome.invalid("SASL_STEP without a SASL exchange in progress; send SASL_AUTH first");
+            return SaslOutcome.invalid("SASL_STEP without a SASL exchange in progress; send SASL_AUTH first",
+                    SaslOutcome.Refusal.OUT_OF_SEQUENCE, "");
         }
         String started = current.mechanism().mechanismName();
         if (!started.equals(mechanism)) {
             return SaslOutcome.invalid("SASL_STEP mechanism " + printable(mechanism)
-                    + " does not match the exchange started with " + started);
+                    + " does not match the exchange started with " + started, SaslOutcome.Refusal.OUT_OF_SEQUENCE,
+                    current.userName());
         }
         try {
             return current.finish(clientMessage);
         } catch (SaslSyntaxException e) {
-            return SaslOutcome.invalid(e.getMessage());
+            return SaslOutcome.invalid(e.getMessage(), SaslOutcome.Refusal.MALFORMED, current.userName());
         }
     }
 

@@ -48,6 +48,38 @@ public final class SaslOutcome {
     }
 
     /**
+     * Why an authentication was refused, for the operator: the log line and the {@code reason} tag of
+     * {@code kv.auth.failures} (a bounded set). The client's answer never says which.
+     */
+    public enum Refusal {
+        /** A mechanism the server does not offer. */
+        UNKNOWN_MECHANISM("unknown mechanism"),
+        /** A message that does not parse, or fails a check that protects the exchange. */
+        MALFORMED("malformed message"),
+        /** SASL_STEP without a started exchange, or for another mechanism. */
+        OUT_OF_SEQUENCE("out of sequence"),
+        /** No such user. */
+        UNKNOWN_USER("unknown user"),
+        /** The user exists; the password (PLAIN) or proof (SCRAM) is wrong. */
+        WRONG_PASSWORD("wrong password");
+
+        private final String description;
+
+        Refusal(String description) {
+            this.description = description;
+        }
+
+        /** The metric tag value: {@code unknown_mechanism}, {@code malformed}, ... */
+        public String tag() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        public String description() {
+            return description;
+        }
+    }
+
+    /**
      * The one reason for bad credentials, whether the user is unknown or the password wrong, so the
      * answer does not tell an attacker which user names exist (RFC 5802 section 5.1).
      */
@@ -59,28 +91,36 @@ public final class SaslOutcome {
     private final byte[] serverMessage;
     private final User user;
     private final String reason;
+    private final Refusal refusal;
+    private final String claimedUser;
 
-    private SaslOutcome(Kind kind, byte[] serverMessage, User user, String reason) {
+    private SaslOutcome(Kind kind, byte[] serverMessage, User user, String reason, Refusal refusal,
+                        String claimedUser) {
         this.kind = kind;
         this.serverMessage = serverMessage;
         this.user = user;
         this.reason = reason;
+        this.refusal = refusal;
+        this.claimedUser = claimedUser == null ? "" : claimedUser;
     }
 
     static SaslOutcome continueWith(String serverMessage) {
-        return new SaslOutcome(Kind.CONTINUE, serverMessage.getBytes(UTF_8), null, "");
+        return new SaslOutcome(Kind.CONTINUE, serverMessage.getBytes(UTF_8), null, "", null, "");
     }
 
     static SaslOutcome success(byte[] serverMessage, User user) {
-        return new SaslOutcome(Kind.SUCCESS, serverMessage.clone(), Objects.requireNonNull(user, "user"), "");
+        return new SaslOutcome(Kind.SUCCESS, serverMessage.clone(), Objects.requireNonNull(user, "user"), "", null,
+                user.name());
     }
 
-    static SaslOutcome failure(String reason) {
-        return new SaslOutcome(Kind.FAILURE, EMPTY, null, reason);
+    /** Refused credentials or mechanism (AuthError); {@code claimedUser} the name the client gave, or "". */
+    static SaslOutcome failure(String reason, Refusal refusal, String claimedUser) {
+        return new SaslOutcome(Kind.FAILURE, EMPTY, null, reason, Objects.requireNonNull(refusal), claimedUser);
     }
 
-    static SaslOutcome invalid(String reason) {
-        return new SaslOutcome(Kind.INVALID, EMPTY, null, reason);
+    /** Malformed or out-of-sequence input (Einval). */
+    static SaslOutcome invalid(String reason, Refusal refusal, String claimedUser) {
+        return new SaslOutcome(Kind.INVALID, EMPTY, null, reason, Objects.requireNonNull(refusal), claimedUser);
     }
 
     public Kind kind() {
@@ -105,6 +145,30 @@ public final class SaslOutcome {
     /** Why FAILURE or INVALID, fit for the error context and logs; empty for CONTINUE and SUCCESS. */
     public String reason() {
         return reason;
+    }
+
+    /** Why FAILURE or INVALID, for the operator; empty for CONTINUE and SUCCESS. */
+    public Optional<Refusal> refusal() {
+        return Optional.ofNullable(refusal);
+    }
+
+    /** The user name the client gave (as sent, for logs), or "" if it gave none or it did not parse. */
+    public String claimedUser() {
+        return claimedUser;
+    }
+
+    /**
+     * What the log says about a refusal: the refusal, and for malformed or out-of-sequence input the
+     * parser's reason. Never a password, proof or client message.
+     */
+    public String logReason() {
+        if (refusal == null) {
+            return "";
+        }
+        return switch (refusal) {
+            case UNKNOWN_USER, WRONG_PASSWORD -> refusal.description();
+            default -> refusal.description() + ": " + reason;
+        };
     }
 
     @Override

@@ -27,9 +27,11 @@ final class ScramExchange {
     private final String clientFirstBare;
     private final String serverFirst;
     private final String nonce;
+    private final String userName;
 
     private ScramExchange(ScramMechanism mechanism, UserStore.ScramLookup lookup, String gs2Header,
-                          String clientFirstBare, String serverFirst, String nonce) {
+                          String clientFirstBare, String serverFirst, String nonce, String userName) {
+        this.userName = userName;
         this.mechanism = mechanism;
         this.lookup = lookup;
         this.gs2Header = gs2Header;
@@ -77,16 +79,36 @@ final class ScramExchange {
             throw new SaslSyntaxException("client-first message: expected r=<nonce> after the user name");
         }
         String clientNonce = attrs[1].substring(2);
-        checkNonce(clientNonce, "client nonce");
+        checkClientNonce(clientNonce);
         checkExtensions(attrs, 2, "client-first message");
 
-        UserStore.ScramLookup lookup = users.scramSecretOrFake(userName(users, attrs[0].substring(2)), mechanism);
+        String name = userName(users, attrs[0].substring(2));
+        UserStore.ScramLookup lookup = users.scramSecretOrFake(name, mechanism);
         checkServerNonce(serverNonce);
         String nonce = clientNonce + serverNonce;
         ScramSecret secret = lookup.secret();
         String serverFirst = "r=" + nonce + ",s=" + Base64.getEncoder().encodeToString(secret.salt())
                 + ",i=" + secret.iterations();
-        return new ScramExchange(mechanism, lookup, gs2Header, bare, serverFirst, nonce);
+        return new ScramExchange(mechanism, lookup, gs2Header, bare, serverFirst, nonce, name);
+    }
+
+    /** The user name this exchange is for (as the client gave it, decoded). */
+    String userName() {
+        return userName;
+    }
+
+    /**
+     * The user name in a client-first message that did not parse, best effort, for the log: the
+     * value of the first {@code n=} attribute, or "" if there is none or it is not UTF-8.
+     */
+    static String claimedUser(byte[] clientFirst) {
+        String msg = new String(clientFirst, UTF_8);
+        int at = msg.indexOf(",n=");
+        if (at < 0 || msg.indexOf('\uFFFD') >= 0) {
+            return "";
+        }
+        int end = msg.indexOf(',', at + 3);
+        return msg.substring(at + 3, end < 0 ? msg.length() : end);
     }
 
     /**
@@ -116,6 +138,20 @@ final class ScramExchange {
             return raw;
         }
         return decoded;
+    }
+
+    /**
+     * The client nonce as Couchbase Server checks it: present and non-empty (a ',' cannot be in it,
+     * it ends the attribute). RFC 5802 asks for printable ASCII, but the SDKs built on the Couchbase
+     * C++ core (Node.js, Python, C++, Ruby, PHP) send a nonce of hex numbers separated by spaces,
+     * e.g. {@code r=0x16 0xfffffffd 0xffffffda ...}, and kv_engine's cbsasl accepts any value. What
+     * protects the exchange is that the combined nonce is echoed and signed, which {@link #finish}
+     * checks.
+     */
+    private static void checkClientNonce(String nonce) throws SaslSyntaxException {
+        if (nonce.isEmpty()) {
+            throw new SaslSyntaxException("client nonce is empty");
+        }
     }
 
     /** RFC 5802: printable = %x21-2B / %x2D-7E, i.e. visible ASCII but ','. */
@@ -205,7 +241,8 @@ final class ScramExchange {
         // Verify even for a fake secret, so an unknown user costs the same work as a wrong password.
         boolean proofOk = secret.verifyProof(authMessage, proof);
         if (!proofOk || lookup.user() == null) {
-            return SaslOutcome.failure(SaslOutcome.AUTH_FAILED);
+            return SaslOutcome.failure(SaslOutcome.AUTH_FAILED, lookup.user() == null
+                    ? SaslOutcome.Refusal.UNKNOWN_USER : SaslOutcome.Refusal.WRONG_PASSWORD, userName);
         }
         String serverFinal = "v=" + Base64.getEncoder().encodeToString(secret.serverSignature(authMessage));
         return SaslOutcome.success(serverFinal.getBytes(UTF_8), lookup.user());

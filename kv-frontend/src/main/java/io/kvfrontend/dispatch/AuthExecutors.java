@@ -25,6 +25,36 @@ final class AuthExecutors {
         c.respondValue(c.server().sasl().listMechanisms().getBytes(StandardCharsets.US_ASCII), Datatype.RAW);
     }
 
+    /**
+     * Counts a refusal by reason and logs it once at WARN: mechanism, user name (as the client gave
+     * it), remote address and why. Never the password, proof or client message.
+     */
+    private static void refused(Command c, String mechanism, SaslOutcome out) {
+        SaslOutcome.Refusal why = out.refusal().orElseThrow();
+        c.server().stats().authFailed(why);
+        Connection conn = c.connection();
+        LOG.warn("authentication refused: mechanism {}, user {}, remote {}, conn {}: {}", loggable(mechanism, 24),
+                out.claimedUser().isEmpty() ? "(none)" : "'" + loggable(out.claimedUser(), 64) + "'",
+                conn.channel().remoteAddress(), conn.id(), out.logReason());
+    }
+
+    /** Text from the client, safe for one log line: control characters escaped, at most {@code max} chars. */
+    static String loggable(String s, int max) {
+        StringBuilder sb = new StringBuilder(Math.min(s.length(), max) + 8);
+        for (int i = 0; i < s.length() && i < max; i++) {
+            char ch = s.charAt(i);
+            if (ch < 0x20 || ch == 0x7f || ch == '\'') {
+                sb.append(String.format("\\x%02x", (int) ch));
+            } else {
+                sb.append(ch);
+            }
+        }
+        if (s.length() > max) {
+            sb.append("...");
+        }
+        return sb.toString();
+    }
+
     /** SaslAuth (start) and SaslStep: key = mechanism, value = the client's message. */
     static void authenticate(Command c) {
         Connection conn = c.connection();
@@ -39,12 +69,11 @@ final class AuthExecutors {
                 c.respond(Status.SUCCESS, Datatype.RAW, 0, null, null, out.serverMessage());
             }
             case FAILURE -> {
-                c.server().stats().authFailures.increment();
-                LOG.debug("conn {}: authentication failed: {}", conn.id(), out.reason());
+                refused(c, mechanism, out);
                 c.respondError(Status.AUTH_ERROR, out.reason());
             }
             case INVALID -> {
-                c.server().stats().authFailures.increment();
+                refused(c, mechanism, out);
                 c.respondError(Status.EINVAL, out.reason());
             }
             default -> throw new IllegalStateException(out.kind().toString());

@@ -1,5 +1,6 @@
 package io.kvfrontend.metrics;
 
+import io.kvfrontend.auth.SaslOutcome;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,7 +25,27 @@ public final class ServerStats implements MeterBinder {
     public final LongAdder rejectedConnections = new LongAdder();
     public final LongAdder closedConnections = new LongAdder();
     public final LongAdder framingErrors = new LongAdder();
+    /** Failed SASL authentications, all reasons. */
     public final LongAdder authFailures = new LongAdder();
+    private final java.util.EnumMap<SaslOutcome.Refusal, LongAdder> authFailuresByReason =
+            new java.util.EnumMap<>(SaslOutcome.Refusal.class);
+
+    public ServerStats() {
+        for (SaslOutcome.Refusal r : SaslOutcome.Refusal.values()) {
+            authFailuresByReason.put(r, new LongAdder());
+        }
+    }
+
+    /** Counts a refused authentication. */
+    public void authFailed(SaslOutcome.Refusal reason) {
+        authFailures.increment();
+        authFailuresByReason.get(reason).increment();
+    }
+
+    /** Refused authentications for this reason. */
+    public long authFailures(SaslOutcome.Refusal reason) {
+        return authFailuresByReason.get(reason).sum();
+    }
     public final LongAdder cmdGet = new LongAdder();
     public final LongAdder getHits = new LongAdder();
     public final LongAdder getMisses = new LongAdder();
@@ -56,7 +77,11 @@ public final class ServerStats implements MeterBinder {
         counter(registry, "kv.connections.closed", closedConnections, "accepted MCBP connections closed since");
         counter(registry, "kv.frames.rejected", framingErrors,
                 "connections closed for a framing error (bad magic, inconsistent lengths, frame too large)");
-        counter(registry, "kv.auth.failures", authFailures, "SASL authentications that failed");
+        for (SaslOutcome.Refusal r : SaslOutcome.Refusal.values()) {
+            FunctionCounter.builder("kv.auth.failures", authFailuresByReason.get(r), LongAdder::sum)
+                    .tag("reason", r.tag()).description("SASL authentications that failed, by reason")
+                    .register(registry);
+        }
         counter(registry, "kv.bytes.received", bytesRead, "bytes read from MCBP connections");
         counter(registry, "kv.bytes.sent", bytesWritten, "bytes written to MCBP connections");
     }

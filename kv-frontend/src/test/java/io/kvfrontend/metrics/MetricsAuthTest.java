@@ -100,7 +100,7 @@ class MetricsAuthTest {
         try (KvServer server = start(TestServer.withAuth())) {
             String admin = basic("Administrator", "password");
             double before = Scrape.parse(Scrape.get(server.mgmtPort(), admin, null).body())
-                    .value("kv_auth_failures_total");
+                    .sum("kv_auth_failures_total");
             try (McbpClient c = McbpClient.connect(server.port())) {
                 for (int i = 0; i < 3; i++) {
                     Response r = c.call(Frames.request(0x21).key("PLAIN").value("\0app\0not-the-password"));
@@ -109,7 +109,9 @@ class MetricsAuthTest {
                 Response ok = c.call(Frames.request(0x21).key("PLAIN").value("\0app\0app-pw"));
                 assertThat(ok.status()).isZero();
                 Scrape after = Scrape.parse(Scrape.get(server.mgmtPort(), admin, null).body());
-                assertThat(after.value("kv_auth_failures_total") - before).isEqualTo(3);
+                assertThat(after.sum("kv_auth_failures_total") - before).isEqualTo(3);
+                assertThat(after.value("kv_auth_failures_total", "reason", "wrong_password")).isEqualTo(3);
+                assertThat(after.value("kv_auth_failures_total", "reason", "unknown_user")).isZero();
                 assertThat(after.value("kv_commands_total", "opcode", "sasl_auth", "status", "auth_error"))
                         .isEqualTo(3);
                 c.send(Frames.request(0x10).key("connections"));
@@ -118,7 +120,7 @@ class MetricsAuthTest {
                     stats.put(r.keyString(), r.valueString());
                 }
                 assertThat(Long.parseLong(stats.get("auth_errors")))
-                        .isEqualTo((long) after.value("kv_auth_failures_total"));
+                        .isEqualTo((long) after.sum("kv_auth_failures_total"));
             }
         }
     }

@@ -164,6 +164,11 @@ public final class Scrape {
         return find(name, labelPairs).map(Sample::value).orElse(0.0);
     }
 
+    /** The sum of every sample of {@code name} with these labels (0 when there is none). */
+    public double sum(String name, String... labelPairs) {
+        return samples.stream().filter(s -> s.name.equals(name) && s.has(labelPairs)).mapToDouble(Sample::value).sum();
+    }
+
     public boolean has(String name, String... labelPairs) {
         return samples.stream().anyMatch(s -> s.name.equals(name) && s.has(labelPairs));
     }

@@ -127,7 +127,9 @@ public final class TestCertificates {
                     new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             b.addExtension(Extension.keyUsage, true,
-                    new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+                    // keyCertSign as docker/make-dev-cert.sh: BoringSSL clients (the C++-core SDKs)
+                    // accept a self-signed certificate as its own issuer only with it.
+                    new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment | KeyUsage.keyCertSign));
             b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
             X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
                     b.build(new JcaContentSignerBuilder(kind.signature).build(keys.getPrivate())));

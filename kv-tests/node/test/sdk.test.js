@@ -1,0 +1,181 @@
+// The official Couchbase Node.js SDK (npm couchbase, built on the Couchbase C++ core) against a
+// kv-frontend server that NodeSdkTest starts; run with `node --test` and these variables:
+//   KV_HOST, KV_PORT, KV_MGMT_PORT  the server (plain ports)
+//   KV_TLS_PORT, KV_CA              its TLS port and the PEM certificate to trust
+//   KV_MODE                         spool or sync, for the test names only
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const couchbase = require('couchbase');
+
+const host = process.env.KV_HOST || '127.0.0.1';
+const port = process.env.KV_PORT;
+const mgmt = process.env.KV_MGMT_PORT;
+const mode = process.env.KV_MODE || 'unknown';
+const connStr = `couchbase://${host}:${port}=kv,${host}:${mgmt}=manager`;
+const timeouts = { connectTimeout: 10000, kvTimeout: 5000, kvScanTimeout: 30000, bootstrapTimeout: 10000 };
+const admin = { username: 'Administrator', password: 'password', timeouts };
+
+let cluster;
+let collection;
+
+before(async () => {
+  assert.ok(port && mgmt, 'KV_PORT and KV_MGMT_PORT must be set');
+  cluster = await couchbase.connect(connStr, admin);
+  const bucket = cluster.bucket('default');
+  await bucket.waitUntilReady(10000);
+  collection = bucket.defaultCollection();
+});
+
+after(async () => {
+  if (cluster) {
+    await cluster.close();
+  }
+});
+
+/** Rejects with an error of this class (the SDK's error types). */
+async function rejectsWith(promise, type) {
+  await assert.rejects(promise, (e) => {
+    assert.ok(e instanceof type, `expected ${type.name}, got ${e && e.constructor.name}: ${e && e.message}`);
+    return true;
+  });
+}
+
+test(`[${mode}] upsert, get, insert, replace and remove`, async () => {
+  const up = await collection.upsert('node::a', { n: 1, s: 'one' });
+  assert.ok(up.cas, 'a mutation has a CAS');
+  const got = await collection.get('node::a');
+  assert.deepEqual(got.content, { n: 1, s: 'one' });
+  assert.equal(String(got.cas), String(up.cas));
+
+  await collection.insert('node::b', { fresh: true });
+  await rejectsWith(collection.insert('node::b', { again: true }), couchbase.DocumentExistsError);
+
+  const replaced = await collection.replace('node::b', { replaced: true }, { cas: (await collection.get('node::b')).cas });
+  assert.ok(replaced.cas);
+  assert.deepEqual((await collection.get('node::b')).content, { replaced: true });
+  await rejectsWith(collection.replace('node::missing', { x: 1 }), couchbase.DocumentNotFoundError);
+
+  await collection.remove('node::b');
+  await rejectsWith(collection.get('node::b'), couchbase.DocumentNotFoundError);
+  await rejectsWith(collection.remove('node::b'), couchbase.DocumentNotFoundError);
+});
+
+test(`[${mode}] a stale CAS is a CasMismatchError`, async () => {
+  const first = await collection.upsert('node::cas', { v: 1 });
+  await collection.upsert('node::cas', { v: 2 });
+  await rejectsWith(collection.replace('node::cas', { v: 3 }, { cas: first.cas }), couchbase.CasMismatchError);
+  assert.deepEqual((await collection.get('node::cas')).content, { v: 2 });
+});
+
+test(`[${mode}] exists`, async () => {
+  await collection.upsert('node::here', 'yes');
+  assert.equal((await collection.exists('node::here')).exists, true);
+  assert.equal((await collection.exists('node::not-here')).exists, false);
+});
+
+test(`[${mode}] touch and getAndTouch`, async () => {
+  await collection.upsert('node::touch', { t: 1 });
+  const touched = await collection.touch('node::touch', 60);
+  assert.ok(touched.cas);
+  const got = await collection.getAndTouch('node::touch', 120);
+  assert.deepEqual(got.content, { t: 1 });
+  await rejectsWith(collection.touch('node::touch-missing', 60), couchbase.DocumentNotFoundError);
+});
+
+test(`[${mode}] getAndLock, a locked document, unlock`, async () => {
+  await collection.upsert('node::lock', { l: 1 });
+  const locked = await collection.getAndLock('node::lock', 10);
+  assert.deepEqual(locked.content, { l: 1 });
+  // As with the Java SDK (and Couchbase Server), a writer to a locked document is retried until its
+  // timeout, the retry reason naming the lock.
+  await assert.rejects(collection.upsert('node::lock', { l: 2 }, { timeout: 1000 }), (e) => {
+    assert.ok(e instanceof couchbase.TimeoutError, `${e && e.constructor.name}: ${e && e.message}`);
+    assert.match(JSON.stringify(e.context), /locked/i);
+    return true;
+  });
+  await collection.unlock('node::lock', locked.cas);
+  await collection.upsert('node::lock', { l: 3 });
+  assert.deepEqual((await collection.get('node::lock')).content, { l: 3 });
+});
+
+test(`[${mode}] binary: increment, decrement, append, prepend`, async () => {
+  const binary = collection.binary();
+  const created = await binary.increment('node::counter', 1, { initial: 10 });
+  assert.equal(Number(created.value), 10);
+  assert.equal(Number((await binary.increment('node::counter', 5)).value), 15);
+  assert.equal(Number((await binary.decrement('node::counter', 3)).value), 12);
+  await collection.upsert('node::text', Buffer.from('middle'), { transcoder: new couchbase.RawBinaryTranscoder() });
+  await binary.append('node::text', Buffer.from('-end'));
+  await binary.prepend('node::text', Buffer.from('start-'));
+  const got = await collection.get('node::text', { transcoder: new couchbase.RawBinaryTranscoder() });
+  assert.equal(got.content.toString(), 'start-middle-end');
+});
+
+test(`[${mode}] named collections`, async () => {
+  const c = cluster.bucket('default').scope('s').collection('c');
+  await c.upsert('node::in-c', { where: 's.c' });
+  assert.deepEqual((await c.get('node::in-c')).content, { where: 's.c' });
+  // The same key in the default collection is another document.
+  await rejectsWith(collection.get('node::in-c'), couchbase.DocumentNotFoundError);
+  const missing = cluster.bucket('default').scope('s').collection('no-such-collection');
+  await assert.rejects(missing.get('x', { timeout: 2000 }));
+});
+
+test(`[${mode}] range, prefix and sampling scans`, async () => {
+  const c = cluster.bucket('default').scope('s').collection('scan');
+  const ids = [];
+  for (let i = 0; i < 120; i++) {
+    const id = `item::${String(i).padStart(3, '0')}`;
+    ids.push(id);
+    await c.upsert(id, { i });
+  }
+  await c.upsert('other::1', { other: true });
+
+  const all = await c.scan(new couchbase.RangeScan());
+  assert.equal(all.length, 121);
+  const range = await c.scan(new couchbase.RangeScan(new couchbase.ScanTerm('item::010'),
+    new couchbase.ScanTerm('item::019')));
+  assert.deepEqual(range.map((r) => r.id).sort(), ids.slice(10, 20));
+  assert.deepEqual(range.find((r) => r.id === 'item::015').content, { i: 15 });
+
+  const prefix = await c.scan(new couchbase.PrefixScan('item::'), { idsOnly: true, batchItemLimit: 7 });
+  assert.deepEqual(prefix.map((r) => r.id).sort(), ids);
+
+  const sample = await c.scan(new couchbase.SamplingScan(25, 42));
+  assert.equal(sample.length, 25);
+  for (const r of sample) {
+    assert.ok(r.id === 'other::1' || ids.includes(r.id), r.id);
+  }
+});
+
+test(`[${mode}] a missing key is a DocumentNotFoundError`, async () => {
+  await rejectsWith(collection.get('node::never-written'), couchbase.DocumentNotFoundError);
+});
+
+test(`[${mode}] a wrong password is an AuthenticationFailureError`, async () => {
+  await rejectsWith(couchbase.connect(connStr, { username: 'Administrator', password: 'wrong', timeouts }),
+    couchbase.AuthenticationFailureError);
+});
+
+test(`[${mode}] an unknown bucket cannot be opened`, async () => {
+  const other = cluster.bucket('no-such-bucket');
+  await assert.rejects(other.defaultCollection().get('x', { timeout: 2000 }), (e) => {
+    assert.ok(e instanceof couchbase.BucketNotFoundError || e instanceof couchbase.TimeoutError
+      || e instanceof couchbase.CouchbaseError, `${e && e.constructor.name}`);
+    return true;
+  });
+});
+
+test(`[${mode}] TLS: couchbases:// with the development certificate`, async () => {
+  assert.ok(process.env.KV_TLS_PORT && process.env.KV_CA, 'KV_TLS_PORT and KV_CA must be set');
+  const tls = await couchbase.connect(`couchbases://${host}:${process.env.KV_TLS_PORT}`,
+    { ...admin, security: { trustStorePath: process.env.KV_CA } });
+  try {
+    const c = tls.bucket('default').defaultCollection();
+    await c.upsert('node::tls', { secure: true });
+    assert.deepEqual((await c.get('node::tls')).content, { secure: true });
+  } finally {
+    await tls.close();
+  }
+});
