@@ -40,6 +40,8 @@ public final class McbpFrameDecoder extends ByteToMessageDecoder {
     private final FramingErrorListener listener;
     private int maxBodyLength;
     private boolean failed;
+    /** Whether magic 0x83 (a Duplex client's reply to a server request) is a frame, not a framing error. */
+    private boolean serverResponses;
     /**
      * Length of the frame whose header has been validated and whose body is still arriving, or 0.
      * Each header is judged once, against the limit in force when it arrived.
@@ -87,11 +89,19 @@ public final class McbpFrameDecoder extends ByteToMessageDecoder {
         out.add(new McbpRequest(in.readRetainedSlice(frameLength)));
     }
 
+    /**
+     * Accepts magic 0x83 frames (replies to server requests) once the connection negotiated Duplex;
+     * without it they are a bad magic like any other. Event loop.
+     */
+    public void acceptServerResponses(boolean accept) {
+        serverResponses = accept;
+    }
+
     /** The length of the frame the header at the reader index announces, or 0 after failing the channel. */
     private int validateHeader(ChannelHandlerContext ctx, ByteBuf in) {
         int base = in.readerIndex();
         int magic = in.getUnsignedByte(base + Header.MAGIC);
-        if (!Magic.isClientRequest(magic)) {
+        if (!Magic.isClientRequest(magic) && !(serverResponses && magic == Magic.SERVER_RESPONSE)) {
             fail(ctx, in, FramingError.BAD_MAGIC, "magic 0x" + Integer.toHexString(magic));
             return 0;
         }

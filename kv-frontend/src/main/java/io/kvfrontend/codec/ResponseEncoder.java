@@ -79,6 +79,27 @@ public final class ResponseEncoder {
         return value == null || value.length == 0 ? null : Unpooled.wrappedBuffer(value);
     }
 
+    /**
+     * The header, extras and key of a server request (magic 0x82, mcbp-protocol.md 9.2) to a client
+     * that negotiated Duplex: vBucket, opaque and CAS 0; the value ({@code valueLength} bytes)
+     * follows separately.
+     */
+    public static ByteBuf serverRequest(ByteBufAllocator alloc, int opcode, int datatype, byte[] extras, byte[] key,
+                                        int valueLength) {
+        ByteBuf buf = alloc.ioBuffer(Header.SIZE + extras.length + key.length);
+        buf.writeByte(Magic.SERVER_REQUEST)
+                .writeByte(opcode)
+                .writeShort(key.length)
+                .writeByte(extras.length)
+                .writeByte(datatype)
+                .writeShort(0)
+                .writeInt(extras.length + key.length + valueLength)
+                .writeInt(0)
+                .writeLong(0);
+        buf.writeBytes(extras).writeBytes(key);
+        return buf;
+    }
+
     private static void writeHeader(ByteBuf buf, int opcode, int status, int opaque, long cas, int datatype,
                                     int extrasLength, int keyLength, int valueLength) {
         buf.writeByte(Magic.CLIENT_RESPONSE)

@@ -12,6 +12,7 @@ import io.kvfrontend.engine.spi.Datatype;
 import io.kvfrontend.engine.spi.OutputFrame;
 import io.kvfrontend.engine.spi.Status;
 import io.kvfrontend.protocol.Feature;
+import io.kvfrontend.protocol.Magic;
 import io.kvfrontend.server.ServerContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -137,6 +138,7 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
     public void features(long mask) {
         assert loop.inEventLoop();
         this.features = mask;
+        decoder.acceptServerResponses(has(Feature.DUPLEX));
     }
 
     public boolean isAuthenticated() {
@@ -176,6 +178,37 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
         }
         return sasl;
     }
+
+    /**
+     * Pushes the current cluster map (ClustermapChangeNotification, mcbp-protocol.md 9.2) if this
+     * client negotiated Duplex and notifications and does not have this version yet: the selected
+     * bucket's map, or the global one without a bucket; the whole JSON, or only the version with
+     * the brief variant. Event loop.
+     */
+    public void pushClusterMapIfSubscribed() {
+        assert loop.inEventLoop() : "pushClusterMapIfSubscribed off the event loop";
+        boolean brief = has(Feature.CLUSTERMAP_CHANGE_NOTIFICATION_BRIEF);
+        if (closing || !has(Feature.DUPLEX) || !(brief || has(Feature.CLUSTERMAP_CHANGE_NOTIFICATION))
+                || hasCurrentConfig() || (bucket != null && server.engine().bucket(bucket.name()) != bucket)) {
+            // Not subscribed, up to date, or on a bucket that is gone (its connections are closing).
+            return;
+        }
+        var map = server.clusterMap();
+        // Read before rendering: if the map moves meanwhile, the next push brings the newer one.
+        long revision = map.revision();
+        byte[] value = brief ? new byte[0] : bucket == null ? map.globalConfig() : map.bucketConfig(bucket);
+        byte[] key = bucket == null ? new byte[0] : bucket.name().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] extras = java.nio.ByteBuffer.allocate(16).putLong(map.epoch()).putLong(revision).array();
+        int datatype = !brief && has(Feature.JSON) ? Datatype.JSON : 0;
+        output.writeOnLoop(ResponseEncoder.serverRequest(channel.alloc(), CLUSTERMAP_CHANGE_NOTIFICATION, datatype,
+                extras, key, value.length), ResponseEncoder.value(value));
+        output.flushIfNeeded();
+        knownConfig(map.epoch(), revision);
+        server.stats().clusterMapPushes.increment();
+    }
+
+    /** The server request opcode of a cluster-map change notification. */
+    private static final int CLUSTERMAP_CHANGE_NOTIFICATION = 0x01;
 
     /** Records the cluster-map version the client has. */
     public void knownConfig(long epoch, long revision) {
@@ -295,6 +328,12 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
     public void onRequest(McbpRequest request) {
         assert loop.inEventLoop();
         if (closing) {
+            request.release();
+            return;
+        }
+        if (request.magic() == Magic.SERVER_RESPONSE) {
+            // A Duplex client's reply to a cluster-map notification (the decoder lets 0x83 through
+            // only after Duplex): nothing to do, as in kv_engine.
             request.release();
             return;
         }

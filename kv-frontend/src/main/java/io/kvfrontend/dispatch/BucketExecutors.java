@@ -89,6 +89,7 @@ final class BucketExecutors {
         Status st = s.engine().createBucket(config);
         if (st == Status.SUCCESS) {
             s.clusterMap().changed();
+            s.pushClusterMap();
             Bucket created = s.engine().bucket(name);
             if (created != null) {
                 s.bucketMetrics().bucketCreated(created);
@@ -150,6 +151,7 @@ final class BucketExecutors {
             return;
         }
         s.clusterMap().removed(b);
+        s.pushClusterMap();
         s.bucketMetrics().bucketDeleted(b);
         int users = 0;
         for (Connection other : s.connections().all()) {

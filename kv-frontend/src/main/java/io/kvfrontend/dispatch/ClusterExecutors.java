@@ -39,6 +39,9 @@ final class ClusterExecutors {
         Feature.PRESERVE_TTL,
         Feature.GET_CLUSTER_CONFIG_WITH_KNOWN_VERSION,
         Feature.DEDUPE_NOT_MY_VBUCKET_CLUSTERMAP,
+        Feature.DUPLEX,
+        Feature.CLUSTERMAP_CHANGE_NOTIFICATION,
+        Feature.CLUSTERMAP_CHANGE_NOTIFICATION_BRIEF,
     };
 
     private ClusterExecutors() {
@@ -69,6 +72,10 @@ final class ClusterExecutors {
                 || requested.contains(0x18) || requested.contains(0x22))) {
             c.respondError(Status.EINVAL, "The requested feature needs XATTR");
             return;
+        }
+        if (requested.contains(Feature.CLUSTERMAP_CHANGE_NOTIFICATION_BRIEF)) {
+            // Both asked for: only the brief variant is enabled, as kv_engine does.
+            requested.remove(Feature.CLUSTERMAP_CHANGE_NOTIFICATION);
         }
         long mask = 0;
         TreeSet<Integer> enabled = new TreeSet<>();

@@ -66,6 +66,8 @@ public final class ServerStats implements MeterBinder {
     public final LongAdder cmdLock = new LongAdder();
     public final LongAdder bytesRead = new LongAdder();
     public final LongAdder bytesWritten = new LongAdder();
+    /** Cluster-map change notifications pushed to clients. */
+    public final LongAdder clusterMapPushes = new LongAdder();
 
     @Override
     public void bindTo(MeterRegistry registry) {
@@ -84,6 +86,8 @@ public final class ServerStats implements MeterBinder {
         }
         counter(registry, "kv.bytes.received", bytesRead, "bytes read from MCBP connections");
         counter(registry, "kv.bytes.sent", bytesWritten, "bytes written to MCBP connections");
+        counter(registry, "kv.clustermap.pushes", clusterMapPushes,
+                "cluster-map change notifications pushed to clients that negotiated them");
     }
 
     private static void counter(MeterRegistry registry, String name, LongAdder adder, String description) {

@@ -201,6 +201,20 @@ public final class ServerContext implements SettingsApi.OutputModeSwitch {
         return now - last >= FRAMING_LOG_INTERVAL_NANOS && lastLog.compareAndSet(last, now);
     }
 
+    /**
+     * The cluster map changed: every connection that asked for change notifications gets the new
+     * one, on its own event loop. Any thread.
+     */
+    public void pushClusterMap() {
+        for (var c : connections.all()) {
+            try {
+                c.output().execute(c::pushClusterMapIfSubscribed);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // Its loop is shutting down, and the connection with it.
+            }
+        }
+    }
+
     @Override
     public String outputMode() {
         return outputMetrics.mode().configName();

@@ -9,6 +9,7 @@ import com.couchbase.client.java.Cluster;
 import com.couchbase.client.java.Collection;
 import com.couchbase.client.java.json.JsonObject;
 import com.couchbase.client.java.kv.MutationResult;
+import io.kvfrontend.testsupport.Await;
 import io.kvfrontend.testsupport.Frames;
 import io.kvfrontend.testsupport.McbpClient;
 import io.kvfrontend.testsupport.Response;
@@ -40,8 +41,14 @@ class SdkBucketAdminTest {
                     Sdk.PASSWORD);
             try {
                 Sdk.warmDefaultCollection(cluster.bucket("default"));
+                long pushes = server.server().context().stats().clusterMapPushes.sum();
                 assertThat(admin.call(Frames.request(CREATE_BUCKET).key("fresh")
                         .value("memcached\0num_vbuckets=64")).status()).isZero();
+                // The SDK negotiated Duplex and brief change notifications: it is told of the change
+                // at once instead of at its next poll.
+                Await.until(Duration.ofSeconds(10),
+                        () -> server.server().context().stats().clusterMapPushes.sum() > pushes,
+                        "the SDK's connection got a cluster-map push");
 
                 Collection fresh = cluster.bucket("fresh").defaultCollection();
                 MutationResult r = Sdk.warmUp(fresh, "k");
