@@ -430,7 +430,7 @@ final class Report {
         c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         c.getStyler().setMarkerSize(3);
         c.getStyler().setChartBackgroundColor(Color.WHITE);
-        c.getStyler().setYAxisLogarithmic(true);
+        c.getStyler().setYAxisDecimalPattern("#,###");
         Map<String, List<double[]>> latency = new LinkedHashMap<>();
         Map<String, List<double[]>> scanMb = new LinkedHashMap<>();
         double offset = 0;
