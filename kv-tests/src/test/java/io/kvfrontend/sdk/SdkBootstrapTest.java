@@ -45,7 +45,19 @@ class SdkBootstrapTest {
      */
     private static void assertTwoOpenConnections(TestServer server) {
         Await.until(Duration.ofSeconds(10), () -> server.server().context().stats().currConnections.get() == 2,
-                () -> "2 open connections, have " + server.server().context().stats().currConnections.get());
+                () -> "2 open connections, have " + server.server().context().stats().currConnections.get() + ": "
+                        + describe(server));
+    }
+
+    /** Each open connection's bucket, agent and remote port, to tell a redial from a third pool. */
+    private static String describe(TestServer server) {
+        StringBuilder out = new StringBuilder();
+        for (var c : server.server().context().connections().all()) {
+            out.append("[conn ").append(c.id()).append(" remote=").append(c.remoteAddress())
+                    .append(" bucket=").append(c.bucket() == null ? "-" : c.bucket().name())
+                    .append(" agent=").append(c.agent()).append("] ");
+        }
+        return out + "total made " + server.server().context().stats().totalConnections.sum();
     }
 
     @Test
