@@ -170,14 +170,16 @@ final class PhaseRunner {
                 lastOps = ops;
                 lastScanBytes = scanBytes;
             }
+            // Stop the workers first, then read the counters: an operation finishing between the two
+            // would otherwise be answered by the server and never counted here. What is in flight now
+            // (at most one per connection and pipeline slot) is answered but not counted.
+            done.set(true);
             double seconds = (System.nanoTime() - start) / 1e9;
-            // Figures at the deadline; what is in flight now is answered but not counted.
             long getsDone = getCount.get();
             long setsDone = setCount.get();
             ScanStats scans = scanners == 0 ? null : scanCounters.snapshot();
             getTotal.add(gets.getIntervalHistogram());
             setTotal.add(sets.getIntervalHistogram());
-            done.set(true);
             for (Future<?> f : workers) {
                 Futures.get(f, Duration.ofMinutes(2));
             }
