@@ -2,7 +2,7 @@ package io.kvfrontend.config;
 
 import io.kvfrontend.connection.OutputMode;
 import io.kvfrontend.engine.spi.BucketConfig;
-import io.kvfrontend.engine.stub.RangeScanSettings;
+import io.kvfrontend.engine.spi.RangeScanSettings;
 import java.time.Duration;
 import java.util.List;
 

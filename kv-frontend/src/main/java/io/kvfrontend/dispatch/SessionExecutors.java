@@ -4,9 +4,7 @@ import io.kvfrontend.engine.spi.Bucket;
 import io.kvfrontend.engine.spi.BucketStats;
 import io.kvfrontend.engine.spi.Datatype;
 import io.kvfrontend.engine.spi.Status;
-import io.kvfrontend.engine.stub.RangeScanStats;
-import io.kvfrontend.engine.stub.StubBucket;
-import io.kvfrontend.engine.stub.StubEngine;
+import io.kvfrontend.engine.spi.RangeScanStats;
 import io.kvfrontend.metrics.CommandMetrics;
 import io.kvfrontend.metrics.JvmMetrics;
 import io.kvfrontend.server.ServerContext;
@@ -140,11 +138,8 @@ final class SessionExecutors {
      */
     private static Map<String, String> scans(ServerContext s) {
         Map<String, String> m = new LinkedHashMap<>();
-        if (!(s.engine() instanceof StubEngine engine)) {
-            return m;
-        }
-        for (String name : engine.bucketNames()) {
-            StubBucket b = engine.stubBucket(name);
+        for (String name : s.engine().bucketNames()) {
+            Bucket b = s.engine().bucket(name);
             RangeScanStats rs = b == null ? null : b.rangeScanStats();
             if (rs == null) {
                 continue;
@@ -161,9 +156,9 @@ final class SessionExecutors {
             m.put(p + "continues", Long.toString(rs.continues()));
             m.put(p + "items_sent", Long.toString(rs.itemsSent()));
             m.put(p + "bytes_sent", Long.toString(rs.bytesSent()));
-            m.put(p + "lookup_hits", Long.toString(rs.cache().hitCount()));
-            m.put(p + "lookup_misses", Long.toString(rs.cache().missCount()));
-            m.put(p + "evictions", Long.toString(rs.cache().evictionCount()));
+            m.put(p + "lookup_hits", Long.toString(rs.lookupHits()));
+            m.put(p + "lookup_misses", Long.toString(rs.lookupMisses()));
+            m.put(p + "evictions", Long.toString(rs.evictions()));
         }
         return m;
     }

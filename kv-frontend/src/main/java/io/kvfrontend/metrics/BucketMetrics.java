@@ -2,14 +2,11 @@ package io.kvfrontend.metrics;
 
 import io.kvfrontend.engine.spi.Bucket;
 import io.kvfrontend.engine.spi.Engine;
-import io.kvfrontend.engine.stub.StubBucket;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
-import io.micrometer.core.instrument.search.Search;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -98,14 +95,7 @@ public final class BucketMetrics implements MeterBinder {
         meters.add(FunctionCounter.builder("kv.bucket.quota.rejections", b, x -> x.stats().quotaRejections())
                 .tag("bucket", name).description("writes refused because the quota would be exceeded")
                 .register(registry));
-        if (b instanceof StubBucket stub && stub.rangeScanCache() != null) {
-            CaffeineCacheMetrics.monitor(registry, stub.rangeScanCache(), "range_scans", "bucket", name);
-            meters.addAll(Search.in(registry).tags("cache", "range_scans", "bucket", name).meters());
-            meters.add(Gauge.builder("kv.rangescan.open", stub, x -> x.rangeScanStats().open()).tag("bucket", name)
-                    .description("range scans open (idle or continuing)").register(registry));
-            meters.add(Gauge.builder("kv.rangescan.continuing", stub, x -> x.rangeScanStats().continuing())
-                    .tag("bucket", name).description("range scans with a continue running").register(registry));
-        }
+        meters.addAll(b.bindMeters(registry));
         return meters;
     }
 }

@@ -72,7 +72,7 @@ public final class TestServer implements AutoCloseable {
     }
 
     /** A server whose engine has these range-scan limits (idle timeout, lifetime, concurrency, batch size). */
-    public static TestServer start(ServerConfig config, io.kvfrontend.engine.stub.RangeScanSettings scans) {
+    public static TestServer start(ServerConfig config, io.kvfrontend.engine.spi.RangeScanSettings scans) {
         try {
             return new TestServer(KvServer.start(config, Engines.fromConfig(config, scans), new SimpleMeterRegistry(),
                     List.of()));

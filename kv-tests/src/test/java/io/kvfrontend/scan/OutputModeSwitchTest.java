@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.kvfrontend.connection.Connection;
 import io.kvfrontend.connection.OutputMetrics;
 import io.kvfrontend.connection.OutputMode;
-import io.kvfrontend.engine.stub.RangeScanSettings;
+import io.kvfrontend.engine.spi.RangeScanSettings;
 import io.kvfrontend.testsupport.Await;
 import io.kvfrontend.testsupport.Frames;
 import io.kvfrontend.testsupport.Http;

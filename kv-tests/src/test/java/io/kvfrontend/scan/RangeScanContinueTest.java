@@ -4,7 +4,7 @@ import static io.kvfrontend.scan.ScanWire.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvfrontend.connection.OutputMode;
-import io.kvfrontend.engine.stub.RangeScanSettings;
+import io.kvfrontend.engine.spi.RangeScanSettings;
 import io.kvfrontend.testsupport.Await;
 import io.kvfrontend.testsupport.Frames;
 import io.kvfrontend.testsupport.McbpClient;

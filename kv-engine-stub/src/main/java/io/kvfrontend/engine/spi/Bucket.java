@@ -1,5 +1,9 @@
 package io.kvfrontend.engine.spi;
 
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
+
 /**
  * One bucket of an {@link Engine}: the key-value operations the front end dispatches to.
  *
@@ -109,5 +113,18 @@ public interface Bucket {
     /** RangeScanCancel: {@link Status#SUCCESS} or {@link Status#KEY_ENOENT}. Inline. */
     default Status rangeScanCancel(int vbucket, byte[] scanId) {
         return Status.NOT_SUPPORTED;
+    }
+
+    /** A snapshot of this bucket's range-scan registry (STAT {@code scans}), or {@code null} without scans. */
+    default RangeScanStats rangeScanStats() {
+        return null;
+    }
+
+    /**
+     * Registers the meters only the engine knows (e.g. its caches), tagged {@code bucket}, and
+     * returns them so that the front end removes them when the bucket goes. None by default.
+     */
+    default List<Meter> bindMeters(MeterRegistry registry) {
+        return List.of();
     }
 }

@@ -1,5 +1,7 @@
 package io.kvfrontend.engine.stub;
 
+import io.kvfrontend.engine.spi.RangeScanStats;
+import io.kvfrontend.engine.spi.RangeScanSettings;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
@@ -240,6 +242,7 @@ final class RangeScanRegistry {
     }
 
     RangeScanStats stats() {
+        var c = cache.stats();
         int openNow;
         int connections;
         synchronized (slots) {
@@ -248,6 +251,6 @@ final class RangeScanRegistry {
         }
         return new RangeScanStats(openNow, continuing.get(), connections, created.sum(), completed.sum(),
                 cancelled.sum(), expired.sum(), rejected.sum(), continues.sum(), itemsSent.sum(), bytesSent.sum(),
-                cache.stats());
+                c.hitCount(), c.missCount(), c.evictionCount());
     }
 }

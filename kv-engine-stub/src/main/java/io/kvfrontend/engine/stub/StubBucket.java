@@ -1,5 +1,6 @@
 package io.kvfrontend.engine.stub;
 
+import io.kvfrontend.engine.spi.RangeScanStats;
 import io.kvfrontend.engine.spi.ArithmeticResult;
 import io.kvfrontend.engine.spi.Bucket;
 import io.kvfrontend.engine.spi.BucketConfig;
@@ -7,7 +8,13 @@ import io.kvfrontend.engine.spi.CollectionsManifest;
 import io.kvfrontend.engine.spi.Cookie;
 import io.kvfrontend.engine.spi.EngineResult;
 import io.kvfrontend.engine.spi.RangeScanSpec;
-import com.github.benmanes.caffeine.cache.Cache;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
+import io.micrometer.core.instrument.search.Search;
+import java.util.ArrayList;
+import java.util.List;
 import io.kvfrontend.engine.spi.BucketStats;
 import io.kvfrontend.engine.spi.Datatype;
 import io.kvfrontend.engine.spi.DocKey;
@@ -661,17 +668,28 @@ public final class StubBucket implements Bucket {
         }
     }
 
-    /** A snapshot of this bucket's range-scan registry, or {@code null} if it has none. */
+    @Override
     public RangeScanStats rangeScanStats() {
         return scans == null ? null : scans.stats();
     }
 
     /**
-     * The range-scan registry's Caffeine cache, for Micrometer's {@code CaffeineCacheMetrics}
-     * binder (read-only use: its entries are engine internals), or {@code null}.
+     * The range-scan registry's Caffeine cache under Micrometer's {@code CaffeineCacheMetrics}
+     * ({@code cache.*} with {@code cache=range_scans}), and the open/continuing gauges.
      */
-    public Cache<?, ?> rangeScanCache() {
-        return scans == null ? null : scans.cache();
+    @Override
+    public List<Meter> bindMeters(MeterRegistry registry) {
+        if (scans == null) {
+            return List.of();
+        }
+        List<Meter> meters = new ArrayList<>();
+        CaffeineCacheMetrics.monitor(registry, scans.cache(), "range_scans", "bucket", name());
+        meters.addAll(Search.in(registry).tags("cache", "range_scans", "bucket", name()).meters());
+        meters.add(Gauge.builder("kv.rangescan.open", this, x -> x.rangeScanStats().open()).tag("bucket", name())
+                .description("range scans open (idle or continuing)").register(registry));
+        meters.add(Gauge.builder("kv.rangescan.continuing", this, x -> x.rangeScanStats().continuing())
+                .tag("bucket", name()).description("range scans with a continue running").register(registry));
+        return meters;
     }
 
     // ---------------------------------------------------------------- helpers

@@ -1,5 +1,6 @@
 package io.kvfrontend.engine.stub;
 
+import io.kvfrontend.engine.spi.RangeScanSettings;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;

@@ -1,5 +1,6 @@
 package io.kvfrontend.engine.stub;
 
+import io.kvfrontend.engine.spi.RangeScanSettings;
 import io.kvfrontend.engine.spi.BucketConfig;
 import io.kvfrontend.engine.spi.Cookie;
 import io.kvfrontend.engine.spi.CookieOutput;

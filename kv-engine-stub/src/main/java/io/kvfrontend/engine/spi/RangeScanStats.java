@@ -1,6 +1,4 @@
-package io.kvfrontend.engine.stub;
-
-import com.github.benmanes.caffeine.cache.stats.CacheStats;
+package io.kvfrontend.engine.spi;
 
 /**
  * A snapshot of one bucket's range-scan registry, for STAT and metrics.
@@ -18,9 +16,12 @@ import com.github.benmanes.caffeine.cache.stats.CacheStats;
  * @param continues   continues started
  * @param itemsSent   keys or documents sent
  * @param bytesSent   bytes of item encodings sent
- * @param cache       the registry cache's own statistics (lookups by scan id: hits, misses, evictions)
+ * @param lookupHits   lookups of a scan by its id that found it
+ * @param lookupMisses lookups of a scan by its id that did not (unknown, expired or cancelled)
+ * @param evictions    scans the registry's cache removed (idle timeout, lifetime, size)
  */
 public record RangeScanStats(long open, long continuing, long connections, long created, long completed,
                              long cancelled, long expired, long rejected, long continues, long itemsSent,
-                             long bytesSent, CacheStats cache) {
+                             long bytesSent, long lookupHits, long lookupMisses,
+                             long evictions) {
 }

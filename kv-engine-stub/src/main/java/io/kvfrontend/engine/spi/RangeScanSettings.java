@@ -1,4 +1,4 @@
-package io.kvfrontend.engine.stub;
+package io.kvfrontend.engine.spi;
 
 import java.time.Duration;
 import java.util.Objects;
