@@ -17,9 +17,12 @@ public final class LogCapture implements AutoCloseable {
         root.addAppender(appender);
     }
 
+    // Logback's AppenderBase appends under the appender's own monitor, so reads lock the appender
+    // (locking its list would let an event of another thread arrive in the middle of a read).
+
     /** Events at WARN or above, as "LEVEL logger: message" lines. */
     public List<String> warningsAndErrors() {
-        synchronized (appender.list) {
+        synchronized (appender) {
             return appender.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
                     .map(e -> e.getLevel() + " " + e.getLoggerName() + ": " + e.getFormattedMessage()
                             + (e.getThrowableProxy() == null ? "" : " (" + e.getThrowableProxy().getClassName()
@@ -30,7 +33,7 @@ public final class LogCapture implements AutoCloseable {
 
     /** Every recorded message (any level the loggers let through), formatted. */
     public List<String> messages() {
-        synchronized (appender.list) {
+        synchronized (appender) {
             return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
         }
     }
