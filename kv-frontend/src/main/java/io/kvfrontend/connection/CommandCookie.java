@@ -29,7 +29,7 @@ public final class CommandCookie implements Cookie, CookieOutput {
         this.connection = connection;
         this.opcode = opcode;
         this.opaque = opaque;
-        this.mode = connection.server().outputMetrics().mode();
+        this.mode = connection.services().outputMetrics().mode();
     }
 
     /** The output mode of this command's off-loop writes, fixed when it started. */
@@ -59,7 +59,7 @@ public final class CommandCookie implements Cookie, CookieOutput {
     /** This command no longer produces output from other threads (it completed, or its connection closed). */
     void producerDone() {
         if (producing.compareAndSet(true, false)) {
-            connection.server().outputMetrics().of(mode).producerEnded();
+            connection.services().outputMetrics().of(mode).producerEnded();
         }
     }
 
@@ -94,7 +94,7 @@ public final class CommandCookie implements Cookie, CookieOutput {
     @Override
     public WriteResult write(OutputFrame frame) {
         if (!producing.get() && !connection.eventLoop().inEventLoop() && producing.compareAndSet(false, true)) {
-            connection.server().outputMetrics().of(mode).producerStarted();
+            connection.services().outputMetrics().of(mode).producerStarted();
             if (connection.output().isClosed()) {
                 // The connection closed before this command counted: it will not see this one end.
                 producerDone();

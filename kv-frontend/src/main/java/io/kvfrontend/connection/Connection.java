@@ -6,15 +6,14 @@ import io.kvfrontend.auth.User;
 import io.kvfrontend.codec.McbpFrameDecoder;
 import io.kvfrontend.codec.McbpRequest;
 import io.kvfrontend.codec.ResponseEncoder;
-import io.kvfrontend.dispatch.Command;
 import io.kvfrontend.engine.spi.Bucket;
 import io.kvfrontend.engine.spi.Datatype;
 import io.kvfrontend.engine.spi.OutputFrame;
 import io.kvfrontend.engine.spi.Status;
 import io.kvfrontend.protocol.Feature;
 import io.kvfrontend.protocol.Magic;
-import io.kvfrontend.server.ServerContext;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.DuplexChannel;
@@ -23,8 +22,6 @@ import io.netty.handler.ssl.SslHandler;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Per-connection state and the command sequencing of one channel: negotiated features, the
@@ -36,30 +33,34 @@ import org.slf4j.LoggerFactory;
  * reading stops when the queue passes its bounds. Reading also stops while the channel is not
  * writable, so a client that pipelines without reading cannot make responses pile up.
  *
- * <p><b>Event-loop confined</b>, except {@link #id()}, {@link #output()}, {@link #eventLoop()}, the
- * {@link #features()} (published through a volatile for off-loop encoders) and
- * {@link #encode}, which are thread-safe.
+ * <p>Commands see it as a {@link Session}; the connection services ({@link ConnectionServices})
+ * are all it knows of the server, and its {@link CommandRunner} all it knows of the layer above.
+ *
+ * <p><b>Event-loop confined</b> (the confined methods assert it), except {@link #id()},
+ * {@link #output()}, {@link #eventLoop()}, {@link #channel()}, the reads of {@link #features()},
+ * {@link #bucket()} and {@link #agent()} (volatile: off-loop encoders and diagnostics read them)
+ * and {@link #encode}, which are thread-safe.
  */
-public final class Connection implements ConnectionOutput.FrameEncoder {
-    private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
+public final class Connection implements Session, ConnectionOutput.FrameEncoder {
     private static final AtomicLong IDS = new AtomicLong();
 
     private final long id = IDS.incrementAndGet();
-    private final ServerContext server;
+    private final ConnectionServices server;
     private final ChannelHandlerContext ctx;
     private final Channel channel;
     private final EventLoop loop;
     private final McbpFrameDecoder decoder;
     private final ConnectionOutput output;
-    private final Command command;
+    private final CommandRunner commands;
 
     /** Bit {@code n} set = HELLO feature {@code n} negotiated. Volatile: read by off-loop encoders. */
     private volatile long features;
     /** The authenticated user; {@code null} until SASL succeeds (when authentication is on). */
     private User user;
     private SaslExchange sasl;
-    private Bucket bucket;
-    private String agent = "";
+    /** Volatile: written on the loop, read anywhere (diagnostics, STAT of other connections). */
+    private volatile Bucket bucket;
+    private volatile String agent = "";
     /** The cluster-map version this client said it has (GetClusterConfig), for NotMyVbucket dedupe. */
     private long knownConfigEpoch = Long.MIN_VALUE;
     private long knownConfigRevision = Long.MIN_VALUE;
@@ -76,7 +77,7 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
     /** Output is shut down after a drain; input is read only to see the client close. */
     private boolean discardingInput;
 
-    public Connection(ServerContext server, ChannelHandlerContext ctx, McbpFrameDecoder decoder) {
+    public Connection(ConnectionServices server, ChannelHandlerContext ctx, McbpFrameDecoder decoder) {
         this.server = server;
         this.ctx = ctx;
         this.channel = ctx.channel();
@@ -84,8 +85,8 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
         this.decoder = decoder;
         this.output = new ConnectionOutput(ctx, server.outputMetrics(), this,
                 server.outputScheduler(loop), this::updateAutoRead);
-        this.command = new Command(this);
-        if (!server.config().authEnabled()) {
+        this.commands = server.commandRunner(this);
+        if (!server.limits().authEnabled()) {
             // Development mode: everyone is trusted, as an administrator.
             authenticated(ANONYMOUS);
         }
@@ -96,6 +97,7 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
 
     // ---------------------------------------------------------------- thread-safe accessors
 
+    @Override
     public long id() {
         return id;
     }
@@ -112,13 +114,15 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
         return features;
     }
 
+    @Override
     public boolean has(int feature) {
         return (features & (1L << feature)) != 0;
     }
 
     // ---------------------------------------------------------------- event-loop state
 
-    public ServerContext server() {
+    /** The server's parts this connection uses. */
+    public ConnectionServices services() {
         return server;
     }
 
@@ -126,22 +130,41 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
         return channel;
     }
 
+    @Override
+    public boolean inEventLoop() {
+        return loop.inEventLoop();
+    }
+
+    @Override
+    public ByteBufAllocator alloc() {
+        return channel.alloc();
+    }
+
+    @Override
+    public void write(ByteBuf header, ByteBuf value) {
+        assert loop.inEventLoop() : "response written off the event loop";
+        output.writeOnLoop(header, value);
+    }
+
     public ChannelHandlerContext context() {
         return ctx;
     }
 
+    @Override
     public SocketAddress remoteAddress() {
         return channel.remoteAddress();
     }
 
-    /** Replaces the negotiated feature set (HELLO). */
+    @Override
     public void features(long mask) {
         assert loop.inEventLoop();
         this.features = mask;
         decoder.acceptServerResponses(has(Feature.DUPLEX));
     }
 
+    @Override
     public boolean isAuthenticated() {
+        assert loop.inEventLoop();
         return user != null;
     }
 
@@ -151,10 +174,11 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
      * bucket named after the user if it may use it, else the bucket {@code default} if it may use
      * that. Clients that send SelectBucket choose for themselves afterwards.
      */
+    @Override
     public void authenticated(User user) {
         assert loop.inEventLoop();
         this.user = user;
-        decoder.maxBodyLength(server.config().maxFrameBytes());
+        decoder.maxBodyLength(server.limits().maxFrameBytes());
         Bucket initial = null;
         for (String name : new String[] {user.name(), "default"}) {
             Bucket b = server.engine().bucket(name);
@@ -167,12 +191,16 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
     }
 
     /** The authenticated user, or {@code null}. */
+    @Override
     public User user() {
+        assert loop.inEventLoop();
         return user;
     }
 
     /** This connection's SASL exchange, created on first use. */
+    @Override
     public SaslExchange sasl() {
+        assert loop.inEventLoop();
         if (sasl == null) {
             sasl = server.sasl().newExchange();
         }
@@ -211,21 +239,27 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
     private static final int CLUSTERMAP_CHANGE_NOTIFICATION = 0x01;
 
     /** Records the cluster-map version the client has. */
+    @Override
     public void knownConfig(long epoch, long revision) {
+        assert loop.inEventLoop();
         this.knownConfigEpoch = epoch;
         this.knownConfigRevision = revision;
     }
 
     /** Whether the client already has the current cluster map (as far as it told us). */
+    @Override
     public boolean hasCurrentConfig() {
+        assert loop.inEventLoop();
         return knownConfigEpoch != Long.MIN_VALUE && server.clusterMap().isKnown(knownConfigEpoch,
                 knownConfigRevision);
     }
 
+    @Override
     public Bucket bucket() {
         return bucket;
     }
 
+    @Override
     public void bucket(Bucket bucket) {
         assert loop.inEventLoop();
         this.bucket = bucket;
@@ -233,41 +267,37 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
         this.knownConfigEpoch = Long.MIN_VALUE;
     }
 
+    @Override
     public String agent() {
         return agent;
     }
 
+    @Override
     public void agent(String agent) {
+        assert loop.inEventLoop();
         this.agent = agent;
     }
 
     /** Whether no command other than the one running is in flight (HELLO, SelectBucket need this). */
     public boolean isOnlyCommandInFlight() {
+        assert loop.inEventLoop();
         return waiting.isEmpty();
     }
 
     /** The datatype bits this client may see in responses. */
+    @Override
     public int datatypeMask() {
-        long f = features;
-        int mask = 0;
-        if ((f & (1L << Feature.JSON)) != 0) {
-            mask |= Datatype.JSON;
-        }
-        if ((f & (1L << Feature.SNAPPY)) != 0) {
-            mask |= Datatype.SNAPPY;
-        }
-        if ((f & (1L << Feature.XATTR)) != 0) {
-            mask |= Datatype.XATTR;
-        }
-        return mask;
+        return Session.datatypeMask(features);
     }
 
     /** The wire status for {@code status}, or {@link StatusRemap#DISCONNECT}. Any thread. */
+    @Override
     public int wireStatus(Status status, int opcode) {
-        return has(Feature.XERROR) ? status.code() : StatusRemap.remap(status, opcode);
+        return Session.wireStatus(features, status, opcode);
     }
 
     /** Stops taking requests; the connection closes once pending output is flushed. */
+    @Override
     public void closeAfterFlush() {
         assert loop.inEventLoop();
         closing = true;
@@ -318,6 +348,7 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
     }
 
     /** A new cookie for the running command, which is about to call a would-block engine method. */
+    @Override
     public CommandCookie newCookie(int opcode, int opaque) {
         return new CommandCookie(this, opcode, opaque);
     }
@@ -389,25 +420,14 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
      * @param startNanos when it was first dispatched (a resumed command keeps its first dispatch's)
      */
     private void execute(McbpRequest request, CommandCookie resumed, long startNanos) {
-        command.begin(request, resumed);
-        try {
-            server.dispatcher().dispatch(command);
-        } catch (RuntimeException e) {
-            LOG.warn("conn {}: command {} failed", id, request, e);
-            if (!command.isBlocked()) {
-                command.respondError(Status.EINTERNAL, "Internal error");
-            }
-        } finally {
-            if (command.isBlocked()) {
-                blockedRequest = request;
-                blockedCookie = command.cookie();
-                blockedSinceNanos = startNanos;
-            } else {
-                int opcode = request.opcode();
-                request.release();
-                server.commandMetrics().record(opcode, command.outcome(), System.nanoTime() - startNanos);
-            }
-            command.end();
+        assert loop.inEventLoop();
+        CommandCookie blocked = commands.run(request, resumed, startNanos);
+        if (blocked != null) {
+            blockedRequest = request;
+            blockedCookie = blocked;
+            blockedSinceNanos = startNanos;
+        } else {
+            request.release();
         }
     }
 
@@ -430,14 +450,10 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
             cookie.rearm();
             execute(request, cookie, startNanos);
         } else {
-            command.begin(request, cookie);
             try {
-                command.respondError(status, null);
+                commands.fail(request, cookie, status, startNanos);
             } finally {
-                int opcode = request.opcode();
                 request.release();
-                server.commandMetrics().record(opcode, command.outcome(), System.nanoTime() - startNanos);
-                command.end();
             }
         }
         processWaiting();
@@ -459,8 +475,8 @@ public final class Connection implements ConnectionOutput.FrameEncoder {
             return;
         }
         boolean read = !closing && !draining && channel.isWritable() && !output.isBackedUp()
-                && waiting.size() < server.config().maxWaitingRequests()
-                && waitingBytes < server.config().maxWaitingBytes();
+                && waiting.size() < server.limits().maxWaitingRequests()
+                && waitingBytes < server.limits().maxWaitingBytes();
         if (channel.config().isAutoRead() != read) {
             channel.config().setAutoRead(read);
         }

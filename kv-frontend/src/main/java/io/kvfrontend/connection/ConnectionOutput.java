@@ -293,6 +293,22 @@ public final class ConnectionOutput {
         return capacityWaiters.isEmpty() || hasResumeRoom();
     }
 
+    /**
+     * Closes the channel from any thread: the one way off-loop code ends a connection. On the loop
+     * it closes now; off the loop the close is a task behind the output already queued there.
+     */
+    public void closeFromAnyThread() {
+        if (loop.inEventLoop()) {
+            channel.close();
+        } else {
+            try {
+                loop.execute(channel::close);
+            } catch (RejectedExecutionException e) {
+                // The loop is shutting down, and closes its channels itself.
+            }
+        }
+    }
+
     /** Whether queued plus channel-buffered output is at the high-water mark (reading should stop). Any thread. */
     public boolean isBackedUp() {
         return bufferedBytes() >= channel.config().getWriteBufferHighWaterMark();
@@ -321,7 +337,7 @@ public final class ConnectionOutput {
         Pending p = encoder.encode(opcode, opaque, frame);
         if (p == null) {
             // The status closes connections that cannot understand it (no extended errors).
-            channel.close();
+            closeFromAnyThread();
             return WriteResult.CLOSED;
         }
         p.meters = meters;

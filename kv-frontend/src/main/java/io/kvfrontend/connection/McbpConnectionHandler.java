@@ -2,7 +2,6 @@ package io.kvfrontend.connection;
 
 import io.kvfrontend.codec.McbpFrameDecoder;
 import io.kvfrontend.codec.McbpRequest;
-import io.kvfrontend.server.ServerContext;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
@@ -19,12 +18,12 @@ import org.slf4j.LoggerFactory;
 public final class McbpConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(McbpConnectionHandler.class);
 
-    private final ServerContext server;
+    private final ConnectionServices server;
     private final McbpFrameDecoder decoder;
     private Connection connection;
     private boolean rejected;
 
-    public McbpConnectionHandler(ServerContext server, McbpFrameDecoder decoder) {
+    public McbpConnectionHandler(ConnectionServices server, McbpFrameDecoder decoder) {
         this.server = server;
         this.decoder = decoder;
     }
@@ -41,14 +40,14 @@ public final class McbpConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        if (server.stats().currConnections.incrementAndGet() > server.config().maxConnections()) {
+        if (server.stats().currConnections.incrementAndGet() > server.limits().maxConnections()) {
             // Over the limit: refused at once, before anything is read.
             server.stats().currConnections.decrementAndGet();
             server.stats().rejectedConnections.increment();
             rejected = true;
             if (server.mayLogRejection()) {
                 LOG.warn("refusing connection from {}: {} connections open (max-connections)",
-                        ctx.channel().remoteAddress(), server.config().maxConnections());
+                        ctx.channel().remoteAddress(), server.limits().maxConnections());
             }
             ctx.close();
             return;

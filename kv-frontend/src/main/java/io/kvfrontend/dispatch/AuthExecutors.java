@@ -1,7 +1,7 @@
 package io.kvfrontend.dispatch;
 
 import io.kvfrontend.auth.SaslOutcome;
-import io.kvfrontend.connection.Connection;
+import io.kvfrontend.connection.Session;
 import io.kvfrontend.engine.spi.Datatype;
 import io.kvfrontend.engine.spi.Status;
 import java.nio.charset.StandardCharsets;
@@ -32,10 +32,10 @@ final class AuthExecutors {
     private static void refused(Command c, String mechanism, SaslOutcome out) {
         SaslOutcome.Refusal why = out.refusal().orElseThrow();
         c.server().stats().authFailed(why);
-        Connection conn = c.connection();
+        Session conn = c.connection();
         LOG.warn("authentication refused: mechanism {}, user {}, remote {}, conn {}: {}", loggable(mechanism, 24),
                 out.claimedUser().isEmpty() ? "(none)" : "'" + loggable(out.claimedUser(), 64) + "'",
-                conn.channel().remoteAddress(), conn.id(), out.logReason());
+                conn.remoteAddress(), conn.id(), out.logReason());
     }
 
     /** Text from the client, safe for one log line: control characters escaped, at most {@code max} chars. */
@@ -57,7 +57,7 @@ final class AuthExecutors {
 
     /** SaslAuth (start) and SaslStep: key = mechanism, value = the client's message. */
     static void authenticate(Command c) {
-        Connection conn = c.connection();
+        Session conn = c.connection();
         String mechanism = c.request().key().toString(StandardCharsets.US_ASCII);
         byte[] message = c.request().valueBytes();
         boolean start = c.opcode() == io.kvfrontend.protocol.Opcode.SASL_AUTH;

@@ -1,12 +1,12 @@
 package io.kvfrontend.dispatch;
 
 import io.kvfrontend.auth.User;
+import io.kvfrontend.connection.Session;
 import io.kvfrontend.connection.Connection;
 import io.kvfrontend.engine.spi.Bucket;
 import io.kvfrontend.engine.spi.BucketConfig;
 import io.kvfrontend.engine.spi.Datatype;
 import io.kvfrontend.engine.spi.Status;
-import io.kvfrontend.server.ServerContext;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +31,7 @@ final class BucketExecutors {
      * do not leak); a user with access to a bucket that does not exist gets KeyEnoent.
      */
     static void select(Command c) {
-        Connection conn = c.connection();
+        Session conn = c.connection();
         String name = c.request().key().toString(StandardCharsets.UTF_8);
         if (name.equals(NO_BUCKET)) {
             conn.bucket(null);
@@ -85,7 +85,7 @@ final class BucketExecutors {
             c.respondError(Status.EINVAL, e.getMessage());
             return;
         }
-        ServerContext s = c.server();
+        Services s = c.server();
         Status st = s.engine().createBucket(config);
         if (st == Status.SUCCESS) {
             s.clusterMap().changed();
@@ -143,7 +143,7 @@ final class BucketExecutors {
             return;
         }
         String name = c.request().key().toString(StandardCharsets.UTF_8);
-        ServerContext s = c.server();
+        Services s = c.server();
         Bucket b = s.engine().bucket(name);
         Status st = b == null ? Status.KEY_ENOENT : s.engine().deleteBucket(name);
         if (st != Status.SUCCESS) {

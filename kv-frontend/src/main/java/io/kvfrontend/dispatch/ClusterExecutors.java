@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvfrontend.cluster.ClusterMap;
 import io.kvfrontend.cluster.ManifestJson;
-import io.kvfrontend.connection.Connection;
+import io.kvfrontend.connection.Session;
 import io.kvfrontend.engine.spi.Bucket;
 import io.kvfrontend.engine.spi.CollectionsManifest;
 import io.kvfrontend.engine.spi.Datatype;
@@ -138,7 +138,7 @@ final class ClusterExecutors {
      * client that negotiated deduplication then carries no map.
      */
     static void clusterConfig(Command c) {
-        Connection conn = c.connection();
+        Session conn = c.connection();
         ClusterMap map = c.server().clusterMap();
         ByteBuf ex = c.request().extras();
         // Read before rendering: if the map moves meanwhile, the recorded version is the older one.
@@ -163,7 +163,7 @@ final class ClusterExecutors {
     }
 
     /** Records that the client has the selected bucket's map at {@code revision} (none: nothing to record). */
-    private static void clientHasBucketMap(Connection conn, ClusterMap map, long revision) {
+    private static void clientHasBucketMap(Session conn, ClusterMap map, long revision) {
         if (conn.bucket() != null) {
             conn.knownConfig(map.epoch(), revision);
         }

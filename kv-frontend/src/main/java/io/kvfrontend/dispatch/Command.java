@@ -6,7 +6,7 @@ import io.kvfrontend.codec.FrameInfos;
 import io.kvfrontend.codec.McbpRequest;
 import io.kvfrontend.codec.ResponseEncoder;
 import io.kvfrontend.connection.CommandCookie;
-import io.kvfrontend.connection.Connection;
+import io.kvfrontend.connection.Session;
 import io.kvfrontend.connection.StatusRemap;
 import io.kvfrontend.engine.spi.Bucket;
 import io.kvfrontend.engine.spi.Datatype;
@@ -15,7 +15,6 @@ import io.kvfrontend.engine.spi.MutationResult;
 import io.kvfrontend.engine.spi.Status;
 import io.kvfrontend.protocol.Feature;
 import io.kvfrontend.protocol.Opcode;
-import io.kvfrontend.server.ServerContext;
 import io.netty.buffer.ByteBuf;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,7 +34,8 @@ public final class Command {
     private static final byte[] NO_BYTES = new byte[0];
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Connection connection;
+    private final Session connection;
+    private final Services services;
     private McbpRequest request;
     private Opcode opcode;
     private CommandSpec spec;
@@ -47,13 +47,14 @@ public final class Command {
     /** The status of the last response answered (sent or suppressed), for the command meters. */
     private Status outcome;
 
-    public Command(Connection connection) {
+    public Command(Session connection, Services services) {
         this.connection = connection;
+        this.services = services;
     }
 
     /** Starts a command (or resumes one, with the cookie it blocked with). */
     public void begin(McbpRequest request, CommandCookie resumed) {
-        assert connection.eventLoop().inEventLoop() : "command run off its event loop";
+        assert connection.inEventLoop() : "command run off its event loop";
         this.request = request;
         this.cookie = resumed;
         this.resumed = resumed != null;
@@ -84,12 +85,13 @@ public final class Command {
         return opcode;
     }
 
-    public Connection connection() {
+    public Session connection() {
         return connection;
     }
 
-    public ServerContext server() {
-        return connection.server();
+    /** The server's parts executors use. */
+    public Services server() {
+        return services;
     }
 
     public Bucket bucket() {
@@ -184,11 +186,11 @@ public final class Command {
         int valueLength = value == null ? 0 : value.length;
         int dt = datatype & connection.datatypeMask();
         ByteBuf header = requestKey != null
-                ? ResponseEncoder.header(connection.channel().alloc(), request.opcode(), code, request.opaque(), cas,
+                ? ResponseEncoder.header(connection.alloc(), request.opcode(), code, request.opaque(), cas,
                         dt, extras, requestKey, valueLength)
-                : ResponseEncoder.header(connection.channel().alloc(), request.opcode(), code, request.opaque(), cas,
+                : ResponseEncoder.header(connection.alloc(), request.opcode(), code, request.opaque(), cas,
                         dt, extras, key, valueLength);
-        connection.output().writeOnLoop(header, ResponseEncoder.value(value));
+        connection.write(header, ResponseEncoder.value(value));
     }
 
     /** Success with an empty body. */
@@ -242,9 +244,9 @@ public final class Command {
                 datatype = Datatype.JSON;
             }
         }
-        ByteBuf header = ResponseEncoder.header(connection.channel().alloc(), request.opcode(), code,
+        ByteBuf header = ResponseEncoder.header(connection.alloc(), request.opcode(), code,
                 request.opaque(), 0, datatype & connection.datatypeMask(), null, (byte[]) null, body.length);
-        connection.output().writeOnLoop(header, ResponseEncoder.value(body));
+        connection.write(header, ResponseEncoder.value(body));
     }
 
     /** The response to a mutation: CAS, plus the mutation token when negotiated. */

@@ -2,7 +2,8 @@ package io.kvfrontend.dispatch;
 
 import io.kvfrontend.codec.FrameInfos;
 import io.kvfrontend.codec.McbpRequest;
-import io.kvfrontend.connection.Connection;
+import io.kvfrontend.connection.Session;
+import io.kvfrontend.connection.CommandRunner;
 import io.kvfrontend.engine.spi.Bucket;
 import io.kvfrontend.engine.spi.Datatype;
 import io.kvfrontend.engine.spi.DocKey;
@@ -60,6 +61,11 @@ public final class Dispatcher {
         return out;
     }
 
+    /** The runner of one connection's commands, on this command table, with these services. */
+    public CommandRunner runnerFor(Session session, Services services) {
+        return new ConnectionCommands(this, services, session);
+    }
+
     public void dispatch(Command cmd) {
         McbpRequest r = cmd.request();
         CommandSpec spec = table[r.opcode()];
@@ -68,7 +74,7 @@ public final class Dispatcher {
                     cmd.opcode() == null ? "Unknown command" : cmd.opcode() + " is not supported");
             return;
         }
-        Connection conn = cmd.connection();
+        Session conn = cmd.connection();
         FrameInfos fi = r.framingExtrasLength() == 0 ? FrameInfos.NONE : FrameInfos.parse(r.framingExtras());
         cmd.validated(spec, fi, null);
         String problem = checkShape(spec, r, fi, conn);
@@ -109,7 +115,7 @@ public final class Dispatcher {
     }
 
     /** The first rule the request breaks, or {@code null}. */
-    private static String checkShape(CommandSpec spec, McbpRequest r, FrameInfos fi, Connection conn) {
+    private static String checkShape(CommandSpec spec, McbpRequest r, FrameInfos fi, Session conn) {
         if (!fi.isValid()) {
             return fi.errorContext();
         }
@@ -177,7 +183,7 @@ public final class Dispatcher {
      * The document key, with the LEB128 collection prefix decoded when collections were negotiated
      * (mcbp-protocol.md 10). Answers EINVAL and returns {@code null} if the key is malformed.
      */
-    private static DocKey decodeKey(Command cmd, McbpRequest r, Connection conn) {
+    private static DocKey decodeKey(Command cmd, McbpRequest r, Session conn) {
         int collection = DocKey.DEFAULT_COLLECTION;
         int prefix = 0;
         if (conn.has(Feature.COLLECTIONS)) {

@@ -7,7 +7,6 @@ import io.kvfrontend.engine.spi.Status;
 import io.kvfrontend.engine.spi.RangeScanStats;
 import io.kvfrontend.metrics.CommandMetrics;
 import io.kvfrontend.metrics.JvmMetrics;
-import io.kvfrontend.server.ServerContext;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -82,7 +81,7 @@ final class SessionExecutors {
     }
 
     private static Map<String, String> general(Command c) {
-        ServerContext s = c.server();
+        Services s = c.server();
         Map<String, String> m = new LinkedHashMap<>();
         long now = System.currentTimeMillis();
         m.put("pid", Long.toString(ProcessHandle.current().pid()));
@@ -136,7 +135,7 @@ final class SessionExecutors {
      * The {@code scans} group: each bucket's range-scan registry (open scans, outcomes, items sent)
      * and the statistics of its Caffeine cache. Empty for an engine without scans.
      */
-    private static Map<String, String> scans(ServerContext s) {
+    private static Map<String, String> scans(Services s) {
         Map<String, String> m = new LinkedHashMap<>();
         for (String name : s.engine().bucketNames()) {
             Bucket b = s.engine().bucket(name);
@@ -163,7 +162,7 @@ final class SessionExecutors {
         return m;
     }
 
-    private static Map<String, String> buckets(ServerContext s) {
+    private static Map<String, String> buckets(Services s) {
         Map<String, String> m = new LinkedHashMap<>();
         for (String name : s.engine().bucketNames()) {
             Bucket b = s.engine().bucket(name);

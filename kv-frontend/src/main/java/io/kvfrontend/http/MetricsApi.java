@@ -1,6 +1,5 @@
 package io.kvfrontend.http;
 
-import io.kvfrontend.server.ServerContext;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -33,9 +32,13 @@ public final class MetricsApi {
     private final PrometheusMeterRegistry prometheus;
     private final boolean authenticated;
 
-    public MetricsApi(ServerContext context) {
-        this.prometheus = prometheus(context.registry());
-        this.authenticated = context.config().metricsAuth();
+    /**
+     * @param registry      the server's registry (a Prometheus one, or a composite holding one)
+     * @param authenticated whether {@code /metrics} asks for credentials
+     */
+    public MetricsApi(MeterRegistry registry, boolean authenticated) {
+        this.prometheus = prometheus(registry);
+        this.authenticated = authenticated;
     }
 
     /** Adds {@code /metrics}. */

@@ -1,7 +1,6 @@
 package io.kvfrontend.http;
 
 import io.kvfrontend.auth.UserStore;
-import io.kvfrontend.server.ServerContext;
 import io.kvfrontend.tls.ServerTls;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -80,22 +79,12 @@ public final class MgmtHttpServer implements AutoCloseable {
     }
 
     /**
-     * Binds the endpoint with the standard routes ({@link PoolsApi}, {@link MetricsApi}) on the given
-     * event loops.
+     * Binds an endpoint with the given routes (the server's are {@link PoolsApi}, {@link MetricsApi}
+     * and {@link SettingsApi}) on the given event loops.
      *
      * @param port 0 for an ephemeral port
      * @param tls  {@code null} for HTTP; else HTTPS with this TLS set-up (the {@code mgmtSSL} port)
      */
-    public static MgmtHttpServer bind(ServerContext context, EventLoopGroup boss, EventLoopGroup workers,
-                                      Class<? extends ServerChannel> channelClass, String host, int port,
-                                      HttpStats stats, ServerTls tls) throws InterruptedException {
-        MgmtRouter router = new SettingsApi(context).addTo(
-                new MetricsApi(context).addTo(new PoolsApi(context).addTo(MgmtRouter.builder()))).build();
-        return bind(router, context.sasl().users(), context.config().authEnabled(), boss, workers, channelClass,
-                host, port, stats, tls);
-    }
-
-    /** Binds an endpoint with any routes (tests; later endpoints such as metrics). */
     public static MgmtHttpServer bind(MgmtRouter router, UserStore users, boolean authEnabled, EventLoopGroup boss,
                                       EventLoopGroup workers, Class<? extends ServerChannel> channelClass, String host,
                                       int port, HttpStats stats, ServerTls tls) throws InterruptedException {

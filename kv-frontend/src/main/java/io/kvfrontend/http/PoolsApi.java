@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kvfrontend.cluster.ClusterMap;
 import io.kvfrontend.engine.spi.Bucket;
-import io.kvfrontend.server.ServerContext;
+import io.kvfrontend.engine.spi.Engine;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 /**
@@ -17,15 +17,19 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  * {@code /pools/default/b/<bucket>}. Bucket configs are the cluster map's, with the host the client
  * addressed in place of {@code $HOST}.
  *
- * <p><b>Thread-safe</b> (reads the context's thread-safe parts; builds fresh trees per request).
+ * <p><b>Thread-safe</b> (reads the cluster map and engine, both thread-safe; builds fresh trees per request).
  */
 public final class PoolsApi {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final ServerContext context;
+    private final String version;
+    private final ClusterMap clusterMap;
+    private final Engine engine;
 
-    public PoolsApi(ServerContext context) {
-        this.context = context;
+    public PoolsApi(String version, ClusterMap clusterMap, Engine engine) {
+        this.version = version;
+        this.clusterMap = clusterMap;
+        this.engine = engine;
     }
 
     /** Adds this API's routes to a router. */
@@ -42,8 +46,8 @@ public final class PoolsApi {
         root.put("isAdminCreds", request.isAdmin());
         root.put("isROAdminCreds", false);
         root.put("isEnterprise", false);
-        root.put("implementationVersion", context.version());
-        root.putObject("componentsVersion").put("kv-frontend", context.version());
+        root.put("implementationVersion", version);
+        root.putObject("componentsVersion").put("kv-frontend", version);
         ObjectNode pool = root.putArray("pools").addObject();
         pool.put("name", "default");
         pool.put("uri", "/pools/default");
@@ -51,7 +55,7 @@ public final class PoolsApi {
     }
 
     HttpAnswer poolsDefault(HttpRequestInfo request) {
-        ClusterMap map = context.clusterMap();
+        ClusterMap map = clusterMap;
         ObjectNode root = JSON.createObjectNode();
         root.put("name", "default");
         root.put("clusterName", "kv-frontend");
@@ -62,7 +66,7 @@ public final class PoolsApi {
         node.put("thisNode", true);
         node.put("status", "healthy");
         node.put("clusterMembership", "active");
-        node.put("version", context.version());
+        node.put("version", version);
         node.putObject("ports").put("direct", map.kvPort());
         node.putArray("services").add("kv");
         root.putObject("buckets").put("uri", "/pools/default/buckets");
@@ -72,9 +76,9 @@ public final class PoolsApi {
     /** The configs of the buckets this user may use. */
     HttpAnswer buckets(HttpRequestInfo request) {
         ArrayNode list = JSON.createArrayNode();
-        long rev = context.clusterMap().revision();
-        for (String name : context.engine().bucketNames()) {
-            Bucket b = context.engine().bucket(name);
+        long rev = clusterMap.revision();
+        for (String name : engine.bucketNames()) {
+            Bucket b = engine.bucket(name);
             if (b != null && request.mayUseBucket(name)) {
                 list.add(bucketTree(b, rev, request.host()));
             }
@@ -91,15 +95,15 @@ public final class PoolsApi {
         if (!request.mayUseBucket(name)) {
             return HttpAnswer.error(HttpResponseStatus.FORBIDDEN, "No access to bucket " + name);
         }
-        Bucket b = context.engine().bucket(name);
+        Bucket b = engine.bucket(name);
         if (b == null) {
             return HttpAnswer.error(HttpResponseStatus.NOT_FOUND, "Requested resource not found.");
         }
-        return HttpAnswer.json(render(bucketTree(b, context.clusterMap().revision(), request.host())));
+        return HttpAnswer.json(render(bucketTree(b, clusterMap.revision(), request.host())));
     }
 
     private ObjectNode bucketTree(Bucket b, long rev, String host) {
-        ObjectNode tree = context.clusterMap().bucketConfigTree(b, rev, host);
+        ObjectNode tree = clusterMap.bucketConfigTree(b, rev, host);
         for (JsonNode n : tree.withArray("nodes")) {
             if (n instanceof ObjectNode o) {
                 // WaitUntilReadyHelper waits until every node of the bucket reports "healthy".

@@ -209,8 +209,8 @@ public final class KvServer implements AutoCloseable {
             return null;
         }
         try {
-            return MgmtHttpServer.bind(context, bossGroup, mgmtGroup, channelClass, config.host(),
-                    config.mgmtPort(), httpStats, null);
+            return MgmtHttpServer.bind(context.mgmtRouter(), context.sasl().users(), config.authEnabled(), bossGroup,
+                    mgmtGroup, channelClass, config.host(), config.mgmtPort(), httpStats, null);
         } catch (Exception e) {
             // bind() rethrows the socket's IOException unchecked-style: catch it all.
             serverChannel.close().syncUninterruptibly();

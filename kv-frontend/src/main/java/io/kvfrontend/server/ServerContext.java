@@ -4,12 +4,20 @@ import io.kvfrontend.auth.SaslServer;
 import io.kvfrontend.cluster.ClusterMap;
 import io.kvfrontend.cluster.ErrorMap;
 import io.kvfrontend.config.ServerConfig;
+import io.kvfrontend.connection.CommandRunner;
+import io.kvfrontend.connection.Connection;
+import io.kvfrontend.connection.ConnectionLimits;
 import io.kvfrontend.connection.ConnectionRegistry;
+import io.kvfrontend.connection.ConnectionServices;
 import io.kvfrontend.connection.EventLoopTurns;
 import io.kvfrontend.connection.OutputScheduler;
 import io.kvfrontend.connection.OutputMetrics;
 import io.kvfrontend.connection.OutputMode;
 import io.kvfrontend.dispatch.Dispatcher;
+import io.kvfrontend.dispatch.Services;
+import io.kvfrontend.http.MetricsApi;
+import io.kvfrontend.http.MgmtRouter;
+import io.kvfrontend.http.PoolsApi;
 import io.kvfrontend.http.SettingsApi;
 import io.kvfrontend.engine.spi.Engine;
 import io.kvfrontend.metrics.BucketMetrics;
@@ -32,7 +40,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Thread-safe</b> (immutable references to thread-safe parts).
  */
-public final class ServerContext implements SettingsApi.OutputModeSwitch {
+public final class ServerContext implements ConnectionServices, Services, SettingsApi.OutputModeSwitch {
     private static final Logger LOG = LoggerFactory.getLogger(ServerContext.class);
     private static final long FRAMING_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -56,6 +64,7 @@ public final class ServerContext implements SettingsApi.OutputModeSwitch {
     private final ClusterMap clusterMap = new ClusterMap();
     private final ErrorMap errorMap = new ErrorMap();
     private final EventLoopTurns loopTurns;
+    private final ConnectionLimits limits;
     /** Schedulers for loops {@link #loopTurns} did not build. */
     private final Map<EventExecutor, OutputScheduler> otherSchedulers = new ConcurrentHashMap<>();
 
@@ -75,6 +84,8 @@ public final class ServerContext implements SettingsApi.OutputModeSwitch {
                          SaslServer sasl, EventLoopTurns loopTurns) {
         this.loopTurns = loopTurns;
         this.config = config;
+        this.limits = new ConnectionLimits(config.authEnabled(), config.maxFrameBytes(), config.maxWaitingRequests(),
+                config.maxWaitingBytes(), config.maxConnections());
         this.sasl = sasl;
         this.engine = engine;
         this.dispatcher = dispatcher;
@@ -103,10 +114,27 @@ public final class ServerContext implements SettingsApi.OutputModeSwitch {
         jvmMetrics.close();
     }
 
+    /** The management API's routes: {@code /pools...} (PoolsApi), {@code /metrics}, {@code /settings}. */
+    public MgmtRouter mgmtRouter() {
+        return new SettingsApi(this).addTo(new MetricsApi(registry, config.metricsAuth())
+                .addTo(new PoolsApi(version, clusterMap, engine).addTo(MgmtRouter.builder()))).build();
+    }
+
+    @Override
+    public ConnectionLimits limits() {
+        return limits;
+    }
+
+    @Override
+    public CommandRunner commandRunner(Connection connection) {
+        return dispatcher.runnerFor(connection, this);
+    }
+
     public ServerConfig config() {
         return config;
     }
 
+    @Override
     public Engine engine() {
         return engine;
     }
@@ -119,6 +147,7 @@ public final class ServerContext implements SettingsApi.OutputModeSwitch {
         return registry;
     }
 
+    @Override
     public OutputMetrics outputMetrics() {
         return outputMetrics;
     }
@@ -129,55 +158,67 @@ public final class ServerContext implements SettingsApi.OutputModeSwitch {
     }
 
     /** The output scheduler of the loop a connection runs on. Any thread. */
+    @Override
     public OutputScheduler outputScheduler(EventExecutor loop) {
         OutputScheduler s = loopTurns == null ? null : loopTurns.schedulerOf(loop);
         return s != null ? s : otherSchedulers.computeIfAbsent(loop,
                 l -> OutputScheduler.selfDriven(l, outputMetrics, config.outputQuantumBytes()));
     }
 
+    @Override
     public ServerStats stats() {
         return stats;
     }
 
     /** {@code kv.commands} and {@code kv.command.duration}. */
+    @Override
     public CommandMetrics commandMetrics() {
         return commandMetrics;
     }
 
     /** Per-bucket meters; bucket commands report creations and deletions here. */
+    @Override
     public BucketMetrics bucketMetrics() {
         return bucketMetrics;
     }
 
     /** Users, their secrets, and the SASL mechanisms offered. */
+    @Override
     public SaslServer sasl() {
         return sasl;
     }
 
+    @Override
     public ClusterMap clusterMap() {
         return clusterMap;
     }
 
+    @Override
     public ErrorMap errorMap() {
         return errorMap;
     }
 
+    @Override
     public ConnectionRegistry connections() {
         return connections;
     }
 
+    @Override
     public long startMillis() {
         return startMillis;
     }
 
+    @Override
     public String version() {
         return version;
     }
 
+    @Override
     public String transportName() {
         return transportName;
     }
 
+    @Override
     public int eventLoopThreads() {
         return eventLoopThreads;
     }
@@ -191,6 +232,7 @@ public final class ServerContext implements SettingsApi.OutputModeSwitch {
     }
 
     /** Like {@link #mayLogFramingError()}, for connections refused over the limit. */
+    @Override
     public boolean mayLogRejection() {
         return mayLog(lastRejectionLog);
     }
@@ -205,6 +247,7 @@ public final class ServerContext implements SettingsApi.OutputModeSwitch {
      * The cluster map changed: every connection that asked for change notifications gets the new
      * one, on its own event loop. Any thread.
      */
+    @Override
     public void pushClusterMap() {
         for (var c : connections.all()) {
             try {
@@ -243,6 +286,7 @@ public final class ServerContext implements SettingsApi.OutputModeSwitch {
     }
 
     /** The {@code output} STAT group: the output mode, its bounds and its counters. */
+    @Override
     public Map<String, String> outputStats() {
         OutputMetrics.Snapshot s = outputMetrics.snapshot();
         Map<String, String> m = new LinkedHashMap<>();

@@ -4,7 +4,9 @@ import io.kvfrontend.config.ConfigException;
 import io.kvfrontend.config.ServerConfig;
 import io.kvfrontend.http.HttpStats;
 import io.kvfrontend.http.MgmtHttpServer;
+import io.kvfrontend.config.TlsConfig;
 import io.kvfrontend.tls.ServerTls;
+import io.kvfrontend.tls.TlsSetupException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -43,7 +45,13 @@ final class TlsListeners {
      * @throws ConfigException naming the TLS setting at fault
      */
     static TlsListeners fromConfig(ServerConfig config) {
-        return new TlsListeners(config, ServerTls.fromConfig(config.tls()));
+        TlsConfig t = config.tls();
+        try {
+            return new TlsListeners(config, ServerTls.load(t.certPath(), t.keyPath(), t.keyPassword(),
+                    ServerTls.Provider.valueOf(t.provider().name())));
+        } catch (TlsSetupException e) {
+            throw new ConfigException(e.setting(), e.detail());
+        }
     }
 
     /**
@@ -72,8 +80,8 @@ final class TlsListeners {
         }
         if (config.tls().mgmtEnabled()) {
             try {
-                mgmt = MgmtHttpServer.bind(context, boss, mgmtLoops, channelClass, host, config.tls().mgmtPort(),
-                        httpStats, tls);
+                mgmt = MgmtHttpServer.bind(context.mgmtRouter(), context.sasl().users(), config.authEnabled(), boss,
+                        mgmtLoops, channelClass, host, config.tls().mgmtPort(), httpStats, tls);
             } catch (Exception e) {
                 close();
                 stopOthers.run();

@@ -1,6 +1,5 @@
 package io.kvfrontend.tls;
 
-import io.kvfrontend.config.ConfigException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -55,7 +54,7 @@ public final class PemFiles {
     /**
      * The certificate chain in {@code file}, leaf first.
      *
-     * @throws ConfigException naming {@code tls-cert}
+     * @throws TlsSetupException naming {@code tls-cert}
      */
     public static List<X509Certificate> certificates(String file) {
         String key = "tls-cert";
@@ -74,12 +73,12 @@ public final class PemFiles {
             try {
                 chain.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(b.der)));
             } catch (CertificateException e) {
-                throw new ConfigException(key, file + ": certificate " + (chain.size() + 1) + " does not parse: "
+                throw new TlsSetupException(key, file + ": certificate " + (chain.size() + 1) + " does not parse: "
                         + e.getMessage());
             }
         }
         if (chain.isEmpty()) {
-            throw new ConfigException(key, file + " holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+            throw new TlsSetupException(key, file + " holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
         }
         return chain;
     }
@@ -88,7 +87,7 @@ public final class PemFiles {
      * The private key in {@code file}, decrypted with {@code password} if it is encrypted.
      *
      * @param password {@code null} when none is configured
-     * @throws ConfigException naming {@code tls-key} or {@code tls-key-password}
+     * @throws TlsSetupException naming {@code tls-key} or {@code tls-key-password}
      */
     public static PrivateKey privateKey(String file, String password) {
         String key = "tls-key";
@@ -96,19 +95,19 @@ public final class PemFiles {
             switch (b.label) {
                 case "PRIVATE KEY" -> {
                     if (password != null) {
-                        throw new ConfigException("tls-key-password", "is set but tls-key " + file
+                        throw new TlsSetupException("tls-key-password", "is set but tls-key " + file
                                 + " is not encrypted");
                     }
                     return pkcs8(file, b.der);
                 }
                 case "ENCRYPTED PRIVATE KEY" -> {
                     if (password == null) {
-                        throw new ConfigException("tls-key-password", "is required: tls-key " + file
+                        throw new TlsSetupException("tls-key-password", "is required: tls-key " + file
                                 + " is encrypted");
                     }
                     return pkcs8(file, decrypt(file, b.der, password));
                 }
-                case "RSA PRIVATE KEY", "EC PRIVATE KEY", "DSA PRIVATE KEY" -> throw new ConfigException(key, file
+                case "RSA PRIVATE KEY", "EC PRIVATE KEY", "DSA PRIVATE KEY" -> throw new TlsSetupException(key, file
                         + " holds a traditional '" + b.label + "' (PKCS#1/SEC1); convert it to PKCS#8 with: openssl "
                         + "pkcs8 -topk8 -nocrypt -in " + file + " -out key-pkcs8.pem");
                 default -> {
@@ -116,7 +115,7 @@ public final class PemFiles {
                 }
             }
         }
-        throw new ConfigException(key, file + " holds no PEM private key (-----BEGIN PRIVATE KEY-----)");
+        throw new TlsSetupException(key, file + " holds no PEM private key (-----BEGIN PRIVATE KEY-----)");
     }
 
     private static PrivateKey pkcs8(String file, byte[] der) {
@@ -128,7 +127,7 @@ public final class PemFiles {
                 // not this algorithm; try the next
             }
         }
-        throw new ConfigException("tls-key", file + " holds a private key that does not parse (not an RSA, EC, "
+        throw new TlsSetupException("tls-key", file + " holds a private key that does not parse (not an RSA, EC, "
                 + "EdDSA or DSA key in PKCS#8)");
     }
 
@@ -137,7 +136,7 @@ public final class PemFiles {
         try {
             info = new EncryptedPrivateKeyInfo(der);
         } catch (IOException e) {
-            throw new ConfigException("tls-key", file + " holds an encrypted key that does not parse: "
+            throw new TlsSetupException("tls-key", file + " holds an encrypted key that does not parse: "
                     + e.getMessage());
         }
         // PBES2 keys (openssl's default) name their real algorithm only in the parameters.
@@ -153,10 +152,10 @@ public final class PemFiles {
             cipher.init(Cipher.DECRYPT_MODE, secret, params);
             return info.getKeySpec(cipher).getEncoded();
         } catch (java.security.NoSuchAlgorithmException e) {
-            throw new ConfigException("tls-key", file + " is encrypted with " + algorithm + ", which this JDK "
+            throw new TlsSetupException("tls-key", file + " is encrypted with " + algorithm + ", which this JDK "
                     + "cannot decrypt; re-encrypt it with: openssl pkcs8 -topk8 -v2 aes-256-cbc -in " + file);
         } catch (GeneralSecurityException e) {
-            throw new ConfigException("tls-key-password", "does not decrypt tls-key " + file);
+            throw new TlsSetupException("tls-key-password", "does not decrypt tls-key " + file);
         }
     }
 
@@ -164,13 +163,13 @@ public final class PemFiles {
     static List<Block> blocks(String key, String file) {
         Path path = Path.of(file);
         if (!Files.isRegularFile(path)) {
-            throw new ConfigException(key, "no such file: " + file);
+            throw new TlsSetupException(key, "no such file: " + file);
         }
         String text;
         try {
             text = Files.readString(path, StandardCharsets.ISO_8859_1);
         } catch (IOException e) {
-            throw new ConfigException(key, "cannot read " + file + ": " + e.getMessage());
+            throw new TlsSetupException(key, "cannot read " + file + ": " + e.getMessage());
         }
         List<Block> out = new ArrayList<>();
         Matcher m = BLOCK.matcher(text);
@@ -178,13 +177,13 @@ public final class PemFiles {
             String body = m.group(2);
             if (body.contains(":")) {
                 // Legacy OpenSSL encryption headers (Proc-Type, DEK-Info) inside the block.
-                throw new ConfigException(key, file + " holds a '" + m.group(1) + "' with legacy OpenSSL "
+                throw new TlsSetupException(key, file + " holds a '" + m.group(1) + "' with legacy OpenSSL "
                         + "encryption headers; convert it to PKCS#8 with: openssl pkcs8 -topk8 -in " + file);
             }
             try {
                 out.add(new Block(m.group(1), Base64.getMimeDecoder().decode(body)));
             } catch (IllegalArgumentException e) {
-                throw new ConfigException(key, file + ": the '" + m.group(1) + "' block is not valid base64");
+                throw new TlsSetupException(key, file + ": the '" + m.group(1) + "' block is not valid base64");
             }
         }
         return out;

@@ -1,7 +1,5 @@
 package io.kvfrontend.tls;
 
-import io.kvfrontend.config.ConfigException;
-import io.kvfrontend.config.TlsConfig;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
@@ -72,22 +70,22 @@ public final class ServerTls {
      * Reads and checks the certificate and key and builds the context, or returns {@code null} when
      * TLS is off (no certificate configured).
      *
-     * @throws ConfigException naming the setting at fault: a missing or unreadable file, a key that
+     * @throws TlsSetupException naming the setting at fault: a missing or unreadable file, a key that
      *                         does not belong to the certificate, a wrong password, an unavailable
      *                         provider
      */
-    public static ServerTls fromConfig(TlsConfig config) {
-        if (!config.enabled()) {
+    public static ServerTls load(String certPath, String keyPath, String keyPassword, Provider wanted) {
+        if (certPath == null) {
             return null;
         }
-        List<X509Certificate> chain = PemFiles.certificates(config.certPath());
-        PrivateKey key = PemFiles.privateKey(config.keyPath(), config.keyPassword());
+        List<X509Certificate> chain = PemFiles.certificates(certPath);
+        PrivateKey key = PemFiles.privateKey(keyPath, keyPassword);
         X509Certificate leaf = chain.get(0);
         if (!keyMatches(key, leaf.getPublicKey())) {
-            throw new ConfigException("tls-key", config.keyPath() + " is not the private key of the certificate in "
-                    + config.certPath() + " (" + leaf.getSubjectX500Principal().getName() + ")");
+            throw new TlsSetupException("tls-key", keyPath + " is not the private key of the certificate in "
+                    + certPath + " (" + leaf.getSubjectX500Principal().getName() + ")");
         }
-        SslProvider provider = provider(config.provider());
+        SslProvider provider = provider(wanted);
         String providerName = provider == SslProvider.OPENSSL ? "OpenSSL (" + OpenSsl.versionString() + ")" : "JDK";
         SslContext context;
         try {
@@ -96,22 +94,30 @@ public final class ServerTls {
                     .protocols(PROTOCOLS)
                     .build();
         } catch (SSLException | RuntimeException e) {
-            throw new ConfigException("tls-cert", "cannot set up TLS with " + config.certPath() + " and "
-                    + config.keyPath() + " (" + providerName + "): " + e.getMessage());
+            throw new TlsSetupException("tls-cert", "cannot set up TLS with " + certPath + " and "
+                    + keyPath + " (" + providerName + "): " + e.getMessage());
         }
-        checkValidity(leaf, config.certPath());
+        checkValidity(leaf, certPath);
         return new ServerTls(context, providerName, leaf);
     }
 
+    /** Which TLS implementation to use ({@code tls-provider}). */
+    public enum Provider {
+        /** OpenSSL where netty-tcnative loads, else the JDK. */
+        AUTO,
+        OPENSSL,
+        JDK
+    }
+
     /** OpenSSL where it loads (or is demanded), else the JDK; says which and why. */
-    private static SslProvider provider(TlsConfig.Provider wanted) {
+    private static SslProvider provider(Provider wanted) {
         switch (wanted) {
             case JDK:
                 LOG.info("TLS provider: JDK (tls-provider=jdk)");
                 return SslProvider.JDK;
             case OPENSSL:
                 if (!OpenSsl.isAvailable()) {
-                    throw new ConfigException("tls-provider", "openssl is not available here: "
+                    throw new TlsSetupException("tls-provider", "openssl is not available here: "
                             + OpenSsl.unavailabilityCause());
                 }
                 LOG.info("TLS provider: OpenSSL {} (tls-provider=openssl)", OpenSsl.versionString());
