@@ -485,13 +485,13 @@ public final class Connection implements Session, ConnectionOutput.FrameEncoder 
     // ---------------------------------------------------------------- off-loop encoding
 
     @Override
-    public ConnectionOutput.Pending encode(int opcode, int opaque, OutputFrame frame) {
+    public PendingFrame encode(int opcode, int opaque, OutputFrame frame) {
         int status = wireStatus(frame.status(), opcode);
         if (status == StatusRemap.DISCONNECT) {
             return null;
         }
         // Copied whole: the producer may reuse its arrays, and the copy is on its thread.
-        return new ConnectionOutput.Pending(ResponseEncoder.whole(channel.alloc(), opcode, status, opaque, frame.cas(),
+        return new PendingFrame(ResponseEncoder.whole(channel.alloc(), opcode, status, opaque, frame.cas(),
                 frame.datatype() & datatypeMask(), frame.extras(), frame.key(), frame.value(), frame.valueLength()),
                 null);
     }
