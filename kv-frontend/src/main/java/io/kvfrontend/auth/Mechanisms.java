@@ -69,8 +69,9 @@ public final class Mechanisms {
             if (PLAIN.equals(name)) {
                 plain = true;
             } else {
-                scram.add(ScramMechanism.fromMechanismName(name).orElseThrow(() -> new IllegalArgumentException(
-                        "unknown SASL mechanism '" + name + "', expected some of " + ALL.listing())));
+                scram.add(ScramMechanism.fromMechanismName(name)
+                        .orElseThrow(() -> new IllegalArgumentException(
+                                "unknown SASL mechanism '" + name + "', expected some of " + ALL.listing())));
             }
         }
         return new Mechanisms(scram, plain);

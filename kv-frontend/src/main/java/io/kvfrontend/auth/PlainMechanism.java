@@ -16,8 +16,7 @@ public final class PlainMechanism {
 
     private static final byte[] EMPTY = new byte[0];
 
-    private PlainMechanism() {
-    }
+    private PlainMechanism() {}
 
     /** The user and password of a PLAIN message. */
     record Credentials(String user, byte[] password) {
@@ -42,8 +41,12 @@ public final class PlainMechanism {
         try {
             return users.authenticatePlain(creds.user(), creds.password())
                     .map(u -> SaslOutcome.success(EMPTY, u))
-                    .orElseGet(() -> SaslOutcome.failure(SaslOutcome.AUTH_FAILED, users.user(creds.user()).isPresent()
-                            ? SaslOutcome.Refusal.WRONG_PASSWORD : SaslOutcome.Refusal.UNKNOWN_USER, creds.user()));
+                    .orElseGet(() -> SaslOutcome.failure(
+                            SaslOutcome.AUTH_FAILED,
+                            users.user(creds.user()).isPresent()
+                                    ? SaslOutcome.Refusal.WRONG_PASSWORD
+                                    : SaslOutcome.Refusal.UNKNOWN_USER,
+                            creds.user()));
         } finally {
             Arrays.fill(creds.password(), (byte) 0);
         }

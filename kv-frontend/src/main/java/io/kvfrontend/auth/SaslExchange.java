@@ -50,8 +50,10 @@ public final class SaslExchange {
         Mechanisms offered = server.mechanisms();
         if (!offered.offers(mechanism)) {
             // AuthError, not Einval: the SDK falls back to the next listed mechanism on 0x20 (sdk-compat.md 1.5).
-            return SaslOutcome.failure("Unsupported mechanism " + printable(mechanism) + "; supported: "
-                    + offered.listing(), SaslOutcome.Refusal.UNKNOWN_MECHANISM, "");
+            return SaslOutcome.failure(
+                    "Unsupported mechanism " + printable(mechanism) + "; supported: " + offered.listing(),
+                    SaslOutcome.Refusal.UNKNOWN_MECHANISM,
+                    "");
         }
         if (PlainMechanism.NAME.equals(mechanism)) {
             return PlainMechanism.authenticate(server.users(), clientMessage);
@@ -62,8 +64,8 @@ public final class SaslExchange {
             scram = started;
             return SaslOutcome.continueWith(started.serverFirst());
         } catch (SaslSyntaxException e) {
-            return SaslOutcome.invalid(e.getMessage(), SaslOutcome.Refusal.MALFORMED,
-                    ScramExchange.claimedUser(clientMessage));
+            return SaslOutcome.invalid(
+                    e.getMessage(), SaslOutcome.Refusal.MALFORMED, ScramExchange.claimedUser(clientMessage));
         }
     }
 
@@ -80,13 +82,17 @@ public final class SaslExchange {
         ScramExchange current = scram;
         scram = null;
         if (current == null) {
-            return SaslOutcome.invalid("SASL_STEP without a SASL exchange in progress; send SASL_AUTH first",
-                    SaslOutcome.Refusal.OUT_OF_SEQUENCE, "");
+            return SaslOutcome.invalid(
+                    "SASL_STEP without a SASL exchange in progress; send SASL_AUTH first",
+                    SaslOutcome.Refusal.OUT_OF_SEQUENCE,
+                    "");
         }
         String started = current.mechanism().mechanismName();
         if (!started.equals(mechanism)) {
-            return SaslOutcome.invalid("SASL_STEP mechanism " + printable(mechanism)
-                    + " does not match the exchange started with " + started, SaslOutcome.Refusal.OUT_OF_SEQUENCE,
+            return SaslOutcome.invalid(
+                    "SASL_STEP mechanism " + printable(mechanism) + " does not match the exchange started with "
+                            + started,
+                    SaslOutcome.Refusal.OUT_OF_SEQUENCE,
                     current.userName());
         }
         try {

@@ -94,8 +94,8 @@ public final class SaslOutcome {
     private final Refusal refusal;
     private final String claimedUser;
 
-    private SaslOutcome(Kind kind, byte[] serverMessage, User user, String reason, Refusal refusal,
-                        String claimedUser) {
+    private SaslOutcome(
+            Kind kind, byte[] serverMessage, User user, String reason, Refusal refusal, String claimedUser) {
         this.kind = kind;
         this.serverMessage = serverMessage;
         this.user = user;
@@ -109,8 +109,8 @@ public final class SaslOutcome {
     }
 
     static SaslOutcome success(byte[] serverMessage, User user) {
-        return new SaslOutcome(Kind.SUCCESS, serverMessage.clone(), Objects.requireNonNull(user, "user"), "", null,
-                user.name());
+        return new SaslOutcome(
+                Kind.SUCCESS, serverMessage.clone(), Objects.requireNonNull(user, "user"), "", null, user.name());
     }
 
     /** Refused credentials or mechanism (AuthError); {@code claimedUser} the name the client gave, or "". */

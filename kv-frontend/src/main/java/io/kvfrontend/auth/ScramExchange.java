@@ -29,8 +29,14 @@ final class ScramExchange {
     private final String nonce;
     private final String userName;
 
-    private ScramExchange(ScramMechanism mechanism, UserStore.ScramLookup lookup, String gs2Header,
-                          String clientFirstBare, String serverFirst, String nonce, String userName) {
+    private ScramExchange(
+            ScramMechanism mechanism,
+            UserStore.ScramLookup lookup,
+            String gs2Header,
+            String clientFirstBare,
+            String serverFirst,
+            String nonce,
+            String userName) {
         this.userName = userName;
         this.mechanism = mechanism;
         this.lookup = lookup;
@@ -87,8 +93,8 @@ final class ScramExchange {
         checkServerNonce(serverNonce);
         String nonce = clientNonce + serverNonce;
         ScramSecret secret = lookup.secret();
-        String serverFirst = "r=" + nonce + ",s=" + Base64.getEncoder().encodeToString(secret.salt())
-                + ",i=" + secret.iterations();
+        String serverFirst =
+                "r=" + nonce + ",s=" + Base64.getEncoder().encodeToString(secret.salt()) + ",i=" + secret.iterations();
         return new ScramExchange(mechanism, lookup, gs2Header, bare, serverFirst, nonce, name);
     }
 
@@ -134,7 +140,9 @@ final class ScramExchange {
             }
         }
         String decoded = sb.toString();
-        if (!decoded.equals(raw) && users.user(decoded).isEmpty() && users.user(raw).isPresent()) {
+        if (!decoded.equals(raw)
+                && users.user(decoded).isEmpty()
+                && users.user(raw).isPresent()) {
             return raw;
         }
         return decoded;
@@ -241,8 +249,10 @@ final class ScramExchange {
         // Verify even for a fake secret, so an unknown user costs the same work as a wrong password.
         boolean proofOk = secret.verifyProof(authMessage, proof);
         if (!proofOk || lookup.user() == null) {
-            return SaslOutcome.failure(SaslOutcome.AUTH_FAILED, lookup.user() == null
-                    ? SaslOutcome.Refusal.UNKNOWN_USER : SaslOutcome.Refusal.WRONG_PASSWORD, userName);
+            return SaslOutcome.failure(
+                    SaslOutcome.AUTH_FAILED,
+                    lookup.user() == null ? SaslOutcome.Refusal.UNKNOWN_USER : SaslOutcome.Refusal.WRONG_PASSWORD,
+                    userName);
         }
         String serverFinal = "v=" + Base64.getEncoder().encodeToString(secret.serverSignature(authMessage));
         return SaslOutcome.success(serverFinal.getBytes(UTF_8), lookup.user());

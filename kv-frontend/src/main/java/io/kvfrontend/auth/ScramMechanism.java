@@ -27,8 +27,8 @@ public enum ScramMechanism {
     private final String pbkdf2Algorithm;
     private final int hashLength;
 
-    ScramMechanism(String mechanismName, String digestAlgorithm, String macAlgorithm, String pbkdf2Algorithm,
-                   int hashLength) {
+    ScramMechanism(
+            String mechanismName, String digestAlgorithm, String macAlgorithm, String pbkdf2Algorithm, int hashLength) {
         this.mechanismName = mechanismName;
         this.digestAlgorithm = digestAlgorithm;
         this.macAlgorithm = macAlgorithm;
@@ -79,7 +79,9 @@ public enum ScramMechanism {
     byte[] saltedPassword(char[] password, byte[] salt, int iterations) {
         KeySpec spec = new PBEKeySpec(password, salt, iterations, hashLength * 8);
         try {
-            return SecretKeyFactory.getInstance(pbkdf2Algorithm).generateSecret(spec).getEncoded();
+            return SecretKeyFactory.getInstance(pbkdf2Algorithm)
+                    .generateSecret(spec)
+                    .getEncoded();
         } catch (GeneralSecurityException e) {
             // Every Java 17 runtime must provide these algorithms; failing here is a broken JRE.
             throw new IllegalStateException(pbkdf2Algorithm + " unavailable", e);

@@ -33,8 +33,8 @@ final class ScramSecret {
             throw new IllegalArgumentException("SCRAM salt must not be empty");
         }
         if (storedKey.length != mechanism.hashLength() || serverKey.length != mechanism.hashLength()) {
-            throw new IllegalArgumentException("SCRAM keys must be " + mechanism.hashLength() + " bytes for "
-                    + mechanism.mechanismName());
+            throw new IllegalArgumentException(
+                    "SCRAM keys must be " + mechanism.hashLength() + " bytes for " + mechanism.mechanismName());
         }
         this.mechanism = mechanism;
         this.salt = salt.clone();
@@ -47,7 +47,11 @@ final class ScramSecret {
     static ScramSecret derive(ScramMechanism mechanism, char[] password, byte[] salt, int iterations) {
         byte[] saltedPassword = mechanism.saltedPassword(password, salt, iterations);
         try {
-            return new ScramSecret(mechanism, salt, iterations, storedKey(mechanism, saltedPassword),
+            return new ScramSecret(
+                    mechanism,
+                    salt,
+                    iterations,
+                    storedKey(mechanism, saltedPassword),
                     mechanism.hmac(saltedPassword, SERVER_KEY));
         } finally {
             Arrays.fill(saltedPassword, (byte) 0);

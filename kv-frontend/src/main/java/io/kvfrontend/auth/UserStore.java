@@ -42,8 +42,7 @@ public final class UserStore {
     /** Keys the fake salts of unknown users; random per store, so it rotates with real salts. */
     private final byte[] fakeSecretKey;
 
-    private record Entry(User user, Map<ScramMechanism, ScramSecret> secrets) {
-    }
+    private record Entry(User user, Map<ScramMechanism, ScramSecret> secrets) {}
 
     private UserStore(Builder b) {
         this.users = Collections.unmodifiableMap(new LinkedHashMap<>(b.users));
@@ -117,8 +116,7 @@ public final class UserStore {
     }
 
     /** A secret to run SCRAM against; {@code user} is null when the secret is fake and must never succeed. */
-    record ScramLookup(User user, ScramSecret secret) {
-    }
+    record ScramLookup(User user, ScramSecret secret) {}
 
     private ScramSecret fakeSecret(String name, ScramMechanism mechanism) {
         byte[] seed = (mechanism.mechanismName() + '\0' + name).getBytes(UTF_8);

@@ -34,8 +34,7 @@ public final class ClusterMap {
     private volatile int mgmtTlsPort = -1;
     private volatile Cached global;
 
-    private record Cached(long revision, byte[] json) {
-    }
+    private record Cached(long revision, byte[] json) {}
 
     /** The ports to advertise, known once the listeners are bound. */
     public void ports(int kvPort, int mgmtPort) {
@@ -117,12 +116,15 @@ public final class ClusterMap {
         root.put("rev", rev);
         root.put("revEpoch", epoch);
         root.put("name", bucket.name());
-        root.put("uuid", uuids.computeIfAbsent(bucket, b -> UUID.randomUUID().toString().replace("-", "")));
+        root.put(
+                "uuid",
+                uuids.computeIfAbsent(bucket, b -> UUID.randomUUID().toString().replace("-", "")));
         root.put("bucketType", "membase");
         root.put("nodeLocator", "vbucket");
         root.put("bucketCapabilitiesVer", "");
         ArrayNode caps = root.putArray("bucketCapabilities");
-        for (String cap : new String[] {"cbhello", "touch", "cccp", "nodesExt", "collections", "durableWrite", "rangeScan"}) {
+        for (String cap :
+                new String[] {"cbhello", "touch", "cccp", "nodesExt", "collections", "durableWrite", "rangeScan"}) {
             caps.add(cap);
         }
         root.put("collectionsManifestUid", Long.toHexString(bucket.collections().uid()));

@@ -12,8 +12,7 @@ import java.util.Map;
  * <p><b>Immutable</b> (static helpers only).
  */
 public final class ManifestJson {
-    private ManifestJson() {
-    }
+    private ManifestJson() {}
 
     public static byte[] render(CollectionsManifest manifest) {
         List<Object> scopes = new ArrayList<>();

@@ -22,8 +22,13 @@ import io.netty.buffer.ByteBuf;
  * @param error              {@code null} if valid
  * @param errorContext       text for the error context
  */
-public record FrameInfos(boolean barrier, int durabilityLevel, int durabilityTimeout, boolean preserveTtl,
-                         Status error, String errorContext) {
+public record FrameInfos(
+        boolean barrier,
+        int durabilityLevel,
+        int durabilityTimeout,
+        boolean preserveTtl,
+        Status error,
+        String errorContext) {
 
     /** No frame infos (every classic 0x80 request). */
     public static final FrameInfos NONE = new FrameInfos(false, 0, 0, false, null, null);
@@ -94,12 +99,14 @@ public record FrameInfos(boolean barrier, int durabilityLevel, int durabilityTim
                     }
                     preserveTtl = true;
                 }
-                case FrameInfoId.DCP_STREAM_ID, FrameInfoId.IMPERSONATE, FrameInfoId.IMPERSONATE_EXTRA_PRIVILEGE,
+                case FrameInfoId.DCP_STREAM_ID,
+                        FrameInfoId.IMPERSONATE,
+                        FrameInfoId.IMPERSONATE_EXTRA_PRIVILEGE,
                         FrameInfoId.IMPERSONATE_WITH_TOKEN_AUTH_DATA_ID ->
-                        // Known ids for DCP and impersonation, which this server does not offer.
-                        {
-                            return invalid(Status.NOT_SUPPORTED, "Frame info " + id + " is not supported");
-                        }
+                // Known ids for DCP and impersonation, which this server does not offer.
+                {
+                    return invalid(Status.NOT_SUPPORTED, "Frame info " + id + " is not supported");
+                }
                 default -> {
                     return invalid(Status.UNKNOWN_FRAME_INFO, "Unknown frame info " + id);
                 }

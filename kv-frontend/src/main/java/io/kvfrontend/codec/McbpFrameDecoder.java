@@ -25,7 +25,9 @@ public final class McbpFrameDecoder extends ByteToMessageDecoder {
 
     /** Why a frame was rejected; reported to the {@link FramingErrorListener}. */
     public enum FramingError {
-        BAD_MAGIC, LENGTHS_EXCEED_BODY, FRAME_TOO_LARGE
+        BAD_MAGIC,
+        LENGTHS_EXCEED_BODY,
+        FRAME_TOO_LARGE
     }
 
     /** Told once per connection when framing fails, just before the connection is closed. */
@@ -117,8 +119,12 @@ public final class McbpFrameDecoder extends ByteToMessageDecoder {
         }
         int extrasLength = in.getUnsignedByte(base + Header.EXTRAS_LENGTH);
         if ((long) framingExtrasLength + extrasLength + keyLength > bodyLength) {
-            fail(ctx, in, FramingError.LENGTHS_EXCEED_BODY, "framing extras " + framingExtrasLength + " + extras "
-                    + extrasLength + " + key " + keyLength + " > body " + bodyLength);
+            fail(
+                    ctx,
+                    in,
+                    FramingError.LENGTHS_EXCEED_BODY,
+                    "framing extras " + framingExtrasLength + " + extras " + extrasLength + " + key " + keyLength
+                            + " > body " + bodyLength);
             return 0;
         }
         // The configured limit may be as high as Integer.MAX_VALUE; no frame can exceed what a buffer holds.

@@ -125,8 +125,7 @@ public final class McbpRequest extends DefaultByteBufHolder {
 
     /** A copy of the value bytes. */
     public byte[] valueBytes() {
-        return ByteBufUtil.getBytes(content(), offset(framingExtrasLength + extrasLength + keyLength),
-                valueLength());
+        return ByteBufUtil.getBytes(content(), offset(framingExtrasLength + extrasLength + keyLength), valueLength());
     }
 
     @Override

@@ -18,15 +18,22 @@ import io.netty.buffer.Unpooled;
 public final class ResponseEncoder {
     private static final byte[] EMPTY = new byte[0];
 
-    private ResponseEncoder() {
-    }
+    private ResponseEncoder() {}
 
     /**
      * The header + extras + key of a response whose value ({@code valueLength} bytes) is sent
      * separately right after it.
      */
-    public static ByteBuf header(ByteBufAllocator alloc, int opcode, int status, int opaque, long cas, int datatype,
-                                 byte[] extras, byte[] key, int valueLength) {
+    public static ByteBuf header(
+            ByteBufAllocator alloc,
+            int opcode,
+            int status,
+            int opaque,
+            long cas,
+            int datatype,
+            byte[] extras,
+            byte[] key,
+            int valueLength) {
         if (extras == null) {
             extras = EMPTY;
         }
@@ -40,8 +47,16 @@ public final class ResponseEncoder {
     }
 
     /** Like {@link #header} with the key taken from a buffer (e.g. the request's key slice). */
-    public static ByteBuf header(ByteBufAllocator alloc, int opcode, int status, int opaque, long cas, int datatype,
-                                 byte[] extras, ByteBuf key, int valueLength) {
+    public static ByteBuf header(
+            ByteBufAllocator alloc,
+            int opcode,
+            int status,
+            int opaque,
+            long cas,
+            int datatype,
+            byte[] extras,
+            ByteBuf key,
+            int valueLength) {
         if (extras == null) {
             extras = EMPTY;
         }
@@ -59,8 +74,17 @@ public final class ResponseEncoder {
      * A whole response in one exactly-sized buffer, the value copied in: for frames produced off the
      * event loop, so the copy into I/O memory happens on the producer's thread, not the loop's.
      */
-    public static ByteBuf whole(ByteBufAllocator alloc, int opcode, int status, int opaque, long cas, int datatype,
-                                byte[] extras, byte[] key, byte[] value, int valueLength) {
+    public static ByteBuf whole(
+            ByteBufAllocator alloc,
+            int opcode,
+            int status,
+            int opaque,
+            long cas,
+            int datatype,
+            byte[] extras,
+            byte[] key,
+            byte[] value,
+            int valueLength) {
         ByteBuf buf = alloc.ioBuffer(Header.SIZE + extras.length + key.length + valueLength);
         writeHeader(buf, opcode, status, opaque, cas, datatype, extras.length, key.length, valueLength);
         buf.writeBytes(extras).writeBytes(key).writeBytes(value, 0, valueLength);
@@ -84,8 +108,8 @@ public final class ResponseEncoder {
      * that negotiated Duplex: vBucket, opaque and CAS 0; the value ({@code valueLength} bytes)
      * follows separately.
      */
-    public static ByteBuf serverRequest(ByteBufAllocator alloc, int opcode, int datatype, byte[] extras, byte[] key,
-                                        int valueLength) {
+    public static ByteBuf serverRequest(
+            ByteBufAllocator alloc, int opcode, int datatype, byte[] extras, byte[] key, int valueLength) {
         ByteBuf buf = alloc.ioBuffer(Header.SIZE + extras.length + key.length);
         buf.writeByte(Magic.SERVER_REQUEST)
                 .writeByte(opcode)
@@ -100,8 +124,16 @@ public final class ResponseEncoder {
         return buf;
     }
 
-    private static void writeHeader(ByteBuf buf, int opcode, int status, int opaque, long cas, int datatype,
-                                    int extrasLength, int keyLength, int valueLength) {
+    private static void writeHeader(
+            ByteBuf buf,
+            int opcode,
+            int status,
+            int opaque,
+            long cas,
+            int datatype,
+            int extrasLength,
+            int keyLength,
+            int valueLength) {
         buf.writeByte(Magic.CLIENT_RESPONSE)
                 .writeByte(opcode)
                 .writeShort(keyLength)

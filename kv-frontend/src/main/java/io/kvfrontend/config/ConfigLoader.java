@@ -30,12 +30,10 @@ import picocli.CommandLine.ParseResult;
 public final class ConfigLoader {
     private static final YAMLMapper YAML = new YAMLMapper();
 
-    private ConfigLoader() {
-    }
+    private ConfigLoader() {}
 
     /** What the command line asked for. */
-    public sealed interface Outcome permits Run, Help, Version {
-    }
+    public sealed interface Outcome permits Run, Help, Version {}
 
     /**
      * Start the server with this configuration.
@@ -44,30 +42,34 @@ public final class ConfigLoader {
      * @param logLevel  the log level
      * @param effective one line per setting: {@code key = value (source)}, secrets masked
      */
-    public record Run(ServerConfig config, LogLevel logLevel, List<String> effective) implements Outcome {
-    }
+    public record Run(ServerConfig config, LogLevel logLevel, List<String> effective) implements Outcome {}
 
     /** Print this help text and exit 0. */
-    public record Help(String text) implements Outcome {
-    }
+    public record Help(String text) implements Outcome {}
 
     /** Print the version and exit 0. */
-    public record Version() implements Outcome {
-    }
+    public record Version() implements Outcome {}
 
     /** The command-line model: one option per setting, plus {@code --config}, help and version. */
     static CommandLine commandLine() {
         CommandSpec spec = CommandSpec.create().name("kv-frontend").mixinStandardHelpOptions(true);
         spec.usageMessage().width(110).sortOptions(false).abbreviateSynopsis(true);
-        spec.usageMessage().description("Serves Couchbase's memcached binary protocol (MCBP) from an in-memory "
-                        + "engine.", "Every setting is also a KV_* environment variable and a config-file key; "
-                        + "precedence: defaults < config file < environment < flags.");
-        spec.addOption(OptionSpec.builder("--config").paramLabel("FILE").type(String.class)
-                .description("YAML configuration file (env KV_CONFIG).").build());
+        spec.usageMessage()
+                .description(
+                        "Serves Couchbase's memcached binary protocol (MCBP) from an in-memory " + "engine.",
+                        "Every setting is also a KV_* environment variable and a config-file key; "
+                                + "precedence: defaults < config file < environment < flags.");
+        spec.addOption(OptionSpec.builder("--config")
+                .paramLabel("FILE")
+                .type(String.class)
+                .description("YAML configuration file (env KV_CONFIG).")
+                .build());
         for (Setting s : Settings.ALL) {
-            OptionSpec.Builder o = OptionSpec.builder(s.flag()).paramLabel(s.label()).type(String.class)
-                    .description(s.description() + " Default: " + (s.defaultValue().isEmpty() ? "none"
-                            : s.defaultValue()) + ". Env: " + s.env() + ".");
+            OptionSpec.Builder o = OptionSpec.builder(s.flag())
+                    .paramLabel(s.label())
+                    .type(String.class)
+                    .description(s.description() + " Default: "
+                            + (s.defaultValue().isEmpty() ? "none" : s.defaultValue()) + ". Env: " + s.env() + ".");
             if (s.label().equals("BOOL")) {
                 // "--no-auth" alone means true.
                 o.arity("0..1").fallbackValue("true");
@@ -137,8 +139,9 @@ public final class ConfigLoader {
             if (value != null && !derivedDefault) {
                 apply(t, s, value, source);
             }
-            effective.add(s.key() + " = " + (value == null ? "(structured, from the file)"
-                    : s.secret() && !value.isEmpty() ? "****" : value) + " (" + source + ")");
+            effective.add(s.key() + " = "
+                    + (value == null ? "(structured, from the file)" : s.secret() && !value.isEmpty() ? "****" : value)
+                    + " (" + source + ")");
         }
         // Structured lists from the file need the bucket defaults, so they are read last.
         if (fileBuckets != null) {
@@ -230,8 +233,9 @@ public final class ConfigLoader {
                             case "vbuckets" -> vbuckets = Values.integer(v, 1, 1024);
                             case "max-value-size" -> maxValue = (int) Values.bytes(v, 0, Integer.MAX_VALUE);
                             case "flush" -> flush = Values.bool(v);
-                            default -> throw new IllegalArgumentException(
-                                    "unknown bucket option '" + k + "' (known: quota, vbuckets, max-value-size, flush)");
+                            default ->
+                                throw new IllegalArgumentException("unknown bucket option '" + k
+                                        + "' (known: quota, vbuckets, max-value-size, flush)");
                         }
                     } catch (IllegalArgumentException e) {
                         throw new ConfigException("buckets", "bucket " + name + ": " + k + " " + e.getMessage());
@@ -243,8 +247,8 @@ public final class ConfigLoader {
         return out;
     }
 
-    private static BucketConfig bucket(String name, long quota, int vbuckets, int maxValue, boolean flush,
-                                       List<ScopeConfig> scopes) {
+    private static BucketConfig bucket(
+            String name, long quota, int vbuckets, int maxValue, boolean flush, List<ScopeConfig> scopes) {
         try {
             return new BucketConfig(name, quota, vbuckets, maxValue, flush, scopes);
         } catch (IllegalArgumentException e) {
@@ -266,15 +270,19 @@ public final class ConfigLoader {
             Set<String> known = Set.of("name", "quota", "vbuckets", "max-value-size", "flush", "scopes");
             b.fieldNames().forEachRemaining(f -> {
                 if (!known.contains(f)) {
-                    throw new ConfigException("buckets", "bucket " + name + ": unknown field '" + f + "' (known: "
-                            + String.join(", ", new java.util.TreeSet<>(known)) + ")");
+                    throw new ConfigException(
+                            "buckets",
+                            "bucket " + name + ": unknown field '" + f + "' (known: "
+                                    + String.join(", ", new java.util.TreeSet<>(known)) + ")");
                 }
             });
             try {
                 long quota = b.has("quota") ? Values.bytes(b.get("quota").asText(), 1, Long.MAX_VALUE) : t.bucketQuota;
-                int vbuckets = b.has("vbuckets") ? Values.integer(b.get("vbuckets").asText(), 1, 1024) : t.vbuckets;
+                int vbuckets =
+                        b.has("vbuckets") ? Values.integer(b.get("vbuckets").asText(), 1, 1024) : t.vbuckets;
                 int maxValue = b.has("max-value-size")
-                        ? (int) Values.bytes(b.get("max-value-size").asText(), 0, Integer.MAX_VALUE) : t.maxValueSize;
+                        ? (int) Values.bytes(b.get("max-value-size").asText(), 0, Integer.MAX_VALUE)
+                        : t.maxValueSize;
                 boolean flush = b.has("flush") ? Values.bool(b.get("flush").asText()) : t.flushEnabled;
                 List<ScopeConfig> scopes = new ArrayList<>();
                 JsonNode sc = b.get("scopes");
@@ -304,12 +312,17 @@ public final class ConfigLoader {
         for (String spec : t.userSpecs) {
             String[] parts = spec.split(":", 3);
             if (parts.length < 2 || parts[0].isEmpty()) {
-                throw new ConfigException("users", "a user is NAME:PASSWORD[:admin|:*|:BUCKET+BUCKET], got '"
-                        + parts[0] + ":****'");
+                throw new ConfigException(
+                        "users", "a user is NAME:PASSWORD[:admin|:*|:BUCKET+BUCKET], got '" + parts[0] + ":****'");
             }
             String access = parts.length == 3 ? parts[2] : "";
-            out.add(user(parts[0], parts[1], access.equals("admin"), access.equals("*"),
-                    access.isEmpty() || access.equals("admin") || access.equals("*") ? Set.of()
+            out.add(user(
+                    parts[0],
+                    parts[1],
+                    access.equals("admin"),
+                    access.equals("*"),
+                    access.isEmpty() || access.equals("admin") || access.equals("*")
+                            ? Set.of()
                             : new LinkedHashSet<>(List.of(access.split("\\+")))));
         }
         return out;
@@ -323,13 +336,18 @@ public final class ConfigLoader {
                 throw new ConfigException("users", "each user in " + path + " needs a name and a password");
             }
             JsonNode buckets = u.get("buckets");
-            boolean all = buckets != null && buckets.isTextual() && buckets.asText().equals("*");
+            boolean all =
+                    buckets != null && buckets.isTextual() && buckets.asText().equals("*");
             Set<String> names = new HashSet<>();
             if (buckets != null && buckets.isArray()) {
                 buckets.forEach(b -> names.add(b.asText()));
             }
-            out.add(user(u.get("name").asText(), u.get("password").asText(),
-                    u.path("admin").asBoolean(false), all, names));
+            out.add(user(
+                    u.get("name").asText(),
+                    u.get("password").asText(),
+                    u.path("admin").asBoolean(false),
+                    all,
+                    names));
         }
         return out;
     }

@@ -24,6 +24,7 @@ public final class ConfigTarget {
     long highWater;
     /** Set only when given (flag, environment, file): the default follows the high-water mark. */
     Long outputQuantum;
+
     int waitingRequests;
     long waitingBytes;
     LogLevel logLevel = LogLevel.INFO;

@@ -4,7 +4,11 @@ import java.util.Locale;
 
 /** The server's log level. */
 public enum LogLevel {
-    ERROR, WARN, INFO, DEBUG, TRACE;
+    ERROR,
+    WARN,
+    INFO,
+    DEBUG,
+    TRACE;
 
     public static LogLevel parse(String text) {
         try {

@@ -37,14 +37,33 @@ import java.util.List;
  * @param tls                   the TLS ports and their certificate ({@link TlsConfig#OFF} by default)
  * @param metricsAuth           whether {@code GET /metrics} needs credentials (when authentication is on)
  */
-public record ServerConfig(String host, int port, Transport transport, int eventLoopThreads, int backgroundThreads,
-                           int backgroundNice, OutputMode outputMode, int spoolLowWaterBytes, int spoolHighWaterBytes,
-                           int outputQuantumBytes, int maxFrameBytes,
-                           int preAuthMaxFrameBytes, int maxWaitingRequests, long maxWaitingBytes,
-                           List<BucketConfig> buckets, Duration expiryPagerInterval, boolean authEnabled,
-                           List<UserConfig> users, List<String> saslMechanisms, int scramIterations, int mgmtPort,
-                           int maxConnections, Duration shutdownTimeout, TlsConfig tls,
-                           RangeScanSettings rangeScans, boolean metricsAuth) {
+public record ServerConfig(
+        String host,
+        int port,
+        Transport transport,
+        int eventLoopThreads,
+        int backgroundThreads,
+        int backgroundNice,
+        OutputMode outputMode,
+        int spoolLowWaterBytes,
+        int spoolHighWaterBytes,
+        int outputQuantumBytes,
+        int maxFrameBytes,
+        int preAuthMaxFrameBytes,
+        int maxWaitingRequests,
+        long maxWaitingBytes,
+        List<BucketConfig> buckets,
+        Duration expiryPagerInterval,
+        boolean authEnabled,
+        List<UserConfig> users,
+        List<String> saslMechanisms,
+        int scramIterations,
+        int mgmtPort,
+        int maxConnections,
+        Duration shutdownTimeout,
+        TlsConfig tls,
+        RangeScanSettings rangeScans,
+        boolean metricsAuth) {
 
     public static final int DEFAULT_PORT = 11210;
     public static final int DEFAULT_MGMT_PORT = 8091;
@@ -59,31 +78,46 @@ public record ServerConfig(String host, int port, Transport transport, int event
         require(eventLoopThreads >= 0, "event-loop-threads", "must be >= 0, got " + eventLoopThreads);
         require(backgroundThreads >= 1, "background-threads", "must be >= 1, got " + backgroundThreads);
         require(backgroundNice >= 0 && backgroundNice <= 19, "background-nice", "must be 0-19, got " + backgroundNice);
-        require(spoolLowWaterBytes > 0 && spoolLowWaterBytes <= spoolHighWaterBytes, "spool-low-water",
+        require(
+                spoolLowWaterBytes > 0 && spoolLowWaterBytes <= spoolHighWaterBytes,
+                "spool-low-water",
                 "must be positive and <= spool-high-water, got " + spoolLowWaterBytes + " / " + spoolHighWaterBytes);
-        require(outputQuantumBytes > 0 && outputQuantumBytes <= spoolHighWaterBytes, "output-quantum",
+        require(
+                outputQuantumBytes > 0 && outputQuantumBytes <= spoolHighWaterBytes,
+                "output-quantum",
                 "must be positive and <= spool-high-water, got " + outputQuantumBytes + " / " + spoolHighWaterBytes);
         require(maxFrameBytes >= 1024, "max-frame-size", "must be >= 1024, got " + maxFrameBytes);
-        require(preAuthMaxFrameBytes >= 256 && preAuthMaxFrameBytes <= maxFrameBytes, "pre-auth-max-frame-size",
+        require(
+                preAuthMaxFrameBytes >= 256 && preAuthMaxFrameBytes <= maxFrameBytes,
+                "pre-auth-max-frame-size",
                 "must be 256..max-frame-size, got " + preAuthMaxFrameBytes);
         require(maxWaitingRequests >= 1, "max-waiting-requests", "must be >= 1, got " + maxWaitingRequests);
         require(maxWaitingBytes >= 1, "max-waiting-bytes", "must be >= 1, got " + maxWaitingBytes);
-        require(!expiryPagerInterval.isNegative() && !expiryPagerInterval.isZero(), "expiry-pager-interval",
+        require(
+                !expiryPagerInterval.isNegative() && !expiryPagerInterval.isZero(),
+                "expiry-pager-interval",
                 "must be positive, got " + expiryPagerInterval);
-        require(buckets.stream().map(BucketConfig::name).distinct().count() == buckets.size(), "buckets",
+        require(
+                buckets.stream().map(BucketConfig::name).distinct().count() == buckets.size(),
+                "buckets",
                 "bucket names must be unique");
-        require(users.stream().map(UserConfig::name).distinct().count() == users.size(), "users",
+        require(
+                users.stream().map(UserConfig::name).distinct().count() == users.size(),
+                "users",
                 "user names must be unique");
         require(!authEnabled || !users.isEmpty(), "users", "authentication is on but no user is configured");
         require(!saslMechanisms.isEmpty(), "sasl-mechanisms", "at least one mechanism must be offered");
-        require(scramIterations >= 2, "scram-iterations", "must be >= 2 (the SDK's SCRAM client needs it), got "
-                + scramIterations);
-        require(mgmtPort >= -1 && mgmtPort <= 65535, "mgmt-port", "must be -1 (off), 0 (ephemeral) or a port, got "
-                + mgmtPort);
+        require(
+                scramIterations >= 2,
+                "scram-iterations",
+                "must be >= 2 (the SDK's SCRAM client needs it), got " + scramIterations);
+        require(
+                mgmtPort >= -1 && mgmtPort <= 65535,
+                "mgmt-port",
+                "must be -1 (off), 0 (ephemeral) or a port, got " + mgmtPort);
         require(maxConnections >= 1, "max-connections", "must be >= 1, got " + maxConnections);
         require(!shutdownTimeout.isNegative(), "shutdown-timeout", "must not be negative");
         require(tls != null, "tls-cert", "the TLS configuration must not be null");
-
     }
 
     private static void require(boolean ok, String key, String message) {
@@ -146,6 +180,7 @@ public record ServerConfig(String host, int port, Transport transport, int event
         private int spoolHighWaterBytes = 1024 * 1024;
         /** {@code null}: the default, or the high-water mark if that is smaller. */
         private Integer outputQuantumBytes;
+
         private int maxFrameBytes = 30 * 1024 * 1024;
         private int preAuthMaxFrameBytes = 16 * 1024;
         private int maxWaitingRequests = 1024;
@@ -153,8 +188,8 @@ public record ServerConfig(String host, int port, Transport transport, int event
         private List<BucketConfig> buckets = List.of(BucketConfig.defaults("default"));
         private Duration expiryPagerInterval = Duration.ofSeconds(10);
         private boolean authEnabled = true;
-        private List<UserConfig> users = List.of(UserConfig.admin(UserConfig.DEFAULT_ADMIN,
-                UserConfig.DEFAULT_ADMIN_PASSWORD));
+        private List<UserConfig> users =
+                List.of(UserConfig.admin(UserConfig.DEFAULT_ADMIN, UserConfig.DEFAULT_ADMIN_PASSWORD));
         private List<String> saslMechanisms = List.of("SCRAM-SHA512", "SCRAM-SHA256", "SCRAM-SHA1", "PLAIN");
         private int scramIterations = 4096;
         private int mgmtPort = DEFAULT_MGMT_PORT;
@@ -164,8 +199,7 @@ public record ServerConfig(String host, int port, Transport transport, int event
         private RangeScanSettings rangeScans = RangeScanSettings.defaults();
         private boolean metricsAuth = true;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** The range-scan limits so far (to change one with its {@code with...} method). */
         public RangeScanSettings rangeScans() {
@@ -300,12 +334,34 @@ public record ServerConfig(String host, int port, Transport transport, int event
         }
 
         public ServerConfig build() {
-            return new ServerConfig(host, port, transport, eventLoopThreads, backgroundThreads, backgroundNice,
+            return new ServerConfig(
+                    host,
+                    port,
+                    transport,
+                    eventLoopThreads,
+                    backgroundThreads,
+                    backgroundNice,
                     outputMode,
-                    spoolLowWaterBytes, spoolHighWaterBytes, outputQuantumBytes != null ? outputQuantumBytes
-                            : Math.min(DEFAULT_OUTPUT_QUANTUM, spoolHighWaterBytes), maxFrameBytes, preAuthMaxFrameBytes, maxWaitingRequests,
-                    maxWaitingBytes, buckets, expiryPagerInterval, authEnabled, users, saslMechanisms,
-                    scramIterations, mgmtPort, maxConnections, shutdownTimeout, tls.build(), rangeScans,
+                    spoolLowWaterBytes,
+                    spoolHighWaterBytes,
+                    outputQuantumBytes != null
+                            ? outputQuantumBytes
+                            : Math.min(DEFAULT_OUTPUT_QUANTUM, spoolHighWaterBytes),
+                    maxFrameBytes,
+                    preAuthMaxFrameBytes,
+                    maxWaitingRequests,
+                    maxWaitingBytes,
+                    buckets,
+                    expiryPagerInterval,
+                    authEnabled,
+                    users,
+                    saslMechanisms,
+                    scramIterations,
+                    mgmtPort,
+                    maxConnections,
+                    shutdownTimeout,
+                    tls.build(),
+                    rangeScans,
                     metricsAuth);
         }
     }

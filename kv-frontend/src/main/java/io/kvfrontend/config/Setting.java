@@ -18,8 +18,8 @@ import java.util.Locale;
  * @param applier      parses the text and sets it on the configuration being built (throws
  *                     IllegalArgumentException saying what is allowed)
  */
-public record Setting(String key, String label, String defaultValue, String description, boolean secret,
-                      Applier applier) {
+public record Setting(
+        String key, String label, String defaultValue, String description, boolean secret, Applier applier) {
 
     /** Parses a value and applies it to the configuration being built. */
     @FunctionalInterface

@@ -17,15 +17,14 @@ import java.util.Locale;
  * @param keyPassword password of an encrypted key; {@code null} when not set
  * @param provider    which TLS implementation to use
  */
-public record TlsConfig(int port, int mgmtPort, String certPath, String keyPath, String keyPassword,
-                        Provider provider) {
+public record TlsConfig(
+        int port, int mgmtPort, String certPath, String keyPath, String keyPassword, Provider provider) {
 
     public static final int DEFAULT_PORT = 11207;
     public static final int DEFAULT_MGMT_PORT = 18091;
 
     /** No certificate: TLS off, the default ports kept for when a certificate is given. */
-    public static final TlsConfig OFF = new TlsConfig(DEFAULT_PORT, DEFAULT_MGMT_PORT, null, null, null,
-            Provider.AUTO);
+    public static final TlsConfig OFF = new TlsConfig(DEFAULT_PORT, DEFAULT_MGMT_PORT, null, null, null, Provider.AUTO);
 
     /** The TLS implementation: OpenSSL (BoringSSL through netty-tcnative) or the JDK's. */
     public enum Provider {
@@ -58,11 +57,17 @@ public record TlsConfig(int port, int mgmtPort, String certPath, String keyPath,
             provider = Provider.AUTO;
         }
         require(port >= -1 && port <= 65535, "tls-port", "must be -1 (off), 0 (ephemeral) or a port, got " + port);
-        require(mgmtPort >= -1 && mgmtPort <= 65535, "mgmt-tls-port",
+        require(
+                mgmtPort >= -1 && mgmtPort <= 65535,
+                "mgmt-tls-port",
                 "must be -1 (off), 0 (ephemeral) or a port, got " + mgmtPort);
-        require(certPath != null || keyPath == null, "tls-cert",
+        require(
+                certPath != null || keyPath == null,
+                "tls-cert",
                 "is required when tls-key is set (TLS needs the certificate and its key)");
-        require(keyPath != null || certPath == null, "tls-key",
+        require(
+                keyPath != null || certPath == null,
+                "tls-key",
                 "is required when tls-cert is set (TLS needs the certificate and its key)");
         require(keyPassword == null || keyPath != null, "tls-key-password", "is set but tls-key is not");
     }
@@ -120,8 +125,7 @@ public record TlsConfig(int port, int mgmtPort, String certPath, String keyPath,
         private String keyPassword;
         private Provider provider = Provider.AUTO;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder port(int v) {
             port = v;

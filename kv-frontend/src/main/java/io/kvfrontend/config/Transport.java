@@ -4,7 +4,9 @@ import java.util.Locale;
 
 /** Which Netty transport serves sockets. {@link #AUTO} picks native epoll where it loads, else NIO. */
 public enum Transport {
-    AUTO, EPOLL, NIO;
+    AUTO,
+    EPOLL,
+    NIO;
 
     public String configName() {
         return name().toLowerCase(Locale.ROOT);

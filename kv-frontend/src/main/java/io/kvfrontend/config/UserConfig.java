@@ -17,6 +17,7 @@ import java.util.Set;
 public record UserConfig(String name, String password, boolean admin, boolean allBuckets, Set<String> buckets) {
     /** The administrator SDK samples use; a warning is logged while its password is the default. */
     public static final String DEFAULT_ADMIN = "Administrator";
+
     public static final String DEFAULT_ADMIN_PASSWORD = "password";
 
     public UserConfig {

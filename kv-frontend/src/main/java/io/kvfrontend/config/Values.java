@@ -15,8 +15,7 @@ public final class Values {
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmg]?)(i?b?)", Pattern.CASE_INSENSITIVE);
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?", Pattern.CASE_INSENSITIVE);
 
-    private Values() {
-    }
+    private Values() {}
 
     public static int integer(String text, long min, long max) {
         long v;

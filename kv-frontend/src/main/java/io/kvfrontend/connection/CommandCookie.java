@@ -23,6 +23,7 @@ public final class CommandCookie implements Cookie, CookieOutput {
     private final OutputMode mode;
     /** Whether this command is counted as a producer (it has written from another thread and not finished). */
     private final AtomicBoolean producing = new AtomicBoolean();
+
     private volatile Object engineStorage;
 
     CommandCookie(Connection connection, int opcode, int opaque) {
@@ -45,8 +46,8 @@ public final class CommandCookie implements Cookie, CookieOutput {
     @Override
     public void notifyIoComplete(Status status) {
         if (!notified.compareAndSet(false, true)) {
-            throw new IllegalStateException("notifyIoComplete called twice for opcode 0x"
-                    + Integer.toHexString(opcode) + " opaque " + opaque);
+            throw new IllegalStateException(
+                    "notifyIoComplete called twice for opcode 0x" + Integer.toHexString(opcode) + " opaque " + opaque);
         }
         producerDone();
         try {

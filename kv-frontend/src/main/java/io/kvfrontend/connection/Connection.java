@@ -16,8 +16,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.EventLoop;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.ssl.SslHandler;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
@@ -57,12 +57,15 @@ public final class Connection implements Session, ConnectionOutput.FrameEncoder 
     private volatile long features;
     /** The authenticated user; {@code null} until SASL succeeds (when authentication is on). */
     private User user;
+
     private SaslExchange sasl;
     /** Volatile: written on the loop, read anywhere (diagnostics, STAT of other connections). */
     private volatile Bucket bucket;
+
     private volatile String agent = "";
     /** The cluster-map version this client said it has (GetClusterConfig), for NotMyVbucket dedupe. */
     private long knownConfigEpoch = Long.MIN_VALUE;
+
     private long knownConfigRevision = Long.MIN_VALUE;
 
     private final ArrayDeque<McbpRequest> waiting = new ArrayDeque<>();
@@ -71,6 +74,7 @@ public final class Connection implements Session, ConnectionOutput.FrameEncoder 
     private CommandCookie blockedCookie;
     /** When the blocked command was first dispatched: its latency runs to its final response. */
     private long blockedSinceNanos;
+
     private boolean closing;
     /** The server is stopping: read nothing more, finish what was read, then close. */
     private boolean draining;
@@ -83,8 +87,8 @@ public final class Connection implements Session, ConnectionOutput.FrameEncoder 
         this.channel = ctx.channel();
         this.loop = channel.eventLoop();
         this.decoder = decoder;
-        this.output = new ConnectionOutput(ctx, server.outputMetrics(), this,
-                server.outputScheduler(loop), this::updateAutoRead);
+        this.output = new ConnectionOutput(
+                ctx, server.outputMetrics(), this, server.outputScheduler(loop), this::updateAutoRead);
         this.commands = server.commandRunner(this);
         if (!server.limits().authEnabled()) {
             // Development mode: everyone is trusted, as an administrator.
@@ -216,8 +220,11 @@ public final class Connection implements Session, ConnectionOutput.FrameEncoder 
     public void pushClusterMapIfSubscribed() {
         assert loop.inEventLoop() : "pushClusterMapIfSubscribed off the event loop";
         boolean brief = has(Feature.CLUSTERMAP_CHANGE_NOTIFICATION_BRIEF);
-        if (closing || !has(Feature.DUPLEX) || !(brief || has(Feature.CLUSTERMAP_CHANGE_NOTIFICATION))
-                || hasCurrentConfig() || (bucket != null && server.engine().bucket(bucket.name()) != bucket)) {
+        if (closing
+                || !has(Feature.DUPLEX)
+                || !(brief || has(Feature.CLUSTERMAP_CHANGE_NOTIFICATION))
+                || hasCurrentConfig()
+                || (bucket != null && server.engine().bucket(bucket.name()) != bucket)) {
             // Not subscribed, up to date, or on a bucket that is gone (its connections are closing).
             return;
         }
@@ -226,10 +233,15 @@ public final class Connection implements Session, ConnectionOutput.FrameEncoder 
         long revision = map.revision();
         byte[] value = brief ? new byte[0] : bucket == null ? map.globalConfig() : map.bucketConfig(bucket);
         byte[] key = bucket == null ? new byte[0] : bucket.name().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        byte[] extras = java.nio.ByteBuffer.allocate(16).putLong(map.epoch()).putLong(revision).array();
+        byte[] extras = java.nio.ByteBuffer.allocate(16)
+                .putLong(map.epoch())
+                .putLong(revision)
+                .array();
         int datatype = !brief && has(Feature.JSON) ? Datatype.JSON : 0;
-        output.writeOnLoop(ResponseEncoder.serverRequest(channel.alloc(), CLUSTERMAP_CHANGE_NOTIFICATION, datatype,
-                extras, key, value.length), ResponseEncoder.value(value));
+        output.writeOnLoop(
+                ResponseEncoder.serverRequest(
+                        channel.alloc(), CLUSTERMAP_CHANGE_NOTIFICATION, datatype, extras, key, value.length),
+                ResponseEncoder.value(value));
         output.flushIfNeeded();
         knownConfig(map.epoch(), revision);
         server.stats().clusterMapPushes.increment();
@@ -250,8 +262,7 @@ public final class Connection implements Session, ConnectionOutput.FrameEncoder 
     @Override
     public boolean hasCurrentConfig() {
         assert loop.inEventLoop();
-        return knownConfigEpoch != Long.MIN_VALUE && server.clusterMap().isKnown(knownConfigEpoch,
-                knownConfigRevision);
+        return knownConfigEpoch != Long.MIN_VALUE && server.clusterMap().isKnown(knownConfigEpoch, knownConfigRevision);
     }
 
     @Override
@@ -474,7 +485,10 @@ public final class Connection implements Session, ConnectionOutput.FrameEncoder 
         if (discardingInput) {
             return;
         }
-        boolean read = !closing && !draining && channel.isWritable() && !output.isBackedUp()
+        boolean read = !closing
+                && !draining
+                && channel.isWritable()
+                && !output.isBackedUp()
                 && waiting.size() < server.limits().maxWaitingRequests()
                 && waitingBytes < server.limits().maxWaitingBytes();
         if (channel.config().isAutoRead() != read) {
@@ -491,8 +505,18 @@ public final class Connection implements Session, ConnectionOutput.FrameEncoder 
             return null;
         }
         // Copied whole: the producer may reuse its arrays, and the copy is on its thread.
-        return new PendingFrame(ResponseEncoder.whole(channel.alloc(), opcode, status, opaque, frame.cas(),
-                frame.datatype() & datatypeMask(), frame.extras(), frame.key(), frame.value(), frame.valueLength()),
+        return new PendingFrame(
+                ResponseEncoder.whole(
+                        channel.alloc(),
+                        opcode,
+                        status,
+                        opaque,
+                        frame.cas(),
+                        frame.datatype() & datatypeMask(),
+                        frame.extras(),
+                        frame.key(),
+                        frame.value(),
+                        frame.valueLength()),
                 null);
     }
 

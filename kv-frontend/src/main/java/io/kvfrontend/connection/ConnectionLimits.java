@@ -11,6 +11,5 @@ package io.kvfrontend.connection;
  * @param maxWaitingBytes    bytes of requests queued behind a blocked command before reading stops
  * @param maxConnections     open connections beyond which new ones are refused
  */
-public record ConnectionLimits(boolean authEnabled, int maxFrameBytes, int maxWaitingRequests, long maxWaitingBytes,
-                               int maxConnections) {
-}
+public record ConnectionLimits(
+        boolean authEnabled, int maxFrameBytes, int maxWaitingRequests, long maxWaitingBytes, int maxConnections) {}

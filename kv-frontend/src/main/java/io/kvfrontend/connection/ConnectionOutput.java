@@ -71,11 +71,13 @@ public final class ConnectionOutput {
     private final AtomicBoolean armed = new AtomicBoolean();
     /** Since when this connection has waited for its next slice. */
     private volatile long readySinceNanos;
+
     private final Runnable readyTask = this::onReady;
     /** Loop-confined: waiting in the scheduler's ring. */
     private boolean inRing;
     /** Loop-confined: slices in the channel that the socket has not taken all of yet. */
     private int slicesInFlight;
+
     private final ChannelFutureListener sliceSent = f -> onSliceSent();
     /** Loop-confined: the hand-offs of the slice being written, released to their producers after the flush. */
     private final ArrayDeque<PendingFrame> sliceHandOffs = new ArrayDeque<>();
@@ -90,8 +92,12 @@ public final class ConnectionOutput {
      * @param scheduler serves this connection's queued output in slices, on its loop
      * @param onRoom    run on the loop when buffered output has fallen to the low-water mark
      */
-    public ConnectionOutput(ChannelHandlerContext ctx, OutputMetrics metrics, FrameEncoder encoder,
-                            OutputScheduler scheduler, Runnable onRoom) {
+    public ConnectionOutput(
+            ChannelHandlerContext ctx,
+            OutputMetrics metrics,
+            FrameEncoder encoder,
+            OutputScheduler scheduler,
+            Runnable onRoom) {
         this.ctx = ctx;
         this.channel = ctx.channel();
         this.loop = channel.eventLoop();

@@ -92,6 +92,7 @@ public final class EventLoopTurns implements IoHandlerFactory {
         private final Context context = new Context();
         /** When the last output phase ended (the task phase began); -1 before the first turn. */
         private long taskPhaseStart = -1;
+
         private long lastIo;
         private long lastOutput;
 

@@ -28,7 +28,8 @@ public final class LoopMetrics {
         Duration.ofNanos(25_000), Duration.ofNanos(50_000), Duration.ofNanos(100_000), Duration.ofNanos(250_000),
         Duration.ofNanos(500_000), Duration.ofMillis(1), Duration.ofNanos(2_500_000), Duration.ofMillis(5),
         Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
-        Duration.ofMillis(250), Duration.ofSeconds(1)};
+        Duration.ofMillis(250), Duration.ofSeconds(1)
+    };
 
     private final String loop;
     private final AtomicLong ioNanos = new AtomicLong();
@@ -43,20 +44,29 @@ public final class LoopMetrics {
     }
 
     void bindTo(MeterRegistry registry) {
-        turns = Timer.builder("kv.eventloop.turn").tag("loop", loop).serviceLevelObjectives(TURN_BUCKETS)
+        turns = Timer.builder("kv.eventloop.turn")
+                .tag("loop", loop)
+                .serviceLevelObjectives(TURN_BUCKETS)
                 .description("one event-loop turn, without the wait for I/O: I/O handled, background output "
                         + "sent, queued tasks run")
                 .register(registry);
-        tasks = Timer.builder("kv.eventloop.tasks").tag("loop", loop).serviceLevelObjectives(TURN_BUCKETS)
-                .description("the queued tasks an event-loop turn ran").register(registry);
+        tasks = Timer.builder("kv.eventloop.tasks")
+                .tag("loop", loop)
+                .serviceLevelObjectives(TURN_BUCKETS)
+                .description("the queued tasks an event-loop turn ran")
+                .register(registry);
         busy(registry, "io", ioNanos, "handling ready I/O (reads, decoding, commands, writes)");
         busy(registry, "output", outputNanos, "sending background output, one quantum per connection per turn");
         busy(registry, "tasks", taskNanos, "running queued tasks");
     }
 
     private void busy(MeterRegistry registry, String phase, AtomicLong nanos, String what) {
-        FunctionCounter.builder("kv.eventloop.busy", nanos, n -> n.get() / 1e9).tag("loop", loop).tag("phase", phase)
-                .baseUnit("seconds").description("event-loop time spent " + what).register(registry);
+        FunctionCounter.builder("kv.eventloop.busy", nanos, n -> n.get() / 1e9)
+                .tag("loop", loop)
+                .tag("phase", phase)
+                .baseUnit("seconds")
+                .description("event-loop time spent " + what)
+                .register(registry);
     }
 
     /** One turn: its I/O, background-output and task parts, in nanoseconds. */

@@ -46,8 +46,10 @@ public final class McbpConnectionHandler extends ChannelInboundHandlerAdapter {
             server.stats().rejectedConnections.increment();
             rejected = true;
             if (server.mayLogRejection()) {
-                LOG.warn("refusing connection from {}: {} connections open (max-connections)",
-                        ctx.channel().remoteAddress(), server.limits().maxConnections());
+                LOG.warn(
+                        "refusing connection from {}: {} connections open (max-connections)",
+                        ctx.channel().remoteAddress(),
+                        server.limits().maxConnections());
             }
             ctx.close();
             return;

@@ -29,12 +29,13 @@ final class OutputCapacity {
     private final OutputMetrics metrics;
     /** Called on the loop when buffered output has fallen to the low-water mark. */
     private final Runnable onRoom;
+
     private final Queue<Runnable> waiters = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean waitersScheduled = new AtomicBoolean();
     private final Runnable runWaitersTask = this::runWaiters;
 
-    OutputCapacity(ConnectionOutput output, Channel channel, OutputQueue queue, OutputMetrics metrics,
-                   Runnable onRoom) {
+    OutputCapacity(
+            ConnectionOutput output, Channel channel, OutputQueue queue, OutputMetrics metrics, Runnable onRoom) {
         this.output = output;
         this.channel = channel;
         this.queue = queue;

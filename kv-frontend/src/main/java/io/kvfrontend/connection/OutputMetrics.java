@@ -54,8 +54,10 @@ public final class OutputMetrics implements MeterBinder {
     public void bindTo(MeterRegistry registry) {
         for (OutputMode m : OutputMode.values()) {
             of(m).bindTo(registry);
-            Gauge.builder("kv.output.mode", this, o -> o.mode == m ? 1 : 0).tag("mode", m.configName())
-                    .description("1 for the output mode new producers use, 0 for the other").register(registry);
+            Gauge.builder("kv.output.mode", this, o -> o.mode == m ? 1 : 0)
+                    .tag("mode", m.configName())
+                    .description("1 for the output mode new producers use, 0 for the other")
+                    .register(registry);
         }
     }
 
@@ -63,12 +65,25 @@ public final class OutputMetrics implements MeterBinder {
     public Snapshot snapshot() {
         Snapshot a = spool.snapshot();
         Snapshot b = sync.snapshot();
-        return new Snapshot(mode, a.onLoopWrites + b.onLoopWrites, a.offLoopWrites + b.offLoopWrites,
-                a.drains + b.drains, a.handOffs + b.handOffs, a.handOffWaitNanos + b.handOffWaitNanos,
-                a.loopTasks + b.loopTasks, a.pauses + b.pauses, a.resumes + b.resumes, a.dropped + b.dropped,
-                a.spoolDepth + b.spoolDepth, a.spoolBytes + b.spoolBytes, a.quantumExhausted + b.quantumExhausted,
-                a.scheduleDelays + b.scheduleDelays, a.scheduleDelayNanos + b.scheduleDelayNanos,
-                a.outputTurns + b.outputTurns, a.outputTurnBytes + b.outputTurnBytes, a.producers + b.producers);
+        return new Snapshot(
+                mode,
+                a.onLoopWrites + b.onLoopWrites,
+                a.offLoopWrites + b.offLoopWrites,
+                a.drains + b.drains,
+                a.handOffs + b.handOffs,
+                a.handOffWaitNanos + b.handOffWaitNanos,
+                a.loopTasks + b.loopTasks,
+                a.pauses + b.pauses,
+                a.resumes + b.resumes,
+                a.dropped + b.dropped,
+                a.spoolDepth + b.spoolDepth,
+                a.spoolBytes + b.spoolBytes,
+                a.quantumExhausted + b.quantumExhausted,
+                a.scheduleDelays + b.scheduleDelays,
+                a.scheduleDelayNanos + b.scheduleDelayNanos,
+                a.outputTurns + b.outputTurns,
+                a.outputTurnBytes + b.outputTurnBytes,
+                a.producers + b.producers);
     }
 
     /** The counters of one mode. */
@@ -77,11 +92,25 @@ public final class OutputMetrics implements MeterBinder {
     }
 
     /** Counter values at one moment. */
-    public record Snapshot(OutputMode mode, long onLoopWrites, long offLoopWrites, long drains, long handOffs,
-                           long handOffWaitNanos, long loopTasks, long pauses, long resumes, long dropped,
-                           long spoolDepth, long spoolBytes, long quantumExhausted, long scheduleDelays,
-                           long scheduleDelayNanos, long outputTurns, long outputTurnBytes, long producers) {
-    }
+    public record Snapshot(
+            OutputMode mode,
+            long onLoopWrites,
+            long offLoopWrites,
+            long drains,
+            long handOffs,
+            long handOffWaitNanos,
+            long loopTasks,
+            long pauses,
+            long resumes,
+            long dropped,
+            long spoolDepth,
+            long spoolBytes,
+            long quantumExhausted,
+            long scheduleDelays,
+            long scheduleDelayNanos,
+            long outputTurns,
+            long outputTurnBytes,
+            long producers) {}
 
     /** The meters of one output mode. <b>Thread-safe.</b> */
     public static final class Counters {
@@ -114,48 +143,101 @@ public final class OutputMetrics implements MeterBinder {
 
         void bindTo(MeterRegistry registry) {
             String m = mode.configName();
-            Gauge.builder("kv.output.producers", producerCount, AtomicLong::get).tag("mode", m)
+            Gauge.builder("kv.output.producers", producerCount, AtomicLong::get)
+                    .tag("mode", m)
                     .description("commands writing from background threads now, by the mode they write in")
                     .register(registry);
-            counter(registry, "kv.output.writes", "frames written from the connection's own event loop", onLoopWriteCount,
-                    "origin", "loop", "mode", m);
-            counter(registry, "kv.output.writes", "frames written from other threads", offLoopWriteCount,
-                    "origin", "offloop", "mode", m);
-            counter(registry, "kv.output.drains", "output slices served: a connection's turn to move queued frames "
-                    + "(spooled or handed off) to its socket", drainCount, "mode", m);
-            counter(registry, "kv.output.quantum.exhausted", "slices that stopped at the output quantum with frames "
-                    + "left: background output that had to yield to other connections", quantumExhaustedCount, "mode", m);
-            counter(registry, "kv.output.loop.tasks", "tasks the output path put on event loops", loopTaskCount,
-                    "mode", m);
+            counter(
+                    registry,
+                    "kv.output.writes",
+                    "frames written from the connection's own event loop",
+                    onLoopWriteCount,
+                    "origin",
+                    "loop",
+                    "mode",
+                    m);
+            counter(
+                    registry,
+                    "kv.output.writes",
+                    "frames written from other threads",
+                    offLoopWriteCount,
+                    "origin",
+                    "offloop",
+                    "mode",
+                    m);
+            counter(
+                    registry,
+                    "kv.output.drains",
+                    "output slices served: a connection's turn to move queued frames "
+                            + "(spooled or handed off) to its socket",
+                    drainCount,
+                    "mode",
+                    m);
+            counter(
+                    registry,
+                    "kv.output.quantum.exhausted",
+                    "slices that stopped at the output quantum with frames "
+                            + "left: background output that had to yield to other connections",
+                    quantumExhaustedCount,
+                    "mode",
+                    m);
+            counter(
+                    registry,
+                    "kv.output.loop.tasks",
+                    "tasks the output path put on event loops",
+                    loopTaskCount,
+                    "mode",
+                    m);
             counter(registry, "kv.output.pauses", "producers told to pause for capacity", pauseCount, "mode", m);
             counter(registry, "kv.output.resumes", "paused producers called back", resumeCount, "mode", m);
-            counter(registry, "kv.output.dropped", "writes dropped because the connection had closed", droppedCount,
-                    "mode", m);
-            Gauge.builder("kv.output.spool.depth", spoolDepth, AtomicLong::get).tag("mode", m)
-                    .description("frames waiting in spool queues, all connections").register(registry);
-            Gauge.builder("kv.output.spool.bytes", spoolBytes, AtomicLong::get).tag("mode", m)
-                    .description("bytes waiting in spool queues or hand-offs, all connections").baseUnit("bytes")
+            counter(
+                    registry,
+                    "kv.output.dropped",
+                    "writes dropped because the connection had closed",
+                    droppedCount,
+                    "mode",
+                    m);
+            Gauge.builder("kv.output.spool.depth", spoolDepth, AtomicLong::get)
+                    .tag("mode", m)
+                    .description("frames waiting in spool queues, all connections")
                     .register(registry);
-            itemsPerDrain = DistributionSummary.builder("kv.output.drain.items").tag("mode", m)
-                    .description("frames written by one output slice").register(registry);
-            bytesPerTurn = DistributionSummary.builder("kv.output.turn.bytes").tag("mode", m).baseUnit("bytes")
+            Gauge.builder("kv.output.spool.bytes", spoolBytes, AtomicLong::get)
+                    .tag("mode", m)
+                    .description("bytes waiting in spool queues or hand-offs, all connections")
+                    .baseUnit("bytes")
+                    .register(registry);
+            itemsPerDrain = DistributionSummary.builder("kv.output.drain.items")
+                    .tag("mode", m)
+                    .description("frames written by one output slice")
+                    .register(registry);
+            bytesPerTurn = DistributionSummary.builder("kv.output.turn.bytes")
+                    .tag("mode", m)
+                    .baseUnit("bytes")
                     .serviceLevelObjectives(TURN_BYTES)
                     .description("background output bytes one event-loop turn moved, over all its connections (turns "
-                            + "that moved any)").register(registry);
-            scheduleDelay = Timer.builder("kv.output.schedule.delay").tag("mode", m)
+                            + "that moved any)")
+                    .register(registry);
+            scheduleDelay = Timer.builder("kv.output.schedule.delay")
+                    .tag("mode", m)
                     .serviceLevelObjectives(LoopMetrics.TURN_BUCKETS)
                     .description("how long a connection with queued output (spooled frames or hand-offs) waited for "
-                            + "its slice").register(registry);
-            handOffWait = Timer.builder("kv.output.handoff.wait").tag("mode", m)
-                    .description("time a producer waited for the event loop to perform its write").register(registry);
+                            + "its slice")
+                    .register(registry);
+            handOffWait = Timer.builder("kv.output.handoff.wait")
+                    .tag("mode", m)
+                    .description("time a producer waited for the event loop to perform its write")
+                    .register(registry);
         }
 
         /** Histogram bounds of output bytes per turn. */
         private static final double[] TURN_BYTES = {4096, 16384, 65536, 262144, 1048576, 4194304, 16777216};
 
-        private static void counter(MeterRegistry registry, String name, String description, AtomicLong value,
-                                    String... tags) {
-            FunctionCounter.builder(name, value, AtomicLong::get).tags(tags).description(description).register(registry);
+        private static void counter(
+                MeterRegistry registry, String name, String description, AtomicLong value, String... tags) {
+            FunctionCounter.builder(name, value, AtomicLong::get)
+                    .tags(tags)
+                    .description(description)
+                    .register(registry);
         }
 
         void onLoopWrite() {
@@ -242,10 +324,25 @@ public final class OutputMetrics implements MeterBinder {
 
         /** A consistent-enough copy of the counters, for STAT and benchmarks. */
         Snapshot snapshot() {
-            return new Snapshot(mode, onLoopWriteCount.get(), offLoopWriteCount.get(), drainCount.get(),
-                    handOffCount.get(), handOffWaitNanos.get(), loopTaskCount.get(), pauseCount.get(), resumeCount.get(),
-                    droppedCount.get(), spoolDepth.get(), spoolBytes.get(), quantumExhaustedCount.get(),
-                    scheduleDelayCount.get(), scheduleDelayNanos.get(), outputTurnCount.get(), outputTurnBytes.get(), producerCount.get());
+            return new Snapshot(
+                    mode,
+                    onLoopWriteCount.get(),
+                    offLoopWriteCount.get(),
+                    drainCount.get(),
+                    handOffCount.get(),
+                    handOffWaitNanos.get(),
+                    loopTaskCount.get(),
+                    pauseCount.get(),
+                    resumeCount.get(),
+                    droppedCount.get(),
+                    spoolDepth.get(),
+                    spoolBytes.get(),
+                    quantumExhaustedCount.get(),
+                    scheduleDelayCount.get(),
+                    scheduleDelayNanos.get(),
+                    outputTurnCount.get(),
+                    outputTurnBytes.get(),
+                    producerCount.get());
         }
     }
 }

@@ -42,6 +42,7 @@ public final class PendingFrame {
     private Thread waiter;
     /** The meters of the mode the frame was written in. */
     OutputMetrics.Counters meters;
+
     private AtomicInteger state;
     private volatile WriteResult result;
 

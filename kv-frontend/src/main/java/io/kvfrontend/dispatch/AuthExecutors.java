@@ -18,8 +18,7 @@ import org.slf4j.LoggerFactory;
 final class AuthExecutors {
     private static final Logger LOG = LoggerFactory.getLogger(AuthExecutors.class);
 
-    private AuthExecutors() {
-    }
+    private AuthExecutors() {}
 
     static void listMechanisms(Command c) {
         c.respondValue(c.server().sasl().listMechanisms().getBytes(StandardCharsets.US_ASCII), Datatype.RAW);
@@ -33,9 +32,13 @@ final class AuthExecutors {
         SaslOutcome.Refusal why = out.refusal().orElseThrow();
         c.server().stats().authFailed(why);
         Session conn = c.connection();
-        LOG.warn("authentication refused: mechanism {}, user {}, remote {}, conn {}: {}", loggable(mechanism, 24),
+        LOG.warn(
+                "authentication refused: mechanism {}, user {}, remote {}, conn {}: {}",
+                loggable(mechanism, 24),
                 out.claimedUser().isEmpty() ? "(none)" : "'" + loggable(out.claimedUser(), 64) + "'",
-                conn.remoteAddress(), conn.id(), out.logReason());
+                conn.remoteAddress(),
+                conn.id(),
+                out.logReason());
     }
 
     /** Text from the client, safe for one log line: control characters escaped, at most {@code max} chars. */
@@ -61,7 +64,8 @@ final class AuthExecutors {
         String mechanism = c.request().key().toString(StandardCharsets.US_ASCII);
         byte[] message = c.request().valueBytes();
         boolean start = c.opcode() == io.kvfrontend.protocol.Opcode.SASL_AUTH;
-        SaslOutcome out = start ? conn.sasl().start(mechanism, message) : conn.sasl().step(mechanism, message);
+        SaslOutcome out =
+                start ? conn.sasl().start(mechanism, message) : conn.sasl().step(mechanism, message);
         switch (out.kind()) {
             case CONTINUE -> c.respond(Status.AUTH_CONTINUE, Datatype.RAW, 0, null, null, out.serverMessage());
             case SUCCESS -> {

@@ -1,8 +1,8 @@
 package io.kvfrontend.dispatch;
 
 import io.kvfrontend.auth.User;
-import io.kvfrontend.connection.Session;
 import io.kvfrontend.connection.Connection;
+import io.kvfrontend.connection.Session;
 import io.kvfrontend.engine.spi.Bucket;
 import io.kvfrontend.engine.spi.BucketConfig;
 import io.kvfrontend.engine.spi.Datatype;
@@ -23,8 +23,7 @@ final class BucketExecutors {
     /** SelectBucket with this name leaves the current bucket. */
     static final String NO_BUCKET = "@no bucket@";
 
-    private BucketExecutors() {
-    }
+    private BucketExecutors() {}
 
     /**
      * SelectBucket: a user without access gets Eaccess whether or not the bucket exists (so names
@@ -123,8 +122,9 @@ final class BucketExecutors {
                     case "num_vbuckets" -> vbuckets = Integer.parseInt(v);
                     case "max_item_size" -> maxValue = Integer.parseInt(v);
                     case "flush_enabled" -> flush = Boolean.parseBoolean(v);
-                    default -> throw new IllegalArgumentException("Unknown bucket setting " + key
-                            + " (known: max_size, num_vbuckets, max_item_size, flush_enabled)");
+                    default ->
+                        throw new IllegalArgumentException("Unknown bucket setting " + key
+                                + " (known: max_size, num_vbuckets, max_item_size, flush_enabled)");
                 }
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("Bucket setting " + key + " is not a number: " + v);
@@ -167,7 +167,10 @@ final class BucketExecutors {
         if (c.connection().bucket() == b) {
             c.connection().bucket(null);
         }
-        LOG.info("bucket {} deleted by {}; checked {} other connections", name, c.connection().user().name(),
+        LOG.info(
+                "bucket {} deleted by {}; checked {} other connections",
+                name,
+                c.connection().user().name(),
                 users);
         c.respondSuccess();
     }

@@ -44,8 +44,7 @@ final class ClusterExecutors {
         Feature.CLUSTERMAP_CHANGE_NOTIFICATION_BRIEF,
     };
 
-    private ClusterExecutors() {
-    }
+    private ClusterExecutors() {}
 
     /**
      * HELLO: key = agent (raw, or JSON {@code {"a":agent,"i":id}}), value = requested uint16
@@ -63,13 +62,14 @@ final class ClusterExecutors {
             requested.add(value.getUnsignedShort(i));
         }
         boolean duplex = requested.contains(Feature.DUPLEX);
-        if (!duplex && (requested.contains(Feature.CLUSTERMAP_CHANGE_NOTIFICATION)
-                || requested.contains(Feature.CLUSTERMAP_CHANGE_NOTIFICATION_BRIEF))) {
+        if (!duplex
+                && (requested.contains(Feature.CLUSTERMAP_CHANGE_NOTIFICATION)
+                        || requested.contains(Feature.CLUSTERMAP_CHANGE_NOTIFICATION_BRIEF))) {
             c.respondError(Status.EINVAL, "Clustermap change notifications need Duplex");
             return;
         }
-        if (!requested.contains(Feature.XATTR) && (requested.contains(Feature.VATTR)
-                || requested.contains(0x18) || requested.contains(0x22))) {
+        if (!requested.contains(Feature.XATTR)
+                && (requested.contains(Feature.VATTR) || requested.contains(0x18) || requested.contains(0x22))) {
             c.respondError(Status.EINVAL, "The requested feature needs XATTR");
             return;
         }
@@ -102,7 +102,8 @@ final class ClusterExecutors {
         if (key.startsWith("{")) {
             try {
                 JsonNode n = JSON.readTree(key);
-                agent = n.path("a").asText(key) + (n.has("i") ? " [" + n.get("i").asText() + "]" : "");
+                agent = n.path("a").asText(key)
+                        + (n.has("i") ? " [" + n.get("i").asText() + "]" : "");
             } catch (java.io.IOException e) {
                 agent = key;
             }

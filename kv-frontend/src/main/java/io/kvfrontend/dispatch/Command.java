@@ -173,8 +173,8 @@ public final class Command {
     }
 
     /** One response; the key comes from {@code key} or, if that is null, from {@code requestKey}. */
-    private void send(Status status, int datatype, long cas, byte[] extras, byte[] key, ByteBuf requestKey,
-                      byte[] value) {
+    private void send(
+            Status status, int datatype, long cas, byte[] extras, byte[] key, ByteBuf requestKey, byte[] value) {
         outcome = status;
         if (suppressed(status)) {
             return;
@@ -186,10 +186,26 @@ public final class Command {
         int valueLength = value == null ? 0 : value.length;
         int dt = datatype & connection.datatypeMask();
         ByteBuf header = requestKey != null
-                ? ResponseEncoder.header(connection.alloc(), request.opcode(), code, request.opaque(), cas,
-                        dt, extras, requestKey, valueLength)
-                : ResponseEncoder.header(connection.alloc(), request.opcode(), code, request.opaque(), cas,
-                        dt, extras, key, valueLength);
+                ? ResponseEncoder.header(
+                        connection.alloc(),
+                        request.opcode(),
+                        code,
+                        request.opaque(),
+                        cas,
+                        dt,
+                        extras,
+                        requestKey,
+                        valueLength)
+                : ResponseEncoder.header(
+                        connection.alloc(),
+                        request.opcode(),
+                        code,
+                        request.opaque(),
+                        cas,
+                        dt,
+                        extras,
+                        key,
+                        valueLength);
         connection.write(header, ResponseEncoder.value(value));
     }
 
@@ -244,8 +260,16 @@ public final class Command {
                 datatype = Datatype.JSON;
             }
         }
-        ByteBuf header = ResponseEncoder.header(connection.alloc(), request.opcode(), code,
-                request.opaque(), 0, datatype & connection.datatypeMask(), null, (byte[]) null, body.length);
+        ByteBuf header = ResponseEncoder.header(
+                connection.alloc(),
+                request.opcode(),
+                code,
+                request.opaque(),
+                0,
+                datatype & connection.datatypeMask(),
+                null,
+                (byte[]) null,
+                body.length);
         connection.write(header, ResponseEncoder.value(body));
     }
 

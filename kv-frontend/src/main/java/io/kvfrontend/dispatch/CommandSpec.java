@@ -14,17 +14,23 @@ public final class CommandSpec {
 
     /** Whether a request part must, may, or must not be present. */
     public enum Presence {
-        REQUIRED, OPTIONAL, FORBIDDEN
+        REQUIRED,
+        OPTIONAL,
+        FORBIDDEN
     }
 
     /** The request CAS rule. */
     public enum Cas {
-        ZERO, ANY, NON_ZERO
+        ZERO,
+        ANY,
+        NON_ZERO
     }
 
     /** Which outcome a quiet variant does not report. */
     public enum Quiet {
-        NONE, MISS, SUCCESS;
+        NONE,
+        MISS,
+        SUCCESS;
 
         boolean suppresses(Status status) {
             return (this == MISS && status == Status.KEY_ENOENT) || (this == SUCCESS && status == Status.SUCCESS);

@@ -20,8 +20,7 @@ import java.util.List;
  * <p><b>Immutable</b> (static factory).
  */
 public final class CommandTable {
-    private CommandTable() {
-    }
+    private CommandTable() {}
 
     /** Every command this server executes. */
     public static List<CommandSpec> standard() {
@@ -37,11 +36,19 @@ public final class CommandTable {
      */
     static List<CommandSpec> scans() {
         List<CommandSpec> t = new ArrayList<>();
-        t.add(CommandSpec.of(Opcode.RANGE_SCAN_CREATE, ScanExecutors::create).value(REQUIRED)
-                .datatype(DatatypeRule.JSON).needsBucket().build());
-        t.add(CommandSpec.of(Opcode.RANGE_SCAN_CONTINUE, ScanExecutors::continueScan).extras(28).needsBucket()
+        t.add(CommandSpec.of(Opcode.RANGE_SCAN_CREATE, ScanExecutors::create)
+                .value(REQUIRED)
+                .datatype(DatatypeRule.JSON)
+                .needsBucket()
                 .build());
-        t.add(CommandSpec.of(Opcode.RANGE_SCAN_CANCEL, ScanExecutors::cancel).extras(16).needsBucket().build());
+        t.add(CommandSpec.of(Opcode.RANGE_SCAN_CONTINUE, ScanExecutors::continueScan)
+                .extras(28)
+                .needsBucket()
+                .build());
+        t.add(CommandSpec.of(Opcode.RANGE_SCAN_CANCEL, ScanExecutors::cancel)
+                .extras(16)
+                .needsBucket()
+                .build());
         return t;
     }
 
@@ -51,25 +58,54 @@ public final class CommandTable {
      */
     static List<CommandSpec> session() {
         List<CommandSpec> t = new ArrayList<>();
-        t.add(CommandSpec.of(Opcode.HELLO, ClusterExecutors::hello).key(OPTIONAL).value(OPTIONAL).beforeAuth()
+        t.add(CommandSpec.of(Opcode.HELLO, ClusterExecutors::hello)
+                .key(OPTIONAL)
+                .value(OPTIONAL)
+                .beforeAuth()
                 .build());
-        t.add(CommandSpec.of(Opcode.GET_ERROR_MAP, ClusterExecutors::errorMap).value(OPTIONAL).beforeAuth()
+        t.add(CommandSpec.of(Opcode.GET_ERROR_MAP, ClusterExecutors::errorMap)
+                .value(OPTIONAL)
+                .beforeAuth()
                 .build());
-        t.add(CommandSpec.of(Opcode.SASL_LIST_MECHS, AuthExecutors::listMechanisms).beforeAuth().build());
+        t.add(CommandSpec.of(Opcode.SASL_LIST_MECHS, AuthExecutors::listMechanisms)
+                .beforeAuth()
+                .build());
         for (Opcode op : List.of(Opcode.SASL_AUTH, Opcode.SASL_STEP)) {
-            t.add(CommandSpec.of(op, AuthExecutors::authenticate).key(REQUIRED).value(OPTIONAL).beforeAuth()
+            t.add(CommandSpec.of(op, AuthExecutors::authenticate)
+                    .key(REQUIRED)
+                    .value(OPTIONAL)
+                    .beforeAuth()
                     .build());
         }
-        t.add(CommandSpec.of(Opcode.SELECT_BUCKET, BucketExecutors::select).key(OPTIONAL).cas(ANY).build());
-        t.add(CommandSpec.of(Opcode.LIST_BUCKETS, BucketExecutors::list).cas(ANY).build());
-        t.add(CommandSpec.of(Opcode.CREATE_BUCKET, BucketExecutors::create).key(REQUIRED).value(OPTIONAL).cas(ANY)
+        t.add(CommandSpec.of(Opcode.SELECT_BUCKET, BucketExecutors::select)
+                .key(OPTIONAL)
+                .cas(ANY)
                 .build());
-        t.add(CommandSpec.of(Opcode.DELETE_BUCKET, BucketExecutors::delete).key(REQUIRED).value(OPTIONAL).cas(ANY)
-                .datatype(DatatypeRule.RAW_OR_JSON).build());
-        t.add(CommandSpec.of(Opcode.GET_CLUSTER_CONFIG, ClusterExecutors::clusterConfig).extras(0, 16).build());
-        t.add(CommandSpec.of(Opcode.GET_COLLECTIONS_MANIFEST, ClusterExecutors::manifest).needsBucket().build());
+        t.add(CommandSpec.of(Opcode.LIST_BUCKETS, BucketExecutors::list)
+                .cas(ANY)
+                .build());
+        t.add(CommandSpec.of(Opcode.CREATE_BUCKET, BucketExecutors::create)
+                .key(REQUIRED)
+                .value(OPTIONAL)
+                .cas(ANY)
+                .build());
+        t.add(CommandSpec.of(Opcode.DELETE_BUCKET, BucketExecutors::delete)
+                .key(REQUIRED)
+                .value(OPTIONAL)
+                .cas(ANY)
+                .datatype(DatatypeRule.RAW_OR_JSON)
+                .build());
+        t.add(CommandSpec.of(Opcode.GET_CLUSTER_CONFIG, ClusterExecutors::clusterConfig)
+                .extras(0, 16)
+                .build());
+        t.add(CommandSpec.of(Opcode.GET_COLLECTIONS_MANIFEST, ClusterExecutors::manifest)
+                .needsBucket()
+                .build());
         for (Opcode op : List.of(Opcode.GET_COLLECTION_ID, Opcode.GET_SCOPE_ID)) {
-            t.add(CommandSpec.of(op, ClusterExecutors::collectionId).key(OPTIONAL).value(OPTIONAL).needsBucket()
+            t.add(CommandSpec.of(op, ClusterExecutors::collectionId)
+                    .key(OPTIONAL)
+                    .value(OPTIONAL)
+                    .needsBucket()
                     .build());
         }
         return t;
@@ -83,21 +119,41 @@ public final class CommandTable {
             t.add(CommandSpec.of(op, KvExecutors::get).document().quiet(MISS).build());
         }
         for (Opcode op : List.of(Opcode.GAT, Opcode.GATQ)) {
-            CommandSpec.Builder b = CommandSpec.of(op, KvExecutors::getAndTouch).document().extras(4).quiet(MISS);
+            CommandSpec.Builder b = CommandSpec.of(op, KvExecutors::getAndTouch)
+                    .document()
+                    .extras(4)
+                    .quiet(MISS);
             t.add((op.isQuiet() ? b : b.durability()).build());
         }
-        t.add(CommandSpec.of(Opcode.TOUCH, KvExecutors::touch).document().extras(4).durability().build());
-        t.add(CommandSpec.of(Opcode.GET_LOCKED, KvExecutors::getLocked).document().extras(0, 4).build());
-        t.add(CommandSpec.of(Opcode.UNLOCK_KEY, KvExecutors::unlock).document().cas(NON_ZERO).build());
+        t.add(CommandSpec.of(Opcode.TOUCH, KvExecutors::touch)
+                .document()
+                .extras(4)
+                .durability()
+                .build());
+        t.add(CommandSpec.of(Opcode.GET_LOCKED, KvExecutors::getLocked)
+                .document()
+                .extras(0, 4)
+                .build());
+        t.add(CommandSpec.of(Opcode.UNLOCK_KEY, KvExecutors::unlock)
+                .document()
+                .cas(NON_ZERO)
+                .build());
         for (Opcode op : List.of(Opcode.GET_META, Opcode.GETQ_META)) {
-            t.add(CommandSpec.of(op, KvExecutors::getMeta).document().extras(0, 1).quiet(MISS).build());
+            t.add(CommandSpec.of(op, KvExecutors::getMeta)
+                    .document()
+                    .extras(0, 1)
+                    .quiet(MISS)
+                    .build());
         }
 
         // Mutations (durability only on the non-quiet opcodes; PreserveTtl on Set/Replace/arith/concat).
-        for (Opcode op : List.of(Opcode.SET, Opcode.SETQ, Opcode.ADD, Opcode.ADDQ, Opcode.REPLACE,
-                Opcode.REPLACEQ)) {
-            CommandSpec.Builder b = CommandSpec.of(op, KvExecutors::store).document().extras(8).value(OPTIONAL)
-                    .datatype(DatatypeRule.DOCUMENT).quiet(SUCCESS)
+        for (Opcode op : List.of(Opcode.SET, Opcode.SETQ, Opcode.ADD, Opcode.ADDQ, Opcode.REPLACE, Opcode.REPLACEQ)) {
+            CommandSpec.Builder b = CommandSpec.of(op, KvExecutors::store)
+                    .document()
+                    .extras(8)
+                    .value(OPTIONAL)
+                    .datatype(DatatypeRule.DOCUMENT)
+                    .quiet(SUCCESS)
                     .cas(op.loud() == Opcode.ADD ? CommandSpec.Cas.ZERO : ANY);
             if (!op.isQuiet()) {
                 b.durability();
@@ -108,32 +164,50 @@ public final class CommandTable {
             t.add(b.build());
         }
         for (Opcode op : List.of(Opcode.DELETE, Opcode.DELETEQ)) {
-            CommandSpec.Builder b = CommandSpec.of(op, KvExecutors::delete).document().cas(ANY).quiet(SUCCESS);
+            CommandSpec.Builder b =
+                    CommandSpec.of(op, KvExecutors::delete).document().cas(ANY).quiet(SUCCESS);
             t.add((op.isQuiet() ? b : b.durability()).build());
         }
         for (Opcode op : List.of(Opcode.INCREMENT, Opcode.INCREMENTQ, Opcode.DECREMENT, Opcode.DECREMENTQ)) {
-            CommandSpec.Builder b = CommandSpec.of(op, KvExecutors::arithmetic).document().extras(20)
-                    .quiet(SUCCESS).preserveTtl();
+            CommandSpec.Builder b = CommandSpec.of(op, KvExecutors::arithmetic)
+                    .document()
+                    .extras(20)
+                    .quiet(SUCCESS)
+                    .preserveTtl();
             t.add((op.isQuiet() ? b : b.durability()).build());
         }
         for (Opcode op : List.of(Opcode.APPEND, Opcode.APPENDQ, Opcode.PREPEND, Opcode.PREPENDQ)) {
-            CommandSpec.Builder b = CommandSpec.of(op, KvExecutors::concat).document().value(OPTIONAL).cas(ANY)
-                    .datatype(DatatypeRule.DOCUMENT).quiet(SUCCESS).preserveTtl();
+            CommandSpec.Builder b = CommandSpec.of(op, KvExecutors::concat)
+                    .document()
+                    .value(OPTIONAL)
+                    .cas(ANY)
+                    .datatype(DatatypeRule.DOCUMENT)
+                    .quiet(SUCCESS)
+                    .preserveTtl();
             t.add((op.isQuiet() ? b : b.durability()).build());
         }
         for (Opcode op : List.of(Opcode.FLUSH, Opcode.FLUSHQ)) {
-            t.add(CommandSpec.of(op, KvExecutors::flush).extras(0, 4).cas(ANY).needsBucket().quiet(SUCCESS)
+            t.add(CommandSpec.of(op, KvExecutors::flush)
+                    .extras(0, 4)
+                    .cas(ANY)
+                    .needsBucket()
+                    .quiet(SUCCESS)
                     .build());
         }
 
         // Session.
         t.add(CommandSpec.of(Opcode.NOOP, SessionExecutors::noop).build());
         t.add(CommandSpec.of(Opcode.VERSION, SessionExecutors::version).build());
-        t.add(CommandSpec.of(Opcode.VERBOSITY, SessionExecutors::verbosity).extras(4).build());
+        t.add(CommandSpec.of(Opcode.VERBOSITY, SessionExecutors::verbosity)
+                .extras(4)
+                .build());
         t.add(CommandSpec.of(Opcode.QUIT, SessionExecutors::quit).build());
         t.add(CommandSpec.of(Opcode.QUITQ, SessionExecutors::quit).build());
-        t.add(CommandSpec.of(Opcode.STAT, SessionExecutors::stat).key(OPTIONAL).value(OPTIONAL)
-                .datatype(DatatypeRule.RAW_OR_JSON).build());
+        t.add(CommandSpec.of(Opcode.STAT, SessionExecutors::stat)
+                .key(OPTIONAL)
+                .value(OPTIONAL)
+                .datatype(DatatypeRule.RAW_OR_JSON)
+                .build());
         return t;
     }
 }

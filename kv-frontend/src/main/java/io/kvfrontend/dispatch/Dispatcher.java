@@ -2,8 +2,8 @@ package io.kvfrontend.dispatch;
 
 import io.kvfrontend.codec.FrameInfos;
 import io.kvfrontend.codec.McbpRequest;
-import io.kvfrontend.connection.Session;
 import io.kvfrontend.connection.CommandRunner;
+import io.kvfrontend.connection.Session;
 import io.kvfrontend.engine.spi.Bucket;
 import io.kvfrontend.engine.spi.Datatype;
 import io.kvfrontend.engine.spi.DocKey;
@@ -70,7 +70,8 @@ public final class Dispatcher {
         McbpRequest r = cmd.request();
         CommandSpec spec = table[r.opcode()];
         if (spec == null) {
-            cmd.respondError(cmd.opcode() == null ? Status.UNKNOWN_COMMAND : Status.NOT_SUPPORTED,
+            cmd.respondError(
+                    cmd.opcode() == null ? Status.UNKNOWN_COMMAND : Status.NOT_SUPPORTED,
                     cmd.opcode() == null ? "Unknown command" : cmd.opcode() + " is not supported");
             return;
         }

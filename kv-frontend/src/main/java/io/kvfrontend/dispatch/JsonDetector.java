@@ -14,8 +14,7 @@ import java.io.IOException;
 final class JsonDetector {
     private static final JsonFactory FACTORY = new JsonFactory();
 
-    private JsonDetector() {
-    }
+    private JsonDetector() {}
 
     static boolean isJson(byte[] value) {
         if (value.length == 0) {

@@ -22,8 +22,7 @@ import io.netty.buffer.ByteBuf;
  * <p><b>Immutable</b> (static methods, run on the event loop).
  */
 final class KvExecutors {
-    private KvExecutors() {
-    }
+    private KvExecutors() {}
 
     private static ServerStats stats(Command c) {
         return c.server().stats();
@@ -88,8 +87,16 @@ final class KvExecutors {
         ServerStats s = stats(c);
         s.cmdSet.increment();
         byte[] value = c.request().valueBytes();
-        MutationResult r = c.bucket().store(mode, c.docKey(), value, flags, expiry, cas, storedDatatype(c, value),
-                c.frameInfos().preserveTtl());
+        MutationResult r = c.bucket()
+                .store(
+                        mode,
+                        c.docKey(),
+                        value,
+                        flags,
+                        expiry,
+                        cas,
+                        storedDatatype(c, value),
+                        c.frameInfos().preserveTtl());
         if (cas != 0) {
             countCas(s, r.status());
         }
@@ -110,8 +117,7 @@ final class KvExecutors {
             case SUCCESS -> s.casHits.increment();
             case KEY_EEXISTS -> s.casBadval.increment();
             case KEY_ENOENT -> s.casMisses.increment();
-            default -> {
-            }
+            default -> {}
         }
     }
 
@@ -131,8 +137,8 @@ final class KvExecutors {
     static void arithmetic(Command c) {
         boolean incr = c.opcode().loud() == Opcode.INCREMENT;
         ByteBuf ex = c.request().extras();
-        ArithmeticResult r = c.bucket().arithmetic(c.docKey(), incr, ex.getLong(0), ex.getLong(8),
-                ex.getUnsignedInt(16));
+        ArithmeticResult r =
+                c.bucket().arithmetic(c.docKey(), incr, ex.getLong(0), ex.getLong(8), ex.getUnsignedInt(16));
         ServerStats s = stats(c);
         boolean hit = r.status() == Status.SUCCESS;
         if (incr) {
@@ -152,7 +158,12 @@ final class KvExecutors {
     /** Append, Prepend and quiet variants. */
     static void concat(Command c) {
         boolean append = c.opcode().loud() == Opcode.APPEND;
-        MutationResult r = c.bucket().concat(c.docKey(), append, c.request().valueBytes(), c.request().cas());
+        MutationResult r = c.bucket()
+                .concat(
+                        c.docKey(),
+                        append,
+                        c.request().valueBytes(),
+                        c.request().cas());
         stats(c).cmdSet.increment();
         c.respondMutation(r);
     }

@@ -36,11 +36,11 @@ final class ScanExecutors {
     static final int MAX_NAME = 50;
     /** The end of a scan with neither range nor sampling: 251 bytes of 0xFF, as kv_engine. */
     private static final int FULL_RANGE_END_LENGTH = 251;
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final BigInteger TWO_TO_64 = BigInteger.ONE.shiftLeft(64);
 
-    private ScanExecutors() {
-    }
+    private ScanExecutors() {}
 
     /** RangeScanCreate (0xda): value = JSON with datatype JSON; vBucket from the header. */
     static void create(Command c) {
@@ -80,8 +80,8 @@ final class ScanExecutors {
         int itemLimit = ex.getInt(ex.readerIndex() + 16);
         int timeLimitMs = ex.getInt(ex.readerIndex() + 20);
         int byteLimit = ex.getInt(ex.readerIndex() + 24);
-        EngineResult<Integer> r = c.bucket().rangeScanContinue(c.cookie(), c.request().vbucket(), id, itemLimit,
-                timeLimitMs, byteLimit);
+        EngineResult<Integer> r =
+                c.bucket().rangeScanContinue(c.cookie(), c.request().vbucket(), id, itemLimit, timeLimitMs, byteLimit);
         if (r.wouldBlock()) {
             c.wouldBlock();
         } else if (r.status() == Status.RANGE_SCAN_MORE || r.status() == Status.RANGE_SCAN_COMPLETE) {
@@ -196,12 +196,11 @@ final class ScanExecutors {
         }
         Bound start = bound(range, "start", "excl_start");
         Bound end = bound(range, "end", "excl_end");
-        return new RangeScanSpec(collection, keyOnly, start.key, start.inclusive, end.key, end.inclusive, 0, 0,
-                snapshot, name);
+        return new RangeScanSpec(
+                collection, keyOnly, start.key, start.inclusive, end.key, end.inclusive, 0, 0, snapshot, name);
     }
 
-    private record Bound(byte[] key, boolean inclusive) {
-    }
+    private record Bound(byte[] key, boolean inclusive) {}
 
     private static Bound bound(JsonNode range, String inclusiveName, String exclusiveName) throws Invalid {
         JsonNode inc = range.get(inclusiveName);

@@ -3,8 +3,8 @@ package io.kvfrontend.dispatch;
 import io.kvfrontend.engine.spi.Bucket;
 import io.kvfrontend.engine.spi.BucketStats;
 import io.kvfrontend.engine.spi.Datatype;
-import io.kvfrontend.engine.spi.Status;
 import io.kvfrontend.engine.spi.RangeScanStats;
+import io.kvfrontend.engine.spi.Status;
 import io.kvfrontend.metrics.CommandMetrics;
 import io.kvfrontend.metrics.JvmMetrics;
 import java.nio.charset.StandardCharsets;
@@ -19,8 +19,7 @@ import java.util.concurrent.TimeUnit;
  * <p><b>Immutable</b> (static methods, run on the event loop).
  */
 final class SessionExecutors {
-    private SessionExecutors() {
-    }
+    private SessionExecutors() {}
 
     static void noop(Command c) {
         c.respondSuccess();
@@ -52,7 +51,8 @@ final class SessionExecutors {
      */
     static void stat(Command c) {
         if (c.request().valueLength() > 0
-                && (c.request().datatype() != Datatype.JSON || !JsonDetector.isJson(c.request().valueBytes()))) {
+                && (c.request().datatype() != Datatype.JSON
+                        || !JsonDetector.isJson(c.request().valueBytes()))) {
             c.respondError(Status.EINVAL, "Stat parameters must be a JSON object sent with the JSON datatype");
             return;
         }
@@ -74,7 +74,12 @@ final class SessionExecutors {
             return;
         }
         for (Map.Entry<String, String> e : stats.entrySet()) {
-            c.respond(Status.SUCCESS, Datatype.RAW, 0, null, e.getKey().getBytes(StandardCharsets.UTF_8),
+            c.respond(
+                    Status.SUCCESS,
+                    Datatype.RAW,
+                    0,
+                    null,
+                    e.getKey().getBytes(StandardCharsets.UTF_8),
                     e.getValue().getBytes(StandardCharsets.UTF_8));
         }
         c.respondSuccess();
@@ -123,7 +128,8 @@ final class SessionExecutors {
             if (snapshot.histogramCounts().length > 0) {
                 for (double q : new double[] {0.5, 0.9, 0.99}) {
                     double v = CommandMetrics.quantileMicros(snapshot, q);
-                    m.put(p + "p" + (int) Math.round(q * 100) + "_us",
+                    m.put(
+                            p + "p" + (int) Math.round(q * 100) + "_us",
                             Double.isNaN(v) ? "0" : String.format(Locale.ROOT, "%.1f", v));
                 }
             }

@@ -17,8 +17,8 @@ import java.util.Optional;
  * @param form       the fields of a form-encoded body ({@code application/x-www-form-urlencoded}),
  *                   the first value of each; empty without a body
  */
-public record HttpRequestInfo(Optional<User> user, String host, Map<String, String> pathParams, String accept,
-                              Map<String, String> form) {
+public record HttpRequestInfo(
+        Optional<User> user, String host, Map<String, String> pathParams, String accept, Map<String, String> form) {
     public HttpRequestInfo {
         pathParams = Map.copyOf(pathParams);
         form = Map.copyOf(form);

@@ -43,21 +43,22 @@ public final class MetricsApi {
 
     /** Adds {@code /metrics}. */
     public MgmtRouter.Builder addTo(MgmtRouter.Builder router) {
-        return router.get("/metrics", authenticated ? MgmtRouter.Access.AUTHENTICATED : MgmtRouter.Access.PUBLIC,
-                this::metrics);
+        return router.get(
+                "/metrics", authenticated ? MgmtRouter.Access.AUTHENTICATED : MgmtRouter.Access.PUBLIC, this::metrics);
     }
 
     HttpAnswer metrics(HttpRequestInfo request) {
         if (prometheus == null) {
-            return HttpAnswer.error(HttpResponseStatus.NOT_FOUND,
+            return HttpAnswer.error(
+                    HttpResponseStatus.NOT_FOUND,
                     "Metrics are not exported: this server's meter registry is not a Prometheus registry");
         }
         if (authenticated && !request.mayUseAllBuckets()) {
-            return HttpAnswer.error(HttpResponseStatus.FORBIDDEN,
-                    "Metrics need a user with access to every bucket");
+            return HttpAnswer.error(HttpResponseStatus.FORBIDDEN, "Metrics need a user with access to every bucket");
         }
         String type = request.accept() != null && request.accept().contains("application/openmetrics-text")
-                ? OPENMETRICS : TEXT;
+                ? OPENMETRICS
+                : TEXT;
         ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
         try {
             // The writer is chosen from this exact type, not the client's header, so the answer's

@@ -60,7 +60,8 @@ final class MgmtHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         if (request.decoderResult().isFailure()) {
-            server.mayLogBadRequest(ctx.channel().remoteAddress(), request.decoderResult().cause());
+            server.mayLogBadRequest(
+                    ctx.channel().remoteAddress(), request.decoderResult().cause());
             respond(ctx, request, HttpAnswer.error(HttpResponseStatus.BAD_REQUEST, "Malformed request"), true);
             return;
         }
@@ -68,7 +69,8 @@ final class MgmtHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         String host;
         try {
             segments = decodedSegments(request.uri());
-            host = host(request.headers().get(HttpHeaderNames.HOST), ctx.channel().localAddress());
+            host = host(
+                    request.headers().get(HttpHeaderNames.HOST), ctx.channel().localAddress());
         } catch (IllegalArgumentException e) {
             respond(ctx, request, HttpAnswer.error(HttpResponseStatus.BAD_REQUEST, e.getMessage()), true);
             return;
@@ -77,8 +79,11 @@ final class MgmtHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         MgmtRouter.Match match = lookup.match();
         if (match == null) {
             if (lookup.allowed().isEmpty()) {
-                respond(ctx, request, HttpAnswer.error(HttpResponseStatus.NOT_FOUND,
-                        "Requested resource not found."), false);
+                respond(
+                        ctx,
+                        request,
+                        HttpAnswer.error(HttpResponseStatus.NOT_FOUND, "Requested resource not found."),
+                        false);
             } else {
                 respondNotAllowed(ctx, request, lookup.allowed());
             }
@@ -96,16 +101,21 @@ final class MgmtHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             User u = authenticate(request.headers().get(HttpHeaderNames.AUTHORIZATION));
             if (u == null) {
                 server.authFailures().increment();
-                respond(ctx, request, HttpAnswer.error(HttpResponseStatus.UNAUTHORIZED,
-                        "Authentication required"), false);
+                respond(
+                        ctx,
+                        request,
+                        HttpAnswer.error(HttpResponseStatus.UNAUTHORIZED, "Authentication required"),
+                        false);
                 return;
             }
             user = Optional.of(u);
         }
         HttpAnswer answer;
         try {
-            answer = match.route().handler().handle(new HttpRequestInfo(user, host, match.params(),
-                    request.headers().get(HttpHeaderNames.ACCEPT), form));
+            answer = match.route()
+                    .handler()
+                    .handle(new HttpRequestInfo(
+                            user, host, match.params(), request.headers().get(HttpHeaderNames.ACCEPT), form));
         } catch (RuntimeException e) {
             LOG.warn("management request {} failed", match.route().pattern(), e);
             answer = HttpAnswer.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "Internal error");
@@ -128,7 +138,8 @@ final class MgmtHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         String body = request.content().toString(StandardCharsets.UTF_8);
         Map<String, String> out = new LinkedHashMap<>();
-        new QueryStringDecoder(body, StandardCharsets.UTF_8, false).parameters()
+        new QueryStringDecoder(body, StandardCharsets.UTF_8, false)
+                .parameters()
                 .forEach((k, v) -> out.put(k, v.isEmpty() ? "" : v.get(0)));
         return out;
     }
@@ -225,21 +236,27 @@ final class MgmtHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private void respondNotAllowed(ChannelHandlerContext ctx, FullHttpRequest request, Set<String> allowed) {
         String allow = String.join(", ", allowed);
-        respond(ctx, request, HttpAnswer.error(HttpResponseStatus.METHOD_NOT_ALLOWED,
-                "Method " + request.method().name() + " is not allowed here; allowed: " + allow), false, allow);
+        respond(
+                ctx,
+                request,
+                HttpAnswer.error(
+                        HttpResponseStatus.METHOD_NOT_ALLOWED,
+                        "Method " + request.method().name() + " is not allowed here; allowed: " + allow),
+                false,
+                allow);
     }
 
     private void respond(ChannelHandlerContext ctx, FullHttpRequest request, HttpAnswer answer, boolean close) {
         respond(ctx, request, answer, close, null);
     }
 
-    private void respond(ChannelHandlerContext ctx, FullHttpRequest request, HttpAnswer answer, boolean close,
-                         String allow) {
+    private void respond(
+            ChannelHandlerContext ctx, FullHttpRequest request, HttpAnswer answer, boolean close, String allow) {
         server.stats().count(answer.status().code());
         // A request that did not parse has no trustworthy version: answer in HTTP/1.1.
         HttpVersion version = request.decoderResult().isFailure() ? HttpVersion.HTTP_1_1 : request.protocolVersion();
-        FullHttpResponse response = new DefaultFullHttpResponse(version, answer.status(),
-                Unpooled.wrappedBuffer(answer.body()));
+        FullHttpResponse response =
+                new DefaultFullHttpResponse(version, answer.status(), Unpooled.wrappedBuffer(answer.body()));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, answer.contentType());
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, answer.body().length);
         response.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);

@@ -51,31 +51,43 @@ public final class MgmtHttpServer implements AutoCloseable {
     private final AtomicLong lastBadRequestLog = new AtomicLong(System.nanoTime() - BAD_REQUEST_LOG_INTERVAL_NANOS);
     private final Channel channel;
 
-    private MgmtHttpServer(MgmtRouter router, UserStore users, boolean authEnabled, HttpStats stats,
-                           ServerBootstrap bootstrap, SocketAddress address, ServerTls tls)
+    private MgmtHttpServer(
+            MgmtRouter router,
+            UserStore users,
+            boolean authEnabled,
+            HttpStats stats,
+            ServerBootstrap bootstrap,
+            SocketAddress address,
+            ServerTls tls)
             throws InterruptedException {
         this.router = router;
         this.users = users;
         this.authEnabled = authEnabled;
         this.stats = stats;
         new SecureRandom().nextBytes(digestKey);
-        this.channel = bootstrap.childHandler(new ChannelInitializer<SocketChannel>() {
-            @Override
-            protected void initChannel(SocketChannel ch) {
-                if (tls != null) {
-                    tls.addTo(ch.pipeline());
-                }
-                ch.pipeline()
-                        .addLast("idle", new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS))
-                        .addLast("http", new HttpServerCodec(new HttpDecoderConfig()
-                                .setMaxInitialLineLength(MAX_INITIAL_LINE_BYTES)
-                                .setMaxHeaderSize(MAX_HEADER_BYTES)
-                                .setMaxChunkSize(MAX_CONTENT_BYTES)))
-                        .addLast("keepAlive", new HttpServerKeepAliveHandler())
-                        .addLast("aggregator", new HttpObjectAggregator(MAX_CONTENT_BYTES, true))
-                        .addLast("mgmt", new MgmtHandler(MgmtHttpServer.this));
-            }
-        }).bind(address).sync().channel();
+        this.channel = bootstrap
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (tls != null) {
+                            tls.addTo(ch.pipeline());
+                        }
+                        ch.pipeline()
+                                .addLast("idle", new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS))
+                                .addLast(
+                                        "http",
+                                        new HttpServerCodec(new HttpDecoderConfig()
+                                                .setMaxInitialLineLength(MAX_INITIAL_LINE_BYTES)
+                                                .setMaxHeaderSize(MAX_HEADER_BYTES)
+                                                .setMaxChunkSize(MAX_CONTENT_BYTES)))
+                                .addLast("keepAlive", new HttpServerKeepAliveHandler())
+                                .addLast("aggregator", new HttpObjectAggregator(MAX_CONTENT_BYTES, true))
+                                .addLast("mgmt", new MgmtHandler(MgmtHttpServer.this));
+                    }
+                })
+                .bind(address)
+                .sync()
+                .channel();
     }
 
     /**
@@ -85,9 +97,18 @@ public final class MgmtHttpServer implements AutoCloseable {
      * @param port 0 for an ephemeral port
      * @param tls  {@code null} for HTTP; else HTTPS with this TLS set-up (the {@code mgmtSSL} port)
      */
-    public static MgmtHttpServer bind(MgmtRouter router, UserStore users, boolean authEnabled, EventLoopGroup boss,
-                                      EventLoopGroup workers, Class<? extends ServerChannel> channelClass, String host,
-                                      int port, HttpStats stats, ServerTls tls) throws InterruptedException {
+    public static MgmtHttpServer bind(
+            MgmtRouter router,
+            UserStore users,
+            boolean authEnabled,
+            EventLoopGroup boss,
+            EventLoopGroup workers,
+            Class<? extends ServerChannel> channelClass,
+            String host,
+            int port,
+            HttpStats stats,
+            ServerTls tls)
+            throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(channelClass)

@@ -25,23 +25,21 @@ public final class MgmtRouter {
 
     /** Whether a route needs HTTP Basic credentials (when authentication is on). */
     public enum Access {
-        AUTHENTICATED, PUBLIC
+        AUTHENTICATED,
+        PUBLIC
     }
 
     /** A route: its method, pattern segments, access and handler. */
-    public record Route(String method, String pattern, List<String> segments, Access access, Handler handler) {
-    }
+    public record Route(String method, String pattern, List<String> segments, Access access, Handler handler) {}
 
     /** A route that matched, with its parameters. */
-    public record Match(Route route, Map<String, String> params) {
-    }
+    public record Match(Route route, Map<String, String> params) {}
 
     /**
      * What a request found: the route that matches its method and path ({@code null} if none), and
      * the methods under which its path has routes (empty: no route has that path).
      */
-    public record Lookup(Match match, Set<String> allowed) {
-    }
+    public record Lookup(Match match, Set<String> allowed) {}
 
     private final List<Route> routes;
 
@@ -123,8 +121,7 @@ public final class MgmtRouter {
     public static final class Builder {
         private final List<Route> routes = new ArrayList<>();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Adds a route needing credentials. */
         public Builder get(String pattern, Handler handler) {

@@ -56,8 +56,8 @@ public final class SettingsApi {
         }
         String mode = request.form().get("mode");
         if (mode == null) {
-            return HttpAnswer.error(HttpResponseStatus.BAD_REQUEST,
-                    "Missing form field mode (mode=spool or mode=sync)");
+            return HttpAnswer.error(
+                    HttpResponseStatus.BAD_REQUEST, "Missing form field mode (mode=spool or mode=sync)");
         }
         String old;
         try {
@@ -65,8 +65,8 @@ public final class SettingsApi {
         } catch (IllegalArgumentException e) {
             return HttpAnswer.error(HttpResponseStatus.BAD_REQUEST, e.getMessage());
         }
-        return HttpAnswer.json(("{\"old\":\"" + old + "\",\"new\":\"" + modes.outputMode() + "\"}")
-                .getBytes(StandardCharsets.UTF_8));
+        return HttpAnswer.json(
+                ("{\"old\":\"" + old + "\",\"new\":\"" + modes.outputMode() + "\"}").getBytes(StandardCharsets.UTF_8));
     }
 
     private static HttpAnswer forbidden() {

@@ -29,8 +29,7 @@ public final class BucketMetrics implements MeterBinder {
     private final Map<String, Registered> byName = new HashMap<>();
     private MeterRegistry registry;
 
-    private record Registered(Bucket bucket, List<Meter> meters) {
-    }
+    private record Registered(Bucket bucket, List<Meter> meters) {}
 
     public BucketMetrics(Engine engine) {
         this.engine = engine;
@@ -80,20 +79,36 @@ public final class BucketMetrics implements MeterBinder {
     private static List<Meter> register(MeterRegistry registry, Bucket b) {
         String name = b.name();
         List<Meter> meters = new ArrayList<>();
-        meters.add(Gauge.builder("kv.bucket.items", b, x -> x.stats().items()).tag("bucket", name)
-                .description("live items (expired ones not yet removed included)").register(registry));
-        meters.add(Gauge.builder("kv.bucket.memory.used", b, x -> x.stats().memUsedBytes()).tag("bucket", name)
-                .baseUnit("bytes").description("bytes charged against the bucket's quota").register(registry));
-        meters.add(Gauge.builder("kv.bucket.quota", b, x -> x.stats().quotaBytes()).tag("bucket", name)
-                .baseUnit("bytes").description("the bucket's memory quota").register(registry));
-        meters.add(FunctionCounter.builder("kv.bucket.expired", b, x -> x.stats().expiredByPager())
-                .tag("bucket", name).tag("reason", "pager")
-                .description("expired items removed, by the background pager or on access").register(registry));
-        meters.add(FunctionCounter.builder("kv.bucket.expired", b, x -> x.stats().expiredOnAccess())
-                .tag("bucket", name).tag("reason", "access")
-                .description("expired items removed, by the background pager or on access").register(registry));
-        meters.add(FunctionCounter.builder("kv.bucket.quota.rejections", b, x -> x.stats().quotaRejections())
-                .tag("bucket", name).description("writes refused because the quota would be exceeded")
+        meters.add(Gauge.builder("kv.bucket.items", b, x -> x.stats().items())
+                .tag("bucket", name)
+                .description("live items (expired ones not yet removed included)")
+                .register(registry));
+        meters.add(Gauge.builder("kv.bucket.memory.used", b, x -> x.stats().memUsedBytes())
+                .tag("bucket", name)
+                .baseUnit("bytes")
+                .description("bytes charged against the bucket's quota")
+                .register(registry));
+        meters.add(Gauge.builder("kv.bucket.quota", b, x -> x.stats().quotaBytes())
+                .tag("bucket", name)
+                .baseUnit("bytes")
+                .description("the bucket's memory quota")
+                .register(registry));
+        meters.add(
+                FunctionCounter.builder("kv.bucket.expired", b, x -> x.stats().expiredByPager())
+                        .tag("bucket", name)
+                        .tag("reason", "pager")
+                        .description("expired items removed, by the background pager or on access")
+                        .register(registry));
+        meters.add(
+                FunctionCounter.builder("kv.bucket.expired", b, x -> x.stats().expiredOnAccess())
+                        .tag("bucket", name)
+                        .tag("reason", "access")
+                        .description("expired items removed, by the background pager or on access")
+                        .register(registry));
+        meters.add(FunctionCounter.builder(
+                        "kv.bucket.quota.rejections", b, x -> x.stats().quotaRejections())
+                .tag("bucket", name)
+                .description("writes refused because the quota would be exceeded")
                 .register(registry));
         meters.addAll(b.bindMeters(registry));
         return meters;

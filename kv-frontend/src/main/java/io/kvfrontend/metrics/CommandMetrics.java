@@ -43,7 +43,8 @@ public final class CommandMetrics implements MeterBinder {
         Duration.ofNanos(250_000), Duration.ofNanos(500_000), Duration.ofMillis(1), Duration.ofNanos(2_500_000),
         Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
         Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
-        Duration.ofMillis(2500), Duration.ofSeconds(5)};
+        Duration.ofMillis(2500), Duration.ofSeconds(5)
+    };
 
     public static final String UNKNOWN = "unknown";
     private static final Status[] STATUSES = Status.values();
@@ -51,11 +52,13 @@ public final class CommandMetrics implements MeterBinder {
 
     /** Wire opcode to slot; codes this server does not know map to {@link #UNKNOWN_SLOT}. */
     private final int[] slotOf = new int[256];
+
     private final String[] opcodeTag;
     /** Slot * statuses + status ordinal. */
     private final LongAdder[] counts;
     /** Racy reads are fine: a counter registered twice is the same counter. */
     private final boolean[] counterRegistered;
+
     private final AtomicReferenceArray<Timer> timers;
     private final Set<Opcode> served;
     private volatile MeterRegistry registry;

@@ -87,7 +87,10 @@ public final class JvmMetrics implements MeterBinder, AutoCloseable {
         }
         m.put("heap_used", Long.toString(heapUsed));
         m.put("heap_committed", Long.toString(heapCommitted));
-        m.put("heap_max", Long.toString(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax()));
+        m.put(
+                "heap_max",
+                Long.toString(
+                        ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax()));
         m.put("nonheap_used", Long.toString(nonHeapUsed));
         m.put("nonheap_committed", Long.toString(nonHeapCommitted));
         for (BufferPoolMXBean b : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {

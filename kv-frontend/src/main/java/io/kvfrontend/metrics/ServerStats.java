@@ -27,6 +27,7 @@ public final class ServerStats implements MeterBinder {
     public final LongAdder framingErrors = new LongAdder();
     /** Failed SASL authentications, all reasons. */
     public final LongAdder authFailures = new LongAdder();
+
     private final java.util.EnumMap<SaslOutcome.Refusal, LongAdder> authFailuresByReason =
             new java.util.EnumMap<>(SaslOutcome.Refusal.class);
 
@@ -46,6 +47,7 @@ public final class ServerStats implements MeterBinder {
     public long authFailures(SaslOutcome.Refusal reason) {
         return authFailuresByReason.get(reason).sum();
     }
+
     public final LongAdder cmdGet = new LongAdder();
     public final LongAdder getHits = new LongAdder();
     public final LongAdder getMisses = new LongAdder();
@@ -72,26 +74,39 @@ public final class ServerStats implements MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         Gauge.builder("kv.connections.open", currConnections, AtomicLong::get)
-                .description("MCBP connections open").register(registry);
+                .description("MCBP connections open")
+                .register(registry);
         counter(registry, "kv.connections.accepted", totalConnections, "MCBP connections accepted");
-        counter(registry, "kv.connections.refused", rejectedConnections,
+        counter(
+                registry,
+                "kv.connections.refused",
+                rejectedConnections,
                 "MCBP connections refused (closed at once) over max-connections");
         counter(registry, "kv.connections.closed", closedConnections, "accepted MCBP connections closed since");
-        counter(registry, "kv.frames.rejected", framingErrors,
+        counter(
+                registry,
+                "kv.frames.rejected",
+                framingErrors,
                 "connections closed for a framing error (bad magic, inconsistent lengths, frame too large)");
         for (SaslOutcome.Refusal r : SaslOutcome.Refusal.values()) {
             FunctionCounter.builder("kv.auth.failures", authFailuresByReason.get(r), LongAdder::sum)
-                    .tag("reason", r.tag()).description("SASL authentications that failed, by reason")
+                    .tag("reason", r.tag())
+                    .description("SASL authentications that failed, by reason")
                     .register(registry);
         }
         counter(registry, "kv.bytes.received", bytesRead, "bytes read from MCBP connections");
         counter(registry, "kv.bytes.sent", bytesWritten, "bytes written to MCBP connections");
-        counter(registry, "kv.clustermap.pushes", clusterMapPushes,
+        counter(
+                registry,
+                "kv.clustermap.pushes",
+                clusterMapPushes,
                 "cluster-map change notifications pushed to clients that negotiated them");
     }
 
     private static void counter(MeterRegistry registry, String name, LongAdder adder, String description) {
-        FunctionCounter.builder(name, adder, LongAdder::sum).description(description).register(registry);
+        FunctionCounter.builder(name, adder, LongAdder::sum)
+                .description(description)
+                .register(registry);
     }
 
     /** The {@code connections} STAT group: the figures of the {@code kv.connections.*} meters and friends. */

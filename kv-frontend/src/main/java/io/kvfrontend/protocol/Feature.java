@@ -27,6 +27,5 @@ public final class Feature {
     public static final int DEDUPE_NOT_MY_VBUCKET_CLUSTERMAP = 0x1e;
     public static final int CLUSTERMAP_CHANGE_NOTIFICATION_BRIEF = 0x1f;
 
-    private Feature() {
-    }
+    private Feature() {}
 }

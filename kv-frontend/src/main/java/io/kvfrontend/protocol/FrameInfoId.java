@@ -15,6 +15,5 @@ public final class FrameInfoId {
     public static final int IMPERSONATE_EXTRA_PRIVILEGE = 6;
     public static final int IMPERSONATE_WITH_TOKEN_AUTH_DATA_ID = 7;
 
-    private FrameInfoId() {
-    }
+    private FrameInfoId() {}
 }

@@ -15,14 +15,15 @@ public final class Header {
     public static final int KEY_LENGTH = 2;
     /** Flex only: uint8 key length. */
     public static final int ALT_KEY_LENGTH = 3;
+
     public static final int EXTRAS_LENGTH = 4;
     public static final int DATATYPE = 5;
     /** vBucket in requests, status in responses. */
     public static final int VBUCKET_OR_STATUS = 6;
+
     public static final int BODY_LENGTH = 8;
     public static final int OPAQUE = 12;
     public static final int CAS = 16;
 
-    private Header() {
-    }
+    private Header() {}
 }

@@ -13,8 +13,7 @@ public final class Leb128 {
     /** Longest encoding of a 32-bit value. */
     public static final int MAX_BYTES = 5;
 
-    private Leb128() {
-    }
+    private Leb128() {}
 
     /**
      * Decodes the value at the start of {@code src}'s readable bytes (without moving its reader

@@ -19,8 +19,7 @@ public final class Magic {
     /** A client's answer to a server request (duplex). */
     public static final int SERVER_RESPONSE = 0x83;
 
-    private Magic() {
-    }
+    private Magic() {}
 
     public static boolean isClientRequest(int magic) {
         return magic == CLIENT_REQUEST || magic == ALT_CLIENT_REQUEST;

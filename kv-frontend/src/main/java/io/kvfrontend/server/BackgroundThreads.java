@@ -53,10 +53,12 @@ public final class BackgroundThreads implements ThreadFactory {
 
     @Override
     public Thread newThread(Runnable task) {
-        Thread t = new Thread(() -> {
-            lowerOwnPriority();
-            task.run();
-        }, prefix + next.getAndIncrement());
+        Thread t = new Thread(
+                () -> {
+                    lowerOwnPriority();
+                    task.run();
+                },
+                prefix + next.getAndIncrement());
         t.setDaemon(true);
         return t;
     }
@@ -97,8 +99,10 @@ public final class BackgroundThreads implements ThreadFactory {
     private void fail(String why) {
         if (failure == null) {
             failure = why;
-            LOG.warn("cannot lower the priority of background threads ({}); they compete with the event loops "
-                    + "at equal priority", why);
+            LOG.warn(
+                    "cannot lower the priority of background threads ({}); they compete with the event loops "
+                            + "at equal priority",
+                    why);
         }
     }
 

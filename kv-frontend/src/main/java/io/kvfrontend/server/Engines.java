@@ -18,8 +18,7 @@ public final class Engines {
     /** The engine chosen when the class path has more than one. */
     public static final String DEFAULT = "stub";
 
-    private Engines() {
-    }
+    private Engines() {}
 
     /** The engine with the configured background threads, expiry pager interval and range-scan limits. */
     public static Engine fromConfig(ServerConfig config) {
@@ -28,8 +27,12 @@ public final class Engines {
 
     /** The same with other range-scan limits (idle timeout, lifetime, concurrency, batch size). */
     public static Engine fromConfig(ServerConfig config, RangeScanSettings rangeScans) {
-        return factory().create(new EngineSettings(config.backgroundThreads(), config.expiryPagerInterval(),
-                rangeScans, new BackgroundThreads(config.backgroundNice())));
+        return factory()
+                .create(new EngineSettings(
+                        config.backgroundThreads(),
+                        config.expiryPagerInterval(),
+                        rangeScans,
+                        new BackgroundThreads(config.backgroundNice())));
     }
 
     /** The registered engine factory (see the class comment). */
@@ -44,9 +47,10 @@ public final class Engines {
                 return f;
             }
         }
-        throw new IllegalStateException(found.isEmpty()
-                ? "no engine on the class path (no META-INF/services/" + EngineFactory.class.getName() + ")"
-                : "several engines on the class path and none named " + DEFAULT + ": "
-                        + found.stream().map(EngineFactory::name).toList());
+        throw new IllegalStateException(
+                found.isEmpty()
+                        ? "no engine on the class path (no META-INF/services/" + EngineFactory.class.getName() + ")"
+                        : "several engines on the class path and none named " + DEFAULT + ": "
+                                + found.stream().map(EngineFactory::name).toList());
     }
 }

@@ -16,12 +16,12 @@ import java.nio.ByteBuffer;
 public final class HealthProbe {
     private static final int TIMEOUT_MILLIS = 3000;
 
-    private HealthProbe() {
-    }
+    private HealthProbe() {}
 
     public static void main(String[] args) {
         String host = args.length > 0 ? args[0] : "127.0.0.1";
-        int port = args.length > 1 ? Integer.parseInt(args[1])
+        int port = args.length > 1
+                ? Integer.parseInt(args[1])
                 : Integer.parseInt(System.getenv().getOrDefault("KV_PORT", "11210"));
         try {
             probe(host, port);
@@ -37,8 +37,16 @@ public final class HealthProbe {
     static void probe(String host, int port) throws IOException {
         byte[] agent = "kv-frontend-healthprobe".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         ByteBuffer req = ByteBuffer.allocate(24 + agent.length);
-        req.put((byte) 0x80).put((byte) 0x1f).putShort((short) agent.length).put((byte) 0).put((byte) 0)
-                .putShort((short) 0).putInt(agent.length).putInt(0x6865616c).putLong(0).put(agent);
+        req.put((byte) 0x80)
+                .put((byte) 0x1f)
+                .putShort((short) agent.length)
+                .put((byte) 0)
+                .put((byte) 0)
+                .putShort((short) 0)
+                .putInt(agent.length)
+                .putInt(0x6865616c)
+                .putLong(0)
+                .put(agent);
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(host, port), TIMEOUT_MILLIS);
             s.setSoTimeout(TIMEOUT_MILLIS);

@@ -49,10 +49,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.util.List;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.locks.LockSupport;
 import java.util.Properties;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,12 +72,14 @@ public final class KvServer implements AutoCloseable {
     private final EventLoopGroup workerGroup;
     /** The management HTTP(S) endpoint's own loop. */
     private final EventLoopGroup mgmtGroup;
+
     private final Channel serverChannel;
     private final HttpStats httpStats = new HttpStats();
     /** The management HTTP endpoint; null when {@code mgmtPort} is -1. */
     private final MgmtHttpServer mgmt;
     /** The MCBP TLS and management HTTPS ports, when a certificate is configured. */
     private final TlsListeners tls;
+
     private volatile boolean closed;
 
     private KvServer(ServerConfig config, Engine engine, MeterRegistry registry, List<CommandSpec> extraCommands)
@@ -93,10 +95,11 @@ public final class KvServer implements AutoCloseable {
         this.tls = TlsListeners.fromConfig(config);
         boolean epoll = useEpoll(config.transport());
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        Class<? extends ServerChannel> channelClass = epoll ? EpollServerSocketChannel.class
-                : NioServerSocketChannel.class;
+        Class<? extends ServerChannel> channelClass =
+                epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         this.bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("kv-accept", true), io);
-        int loops = config.eventLoopThreads() == 0 ? 2 * Runtime.getRuntime().availableProcessors()
+        int loops = config.eventLoopThreads() == 0
+                ? 2 * Runtime.getRuntime().availableProcessors()
                 : config.eventLoopThreads();
         OutputMetrics outputMetrics = new OutputMetrics(config.outputMode());
         outputMetrics.bindTo(registry);
@@ -107,8 +110,17 @@ public final class KvServer implements AutoCloseable {
         // The management endpoint (scrapes of /metrics take milliseconds) never runs on an MCBP loop.
         this.mgmtGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("kv-mgmt", true), io);
 
-        this.context = new ServerContext(config, engine, new Dispatcher(CommandTable.standard(), extraCommands),
-                registry, outputMetrics, version(), epoll ? "epoll" : "nio", loops, saslServer(config), turns);
+        this.context = new ServerContext(
+                config,
+                engine,
+                new Dispatcher(CommandTable.standard(), extraCommands),
+                registry,
+                outputMetrics,
+                version(),
+                epoll ? "epoll" : "nio",
+                loops,
+                saslServer(config),
+                turns);
         bindEventLoopGauges(registry);
 
         ServerBootstrap b = new ServerBootstrap()
@@ -118,17 +130,21 @@ public final class KvServer implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                .childOption(
+                        ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(config.spoolLowWaterBytes(), config.spoolHighWaterBytes()))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        McbpFrameDecoder decoder = new McbpFrameDecoder(config.preAuthMaxFrameBytes(),
-                                (ctx, error, detail) -> {
+                        McbpFrameDecoder decoder =
+                                new McbpFrameDecoder(config.preAuthMaxFrameBytes(), (ctx, error, detail) -> {
                                     context.stats().framingErrors.increment();
                                     if (context.mayLogFramingError()) {
-                                        LOG.warn("closing connection from {}: framing error {} ({})",
-                                                ctx.channel().remoteAddress(), error, detail);
+                                        LOG.warn(
+                                                "closing connection from {}: framing error {} ({})",
+                                                ctx.channel().remoteAddress(),
+                                                error,
+                                                detail);
                                     }
                                 });
                         ch.pipeline()
@@ -138,15 +154,17 @@ public final class KvServer implements AutoCloseable {
                     }
                 });
         try {
-            this.serverChannel = b.bind(new InetSocketAddress(config.host(), config.port())).sync().channel();
+            this.serverChannel = b.bind(new InetSocketAddress(config.host(), config.port()))
+                    .sync()
+                    .channel();
         } catch (Exception e) {
             // bind() rethrows the socket's IOException (e.g. address in use) without declaring it.
             shutdownGroups();
             if (e instanceof InterruptedException ie) {
                 throw ie;
             }
-            throw new ConfigException("port", "cannot listen on " + config.host() + ":" + config.port() + ": "
-                    + e.getMessage());
+            throw new ConfigException(
+                    "port", "cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage());
         }
         this.mgmt = bindMgmt(channelClass, registry);
         tls.bind(b, context, bossGroup, mgmtGroup, channelClass, httpStats, registry, this::stopAfterFailedBind);
@@ -154,16 +172,25 @@ public final class KvServer implements AutoCloseable {
         context.bindMeters();
         context.clusterMap().ports(port(), mgmtPort());
         context.clusterMap().tlsPorts(tls.kvPort(), tls.mgmtPort());
-        LOG.info("kv-frontend {} listening on {} (transport {}, {} event loops, output mode {}, output quantum {} "
-                + "bytes, buckets {}, management HTTP {})", context.version(), serverChannel.localAddress(),
-                context.transportName(), loops, config.outputMode().configName(), config.outputQuantumBytes(),
+        LOG.info(
+                "kv-frontend {} listening on {} (transport {}, {} event loops, output mode {}, output quantum {} "
+                        + "bytes, buckets {}, management HTTP {})",
+                context.version(),
+                serverChannel.localAddress(),
+                context.transportName(),
+                loops,
+                config.outputMode().configName(),
+                config.outputQuantumBytes(),
                 engine.bucketNames(),
                 mgmt == null ? "off" : "port " + mgmt.port());
         warnAboutUnsafeAuth(config);
         for (BucketConfig bucket : config.buckets()) {
             if (bucket.maxValueBytes() + 2048L > config.maxFrameBytes()) {
-                LOG.warn("bucket {} accepts values up to {} bytes, but frames are limited to {} bytes: a value that "
-                        + "large can only be built by appends", bucket.name(), bucket.maxValueBytes(),
+                LOG.warn(
+                        "bucket {} accepts values up to {} bytes, but frames are limited to {} bytes: a value that "
+                                + "large can only be built by appends",
+                        bucket.name(),
+                        bucket.maxValueBytes(),
                         config.maxFrameBytes());
             }
         }
@@ -188,8 +215,9 @@ public final class KvServer implements AutoCloseable {
      * Starts a server on the given engine with additional commands, which replace standard ones for
      * the same opcode (an engine's own commands, or a test's).
      */
-    public static KvServer start(ServerConfig config, Engine engine, MeterRegistry registry,
-                                 List<CommandSpec> extraCommands) throws InterruptedException {
+    public static KvServer start(
+            ServerConfig config, Engine engine, MeterRegistry registry, List<CommandSpec> extraCommands)
+            throws InterruptedException {
         try {
             return new KvServer(config, engine, registry, extraCommands);
         } catch (InterruptedException | RuntimeException e) {
@@ -209,8 +237,17 @@ public final class KvServer implements AutoCloseable {
             return null;
         }
         try {
-            return MgmtHttpServer.bind(context.mgmtRouter(), context.sasl().users(), config.authEnabled(), bossGroup,
-                    mgmtGroup, channelClass, config.host(), config.mgmtPort(), httpStats, null);
+            return MgmtHttpServer.bind(
+                    context.mgmtRouter(),
+                    context.sasl().users(),
+                    config.authEnabled(),
+                    bossGroup,
+                    mgmtGroup,
+                    channelClass,
+                    config.host(),
+                    config.mgmtPort(),
+                    httpStats,
+                    null);
         } catch (Exception e) {
             // bind() rethrows the socket's IOException unchecked-style: catch it all.
             serverChannel.close().syncUninterruptibly();
@@ -218,8 +255,8 @@ public final class KvServer implements AutoCloseable {
             if (e instanceof InterruptedException ie) {
                 throw ie;
             }
-            throw new ConfigException("mgmt-port", "cannot listen on " + config.host() + ":" + config.mgmtPort()
-                    + ": " + e.getMessage());
+            throw new ConfigException(
+                    "mgmt-port", "cannot listen on " + config.host() + ":" + config.mgmtPort() + ": " + e.getMessage());
         }
     }
 
@@ -244,7 +281,9 @@ public final class KvServer implements AutoCloseable {
             }
         }
         try {
-            return SaslServer.builder(users.build()).mechanisms(Mechanisms.of(config.saslMechanisms())).build();
+            return SaslServer.builder(users.build())
+                    .mechanisms(Mechanisms.of(config.saslMechanisms()))
+                    .build();
         } catch (IllegalArgumentException e) {
             throw new ConfigException("sasl-mechanisms", e.getMessage());
         }
@@ -257,8 +296,10 @@ public final class KvServer implements AutoCloseable {
         }
         for (UserConfig u : config.users()) {
             if (u.name().equals(UserConfig.DEFAULT_ADMIN) && u.password().equals(UserConfig.DEFAULT_ADMIN_PASSWORD)) {
-                LOG.warn("user {} still has the default password; set another (--admin-password / "
-                        + "KV_ADMIN_PASSWORD)", u.name());
+                LOG.warn(
+                        "user {} still has the default password; set another (--admin-password / "
+                                + "KV_ADMIN_PASSWORD)",
+                        u.name());
             }
         }
     }
@@ -268,8 +309,8 @@ public final class KvServer implements AutoCloseable {
             case NIO -> false;
             case EPOLL -> {
                 if (!Epoll.isAvailable()) {
-                    throw new ConfigException("transport", "epoll is not available here: "
-                            + Epoll.unavailabilityCause());
+                    throw new ConfigException(
+                            "transport", "epoll is not available here: " + Epoll.unavailabilityCause());
                 }
                 yield true;
             }
@@ -357,7 +398,9 @@ public final class KvServer implements AutoCloseable {
         }
         int forced = connections.size();
         if (forced > 0) {
-            LOG.warn("{} connections still busy after the {} ms shutdown timeout; closing them", forced,
+            LOG.warn(
+                    "{} connections still busy after the {} ms shutdown timeout; closing them",
+                    forced,
                     config.shutdownTimeout().toMillis());
             for (Connection c : connections.all()) {
                 c.channel().close();

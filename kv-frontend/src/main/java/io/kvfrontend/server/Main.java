@@ -24,8 +24,7 @@ import sun.misc.Signal;
 public final class Main {
     private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) {
         int code = run(args, System.getenv(), System.out, System.err);
@@ -69,10 +68,13 @@ public final class Main {
         }
         onSighup(args, env, run, server);
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "kv-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            server.close();
+                            stopped.countDown();
+                        },
+                        "kv-shutdown"));
         try {
             stopped.await();
         } catch (InterruptedException e) {

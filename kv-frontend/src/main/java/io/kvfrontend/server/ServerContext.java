@@ -10,25 +10,25 @@ import io.kvfrontend.connection.ConnectionLimits;
 import io.kvfrontend.connection.ConnectionRegistry;
 import io.kvfrontend.connection.ConnectionServices;
 import io.kvfrontend.connection.EventLoopTurns;
-import io.kvfrontend.connection.OutputScheduler;
 import io.kvfrontend.connection.OutputMetrics;
 import io.kvfrontend.connection.OutputMode;
+import io.kvfrontend.connection.OutputScheduler;
 import io.kvfrontend.dispatch.Dispatcher;
 import io.kvfrontend.dispatch.Services;
+import io.kvfrontend.engine.spi.Engine;
 import io.kvfrontend.http.MetricsApi;
 import io.kvfrontend.http.MgmtRouter;
 import io.kvfrontend.http.PoolsApi;
 import io.kvfrontend.http.SettingsApi;
-import io.kvfrontend.engine.spi.Engine;
 import io.kvfrontend.metrics.BucketMetrics;
 import io.kvfrontend.metrics.CommandMetrics;
 import io.kvfrontend.metrics.JvmMetrics;
 import io.kvfrontend.metrics.ServerStats;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.util.concurrent.EventExecutor;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import io.netty.util.concurrent.EventExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -68,24 +68,42 @@ public final class ServerContext implements ConnectionServices, Services, Settin
     /** Schedulers for loops {@link #loopTurns} did not build. */
     private final Map<EventExecutor, OutputScheduler> otherSchedulers = new ConcurrentHashMap<>();
 
-    public ServerContext(ServerConfig config, Engine engine, Dispatcher dispatcher, MeterRegistry registry,
-                         OutputMetrics outputMetrics, String version, String transportName, int eventLoopThreads,
-                         SaslServer sasl) {
-        this(config, engine, dispatcher, registry, outputMetrics, version, transportName, eventLoopThreads, sasl,
-                null);
+    public ServerContext(
+            ServerConfig config,
+            Engine engine,
+            Dispatcher dispatcher,
+            MeterRegistry registry,
+            OutputMetrics outputMetrics,
+            String version,
+            String transportName,
+            int eventLoopThreads,
+            SaslServer sasl) {
+        this(config, engine, dispatcher, registry, outputMetrics, version, transportName, eventLoopThreads, sasl, null);
     }
 
     /**
      * @param loopTurns the MCBP event loops' turns and output schedulers, or {@code null} when
      *                  connections run on other loops (tests on an {@code EmbeddedChannel})
      */
-    public ServerContext(ServerConfig config, Engine engine, Dispatcher dispatcher, MeterRegistry registry,
-                         OutputMetrics outputMetrics, String version, String transportName, int eventLoopThreads,
-                         SaslServer sasl, EventLoopTurns loopTurns) {
+    public ServerContext(
+            ServerConfig config,
+            Engine engine,
+            Dispatcher dispatcher,
+            MeterRegistry registry,
+            OutputMetrics outputMetrics,
+            String version,
+            String transportName,
+            int eventLoopThreads,
+            SaslServer sasl,
+            EventLoopTurns loopTurns) {
         this.loopTurns = loopTurns;
         this.config = config;
-        this.limits = new ConnectionLimits(config.authEnabled(), config.maxFrameBytes(), config.maxWaitingRequests(),
-                config.maxWaitingBytes(), config.maxConnections());
+        this.limits = new ConnectionLimits(
+                config.authEnabled(),
+                config.maxFrameBytes(),
+                config.maxWaitingRequests(),
+                config.maxWaitingBytes(),
+                config.maxConnections());
         this.sasl = sasl;
         this.engine = engine;
         this.dispatcher = dispatcher;
@@ -116,8 +134,10 @@ public final class ServerContext implements ConnectionServices, Services, Settin
 
     /** The management API's routes: {@code /pools...} (PoolsApi), {@code /metrics}, {@code /settings}. */
     public MgmtRouter mgmtRouter() {
-        return new SettingsApi(this).addTo(new MetricsApi(registry, config.metricsAuth())
-                .addTo(new PoolsApi(version, clusterMap, engine).addTo(MgmtRouter.builder()))).build();
+        return new SettingsApi(this)
+                .addTo(new MetricsApi(registry, config.metricsAuth())
+                        .addTo(new PoolsApi(version, clusterMap, engine).addTo(MgmtRouter.builder())))
+                .build();
     }
 
     @Override
@@ -161,8 +181,10 @@ public final class ServerContext implements ConnectionServices, Services, Settin
     @Override
     public OutputScheduler outputScheduler(EventExecutor loop) {
         OutputScheduler s = loopTurns == null ? null : loopTurns.schedulerOf(loop);
-        return s != null ? s : otherSchedulers.computeIfAbsent(loop,
-                l -> OutputScheduler.selfDriven(l, outputMetrics, config.outputQuantumBytes()));
+        return s != null
+                ? s
+                : otherSchedulers.computeIfAbsent(
+                        loop, l -> OutputScheduler.selfDriven(l, outputMetrics, config.outputQuantumBytes()));
     }
 
     @Override
@@ -277,8 +299,12 @@ public final class ServerContext implements ConnectionServices, Services, Settin
     public OutputMode switchOutputMode(OutputMode mode, String origin) {
         OutputMode old = outputMetrics.switchMode(mode);
         if (old != mode) {
-            LOG.info("output mode switched from {} to {} ({}); producers already running keep {}",
-                    old.configName(), mode.configName(), origin, old.configName());
+            LOG.info(
+                    "output mode switched from {} to {} ({}); producers already running keep {}",
+                    old.configName(),
+                    mode.configName(),
+                    origin,
+                    old.configName());
         } else {
             LOG.info("output mode stays {} ({})", mode.configName(), origin);
         }
@@ -296,7 +322,9 @@ public final class ServerContext implements ConnectionServices, Services, Settin
         m.put("output_quantum", Integer.toString(config.outputQuantumBytes()));
         m.put("background_nice", Integer.toString(config.backgroundNice()));
         for (OutputMode mode : OutputMode.values()) {
-            m.put("producers_" + mode.configName(), Long.toString(outputMetrics.snapshot(mode).producers()));
+            m.put(
+                    "producers_" + mode.configName(),
+                    Long.toString(outputMetrics.snapshot(mode).producers()));
         }
         m.put("writes_loop", Long.toString(s.onLoopWrites()));
         m.put("writes_offloop", Long.toString(s.offLoopWrites()));

@@ -2,9 +2,9 @@ package io.kvfrontend.server;
 
 import io.kvfrontend.config.ConfigException;
 import io.kvfrontend.config.ServerConfig;
+import io.kvfrontend.config.TlsConfig;
 import io.kvfrontend.http.HttpStats;
 import io.kvfrontend.http.MgmtHttpServer;
-import io.kvfrontend.config.TlsConfig;
 import io.kvfrontend.tls.ServerTls;
 import io.kvfrontend.tls.TlsSetupException;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -31,6 +31,7 @@ final class TlsListeners {
     private final ServerConfig config;
     /** {@code null} when no certificate is configured. */
     private final ServerTls tls;
+
     private volatile Channel kv;
     private volatile MgmtHttpServer mgmt;
 
@@ -47,8 +48,13 @@ final class TlsListeners {
     static TlsListeners fromConfig(ServerConfig config) {
         TlsConfig t = config.tls();
         try {
-            return new TlsListeners(config, ServerTls.load(t.certPath(), t.keyPath(), t.keyPassword(),
-                    ServerTls.Provider.valueOf(t.provider().name())));
+            return new TlsListeners(
+                    config,
+                    ServerTls.load(
+                            t.certPath(),
+                            t.keyPath(),
+                            t.keyPassword(),
+                            ServerTls.Provider.valueOf(t.provider().name())));
         } catch (TlsSetupException e) {
             throw new ConfigException(e.setting(), e.detail());
         }
@@ -60,18 +66,28 @@ final class TlsListeners {
      *
      * @param plain the plain MCBP port's bootstrap, with its child handler set
      */
-    void bind(ServerBootstrap plain, ServerContext context, EventLoopGroup boss, EventLoopGroup mgmtLoops,
-              Class<? extends ServerChannel> channelClass, HttpStats httpStats, MeterRegistry registry,
-              Runnable stopOthers) throws InterruptedException {
+    void bind(
+            ServerBootstrap plain,
+            ServerContext context,
+            EventLoopGroup boss,
+            EventLoopGroup mgmtLoops,
+            Class<? extends ServerChannel> channelClass,
+            HttpStats httpStats,
+            MeterRegistry registry,
+            Runnable stopOthers)
+            throws InterruptedException {
         if (tls == null) {
             return;
         }
         tls.bindTo(registry);
         String host = config.host();
         if (config.tls().kvEnabled()) {
-            ServerBootstrap b = plain.clone().childHandler(tls.initializer(plain.config().childHandler()));
+            ServerBootstrap b =
+                    plain.clone().childHandler(tls.initializer(plain.config().childHandler()));
             try {
-                kv = b.bind(new InetSocketAddress(host, config.tls().port())).sync().channel();
+                kv = b.bind(new InetSocketAddress(host, config.tls().port()))
+                        .sync()
+                        .channel();
             } catch (Exception e) {
                 // bind() rethrows the socket's IOException without declaring it.
                 stopOthers.run();
@@ -80,16 +96,28 @@ final class TlsListeners {
         }
         if (config.tls().mgmtEnabled()) {
             try {
-                mgmt = MgmtHttpServer.bind(context.mgmtRouter(), context.sasl().users(), config.authEnabled(), boss,
-                        mgmtLoops, channelClass, host, config.tls().mgmtPort(), httpStats, tls);
+                mgmt = MgmtHttpServer.bind(
+                        context.mgmtRouter(),
+                        context.sasl().users(),
+                        config.authEnabled(),
+                        boss,
+                        mgmtLoops,
+                        channelClass,
+                        host,
+                        config.tls().mgmtPort(),
+                        httpStats,
+                        tls);
             } catch (Exception e) {
                 close();
                 stopOthers.run();
                 throw failed(e, "mgmt-tls-port", host, config.tls().mgmtPort());
             }
         }
-        LOG.info("TLS ({}, {}): MCBP {}, management HTTPS {}", tls.providerName(),
-                String.join(" and ", tls.protocols()), kv == null ? "off" : "port " + kvPort(),
+        LOG.info(
+                "TLS ({}, {}): MCBP {}, management HTTPS {}",
+                tls.providerName(),
+                String.join(" and ", tls.protocols()),
+                kv == null ? "off" : "port " + kvPort(),
                 mgmt == null ? "off" : "port " + mgmtPort());
         if (!config.saslMechanisms().contains("PLAIN")) {
             LOG.warn("TLS is on but sasl-mechanisms does not offer PLAIN, which Couchbase SDKs use over TLS "
@@ -97,8 +125,7 @@ final class TlsListeners {
         }
     }
 
-    private static RuntimeException failed(Exception e, String key, String host, int port)
-            throws InterruptedException {
+    private static RuntimeException failed(Exception e, String key, String host, int port) throws InterruptedException {
         if (e instanceof InterruptedException ie) {
             throw ie;
         }

@@ -39,17 +39,15 @@ import javax.crypto.spec.PBEKeySpec;
  * <p><b>Immutable</b> (static helpers only).
  */
 public final class PemFiles {
-    private static final Pattern BLOCK = Pattern.compile(
-            "-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \\1-----", Pattern.DOTALL);
+    private static final Pattern BLOCK =
+            Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \\1-----", Pattern.DOTALL);
     /** Key algorithms tried on a PKCS#8 key, most common first. */
     private static final String[] KEY_ALGORITHMS = {"RSA", "EC", "EdDSA", "RSASSA-PSS", "DSA", "XDH"};
 
-    private PemFiles() {
-    }
+    private PemFiles() {}
 
     /** One PEM block: its label ({@code CERTIFICATE}, {@code PRIVATE KEY}, ...) and decoded bytes. */
-    record Block(String label, byte[] der) {
-    }
+    record Block(String label, byte[] der) {}
 
     /**
      * The certificate chain in {@code file}, leaf first.
@@ -66,15 +64,16 @@ public final class PemFiles {
             throw new IllegalStateException("the JDK has no X.509 certificate factory", e);
         }
         for (Block b : blocks(key, file)) {
-            if (!b.label.equals("CERTIFICATE") && !b.label.equals("X509 CERTIFICATE")
+            if (!b.label.equals("CERTIFICATE")
+                    && !b.label.equals("X509 CERTIFICATE")
                     && !b.label.equals("TRUSTED CERTIFICATE")) {
                 continue;
             }
             try {
                 chain.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(b.der)));
             } catch (CertificateException e) {
-                throw new TlsSetupException(key, file + ": certificate " + (chain.size() + 1) + " does not parse: "
-                        + e.getMessage());
+                throw new TlsSetupException(
+                        key, file + ": certificate " + (chain.size() + 1) + " does not parse: " + e.getMessage());
             }
         }
         if (chain.isEmpty()) {
@@ -95,21 +94,25 @@ public final class PemFiles {
             switch (b.label) {
                 case "PRIVATE KEY" -> {
                     if (password != null) {
-                        throw new TlsSetupException("tls-key-password", "is set but tls-key " + file
-                                + " is not encrypted");
+                        throw new TlsSetupException(
+                                "tls-key-password", "is set but tls-key " + file + " is not encrypted");
                     }
                     return pkcs8(file, b.der);
                 }
                 case "ENCRYPTED PRIVATE KEY" -> {
                     if (password == null) {
-                        throw new TlsSetupException("tls-key-password", "is required: tls-key " + file
-                                + " is encrypted");
+                        throw new TlsSetupException(
+                                "tls-key-password", "is required: tls-key " + file + " is encrypted");
                     }
                     return pkcs8(file, decrypt(file, b.der, password));
                 }
-                case "RSA PRIVATE KEY", "EC PRIVATE KEY", "DSA PRIVATE KEY" -> throw new TlsSetupException(key, file
-                        + " holds a traditional '" + b.label + "' (PKCS#1/SEC1); convert it to PKCS#8 with: openssl "
-                        + "pkcs8 -topk8 -nocrypt -in " + file + " -out key-pkcs8.pem");
+                case "RSA PRIVATE KEY", "EC PRIVATE KEY", "DSA PRIVATE KEY" ->
+                    throw new TlsSetupException(
+                            key,
+                            file
+                                    + " holds a traditional '" + b.label
+                                    + "' (PKCS#1/SEC1); convert it to PKCS#8 with: openssl "
+                                    + "pkcs8 -topk8 -nocrypt -in " + file + " -out key-pkcs8.pem");
                 default -> {
                     // certificates or parameters in the same file: look further
                 }
@@ -127,8 +130,9 @@ public final class PemFiles {
                 // not this algorithm; try the next
             }
         }
-        throw new TlsSetupException("tls-key", file + " holds a private key that does not parse (not an RSA, EC, "
-                + "EdDSA or DSA key in PKCS#8)");
+        throw new TlsSetupException(
+                "tls-key",
+                file + " holds a private key that does not parse (not an RSA, EC, " + "EdDSA or DSA key in PKCS#8)");
     }
 
     private static byte[] decrypt(String file, byte[] der, String password) {
@@ -136,8 +140,8 @@ public final class PemFiles {
         try {
             info = new EncryptedPrivateKeyInfo(der);
         } catch (IOException e) {
-            throw new TlsSetupException("tls-key", file + " holds an encrypted key that does not parse: "
-                    + e.getMessage());
+            throw new TlsSetupException(
+                    "tls-key", file + " holds an encrypted key that does not parse: " + e.getMessage());
         }
         // PBES2 keys (openssl's default) name their real algorithm only in the parameters.
         AlgorithmParameters params = info.getAlgParameters();
@@ -146,14 +150,16 @@ public final class PemFiles {
             algorithm = params == null ? algorithm : params.toString();
         }
         try {
-            SecretKey secret = SecretKeyFactory.getInstance(algorithm)
-                    .generateSecret(new PBEKeySpec(password.toCharArray()));
+            SecretKey secret =
+                    SecretKeyFactory.getInstance(algorithm).generateSecret(new PBEKeySpec(password.toCharArray()));
             Cipher cipher = Cipher.getInstance(algorithm);
             cipher.init(Cipher.DECRYPT_MODE, secret, params);
             return info.getKeySpec(cipher).getEncoded();
         } catch (java.security.NoSuchAlgorithmException e) {
-            throw new TlsSetupException("tls-key", file + " is encrypted with " + algorithm + ", which this JDK "
-                    + "cannot decrypt; re-encrypt it with: openssl pkcs8 -topk8 -v2 aes-256-cbc -in " + file);
+            throw new TlsSetupException(
+                    "tls-key",
+                    file + " is encrypted with " + algorithm + ", which this JDK "
+                            + "cannot decrypt; re-encrypt it with: openssl pkcs8 -topk8 -v2 aes-256-cbc -in " + file);
         } catch (GeneralSecurityException e) {
             throw new TlsSetupException("tls-key-password", "does not decrypt tls-key " + file);
         }
@@ -177,8 +183,10 @@ public final class PemFiles {
             String body = m.group(2);
             if (body.contains(":")) {
                 // Legacy OpenSSL encryption headers (Proc-Type, DEK-Info) inside the block.
-                throw new TlsSetupException(key, file + " holds a '" + m.group(1) + "' with legacy OpenSSL "
-                        + "encryption headers; convert it to PKCS#8 with: openssl pkcs8 -topk8 -in " + file);
+                throw new TlsSetupException(
+                        key,
+                        file + " holds a '" + m.group(1) + "' with legacy OpenSSL "
+                                + "encryption headers; convert it to PKCS#8 with: openssl pkcs8 -topk8 -in " + file);
             }
             try {
                 out.add(new Block(m.group(1), Base64.getMimeDecoder().decode(body)));

@@ -50,6 +50,7 @@ public final class ServerTls {
     private static final Logger LOG = LoggerFactory.getLogger(ServerTls.class);
     /** TLS 1.2 and later only (issue 6). */
     static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+
     private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final SslContext context;
@@ -82,8 +83,10 @@ public final class ServerTls {
         PrivateKey key = PemFiles.privateKey(keyPath, keyPassword);
         X509Certificate leaf = chain.get(0);
         if (!keyMatches(key, leaf.getPublicKey())) {
-            throw new TlsSetupException("tls-key", keyPath + " is not the private key of the certificate in "
-                    + certPath + " (" + leaf.getSubjectX500Principal().getName() + ")");
+            throw new TlsSetupException(
+                    "tls-key",
+                    keyPath + " is not the private key of the certificate in " + certPath + " ("
+                            + leaf.getSubjectX500Principal().getName() + ")");
         }
         SslProvider provider = provider(wanted);
         String providerName = provider == SslProvider.OPENSSL ? "OpenSSL (" + OpenSsl.versionString() + ")" : "JDK";
@@ -94,8 +97,10 @@ public final class ServerTls {
                     .protocols(PROTOCOLS)
                     .build();
         } catch (SSLException | RuntimeException e) {
-            throw new TlsSetupException("tls-cert", "cannot set up TLS with " + certPath + " and "
-                    + keyPath + " (" + providerName + "): " + e.getMessage());
+            throw new TlsSetupException(
+                    "tls-cert",
+                    "cannot set up TLS with " + certPath + " and " + keyPath + " (" + providerName + "): "
+                            + e.getMessage());
         }
         checkValidity(leaf, certPath);
         return new ServerTls(context, providerName, leaf);
@@ -117,8 +122,8 @@ public final class ServerTls {
                 return SslProvider.JDK;
             case OPENSSL:
                 if (!OpenSsl.isAvailable()) {
-                    throw new TlsSetupException("tls-provider", "openssl is not available here: "
-                            + OpenSsl.unavailabilityCause());
+                    throw new TlsSetupException(
+                            "tls-provider", "openssl is not available here: " + OpenSsl.unavailabilityCause());
                 }
                 LOG.info("TLS provider: OpenSSL {} (tls-provider=openssl)", OpenSsl.versionString());
                 return SslProvider.OPENSSL;
@@ -127,8 +132,9 @@ public final class ServerTls {
                     LOG.info("TLS provider: OpenSSL {} (netty-tcnative loaded)", OpenSsl.versionString());
                     return SslProvider.OPENSSL;
                 }
-                LOG.info("TLS provider: JDK (OpenSSL is not available: {})", String.valueOf(OpenSsl
-                        .unavailabilityCause()));
+                LOG.info(
+                        "TLS provider: JDK (OpenSSL is not available: {})",
+                        String.valueOf(OpenSsl.unavailabilityCause()));
                 return SslProvider.JDK;
         }
     }
@@ -150,7 +156,8 @@ public final class ServerTls {
             return true;
         }
         if (!publicKey.getAlgorithm().toUpperCase(Locale.ROOT).equals(algorithm)
-                && !(signature.equals("EdDSA") && publicKey.getAlgorithm().toUpperCase(Locale.ROOT).startsWith("ED"))) {
+                && !(signature.equals("EdDSA")
+                        && publicKey.getAlgorithm().toUpperCase(Locale.ROOT).startsWith("ED"))) {
             return false;
         }
         byte[] challenge = new byte[32];
@@ -174,14 +181,24 @@ public final class ServerTls {
         String names = subjectNames(leaf);
         try {
             leaf.checkValidity();
-            LOG.info("TLS certificate {}: {}, names {}, valid until {}", file,
-                    leaf.getSubjectX500Principal().getName(), names, leaf.getNotAfter().toInstant());
+            LOG.info(
+                    "TLS certificate {}: {}, names {}, valid until {}",
+                    file,
+                    leaf.getSubjectX500Principal().getName(),
+                    names,
+                    leaf.getNotAfter().toInstant());
         } catch (CertificateExpiredException e) {
-            LOG.warn("TLS certificate {} ({}) expired on {}: clients will refuse it", file,
-                    leaf.getSubjectX500Principal().getName(), leaf.getNotAfter().toInstant());
+            LOG.warn(
+                    "TLS certificate {} ({}) expired on {}: clients will refuse it",
+                    file,
+                    leaf.getSubjectX500Principal().getName(),
+                    leaf.getNotAfter().toInstant());
         } catch (CertificateNotYetValidException e) {
-            LOG.warn("TLS certificate {} ({}) is not valid before {}: clients will refuse it", file,
-                    leaf.getSubjectX500Principal().getName(), leaf.getNotBefore().toInstant());
+            LOG.warn(
+                    "TLS certificate {} ({}) is not valid before {}: clients will refuse it",
+                    file,
+                    leaf.getSubjectX500Principal().getName(),
+                    leaf.getNotBefore().toInstant());
         }
     }
 
@@ -204,7 +221,8 @@ public final class ServerTls {
         } catch (CertificateParsingException e) {
             return "(unreadable subject alternative names)";
         }
-        return out.isEmpty() ? "(no subject alternative names: clients that verify host names will refuse it)"
+        return out.isEmpty()
+                ? "(no subject alternative names: clients that verify host names will refuse it)"
                 : String.join(", ", out);
     }
 
@@ -238,10 +256,14 @@ public final class ServerTls {
 
     /** {@code kv.tls.handshakes} with {@code outcome=success|failure}. */
     public void bindTo(MeterRegistry registry) {
-        FunctionCounter.builder("kv.tls.handshakes", handshakes, LongAdder::sum).tag("outcome", "success")
-                .description("TLS handshakes on the MCBP and management TLS ports").register(registry);
-        FunctionCounter.builder("kv.tls.handshakes", handshakeFailures, LongAdder::sum).tag("outcome", "failure")
-                .description("TLS handshakes on the MCBP and management TLS ports").register(registry);
+        FunctionCounter.builder("kv.tls.handshakes", handshakes, LongAdder::sum)
+                .tag("outcome", "success")
+                .description("TLS handshakes on the MCBP and management TLS ports")
+                .register(registry);
+        FunctionCounter.builder("kv.tls.handshakes", handshakeFailures, LongAdder::sum)
+                .tag("outcome", "failure")
+                .description("TLS handshakes on the MCBP and management TLS ports")
+                .register(registry);
     }
 
     /** Puts the {@code SslHandler} ("tls") and the failure handler ("tls-events") at the end of a new pipeline. */
@@ -290,8 +312,8 @@ public final class ServerTls {
             return "not a TLS record (a plain-text client on a TLS port?)";
         }
         String message = root.getMessage();
-        return root.getClass().getSimpleName() + (message == null ? "" : ": " + message.lines().findFirst()
-                .orElse(""));
+        return root.getClass().getSimpleName()
+                + (message == null ? "" : ": " + message.lines().findFirst().orElse(""));
     }
 
     /** Counts handshakes; logs and closes on TLS failures instead of passing them on. Sharable. */
@@ -307,8 +329,11 @@ public final class ServerTls {
                     long now = System.nanoTime();
                     long last = lastFailureLog.get();
                     if (now - last >= FAILURE_LOG_INTERVAL_NANOS && lastFailureLog.compareAndSet(last, now)) {
-                        LOG.info("TLS handshake from {} on port {} failed: {} (logged at most every 10 s)",
-                                ctx.channel().remoteAddress(), localPort(ctx), describe(done.cause()));
+                        LOG.info(
+                                "TLS handshake from {} on port {} failed: {} (logged at most every 10 s)",
+                                ctx.channel().remoteAddress(),
+                                localPort(ctx),
+                                describe(done.cause()));
                     }
                 }
             }
@@ -329,7 +354,8 @@ public final class ServerTls {
 
         private String localPort(ChannelHandlerContext ctx) {
             return ctx.channel().localAddress() instanceof java.net.InetSocketAddress a
-                    ? Integer.toString(a.getPort()) : String.valueOf(ctx.channel().localAddress());
+                    ? Integer.toString(a.getPort())
+                    : String.valueOf(ctx.channel().localAddress());
         }
     }
 }

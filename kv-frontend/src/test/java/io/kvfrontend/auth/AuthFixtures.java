@@ -9,8 +9,7 @@ final class AuthFixtures {
     /** Few iterations keep store building cheap where the count does not matter to the test. */
     static final int FAST_ITERATIONS = 16;
 
-    private AuthFixtures() {
-    }
+    private AuthFixtures() {}
 
     static byte[] utf8(String s) {
         return s.getBytes(UTF_8);

@@ -29,7 +29,8 @@ class PlainMechanismTest {
 
     @Test
     void ignoresTheAuthzid() {
-        assertThat(plain("someone-else\0alice\0s3cret").user().orElseThrow().name()).isEqualTo("alice");
+        assertThat(plain("someone-else\0alice\0s3cret").user().orElseThrow().name())
+                .isEqualTo("alice");
     }
 
     @Test
@@ -62,7 +63,8 @@ class PlainMechanismTest {
 
     @Test
     void unknownUserFailsWithTheSameReasonAsAWrongPassword() {
-        assertThat(plain("\0mallory\0s3cret").reason()).isEqualTo(plain("\0alice\0wrong").reason());
+        assertThat(plain("\0mallory\0s3cret").reason())
+                .isEqualTo(plain("\0alice\0wrong").reason());
         assertThat(plain("\0mallory\0s3cret").kind()).isEqualTo(Kind.FAILURE);
     }
 
@@ -88,7 +90,9 @@ class PlainMechanismTest {
                 .build();
         SaslOutcome out = scramOnly.newExchange().start("PLAIN", utf8("\0alice\0s3cret"));
         assertThat(out.kind()).isEqualTo(Kind.FAILURE);
-        assertThat(out.reason()).contains("supported: SCRAM-SHA512 SCRAM-SHA256 SCRAM-SHA1").doesNotContain("s3cret");
+        assertThat(out.reason())
+                .contains("supported: SCRAM-SHA512 SCRAM-SHA256 SCRAM-SHA1")
+                .doesNotContain("s3cret");
     }
 
     @Test

@@ -42,8 +42,10 @@ class ScramExchangeTest {
         UserStore defaults = UserStore.builder()
                 .addUser(new User("alice", true, BucketAccess.none()), "s3cret-Passw0rd")
                 .build();
-        SaslOutcome done = exchange(SaslServer.create(defaults).newExchange(),
-                new TestScramClient(m, "alice", "s3cret-Passw0rd", "clientNonce123"), m);
+        SaslOutcome done = exchange(
+                SaslServer.create(defaults).newExchange(),
+                new TestScramClient(m, "alice", "s3cret-Passw0rd", "clientNonce123"),
+                m);
         assertThat(done.kind()).isEqualTo(Kind.SUCCESS);
         assertThat(done.mcbpStatus()).isZero();
         assertThat(done.user()).hasValueSatisfying(u -> {
@@ -66,8 +68,9 @@ class ScramExchangeTest {
     void defaultServerNonceIs24RandomBytesOfBase64AndFreshEachTime() {
         Set<String> nonces = new HashSet<>();
         for (int i = 0; i < 5; i++) {
-            Matcher m = SERVER_FIRST.matcher(
-                    text(server.newExchange().start("SCRAM-SHA256", utf8("n,,n=alice,r=abc")).serverMessage()));
+            Matcher m = SERVER_FIRST.matcher(text(server.newExchange()
+                    .start("SCRAM-SHA256", utf8("n,,n=alice,r=abc"))
+                    .serverMessage()));
             assertThat(m.matches()).isTrue();
             String serverPart = m.group(1).substring(3);
             assertThat(Base64.getDecoder().decode(serverPart)).hasSize(24);
@@ -81,15 +84,20 @@ class ScramExchangeTest {
     @EnumSource(ScramMechanism.class)
     void roundTripSucceedsWithTheMinimumOfTwoIterations(ScramMechanism m) {
         SaslServer two = SaslServer.create(store(2, "alice", "pw"));
-        assertThat(exchange(two.newExchange(), new TestScramClient(m, "alice", "pw", "n0nce"), m).kind())
+        assertThat(exchange(two.newExchange(), new TestScramClient(m, "alice", "pw", "n0nce"), m)
+                        .kind())
                 .isEqualTo(Kind.SUCCESS);
     }
 
     @Test
     void nonAsciiPasswordIsHashedAsUtf8() {
         SaslServer s = SaslServer.create(store(FAST_ITERATIONS, "jörg", "pässwörd-ü€"));
-        assertThat(exchange(s.newExchange(), new TestScramClient(ScramMechanism.SHA256, "jörg", "pässwörd-ü€", "n"),
-                ScramMechanism.SHA256).kind()).isEqualTo(Kind.SUCCESS);
+        assertThat(exchange(
+                                s.newExchange(),
+                                new TestScramClient(ScramMechanism.SHA256, "jörg", "pässwörd-ü€", "n"),
+                                ScramMechanism.SHA256)
+                        .kind())
+                .isEqualTo(Kind.SUCCESS);
     }
 
     @ParameterizedTest
@@ -107,8 +115,9 @@ class ScramExchangeTest {
 
     @Test
     void unknownUserGetsAServerFirstShapedLikeAKnownUsersAndFailsOnlyAtTheEnd() {
-        Matcher known = SERVER_FIRST.matcher(
-                text(server.newExchange().start("SCRAM-SHA512", utf8("n,,n=alice,r=abc")).serverMessage()));
+        Matcher known = SERVER_FIRST.matcher(text(server.newExchange()
+                .start("SCRAM-SHA512", utf8("n,,n=alice,r=abc"))
+                .serverMessage()));
         SaslExchange ex = server.newExchange();
         SaslOutcome first = ex.start("SCRAM-SHA512", utf8("n,,n=mallory,r=abc"));
         assertThat(first.kind()).isEqualTo(Kind.CONTINUE);
@@ -119,10 +128,13 @@ class ScramExchangeTest {
         assertThat(unknown.group(2)).hasSameSizeAs(known.group(2));
         assertThat(unknown.group(3)).isEqualTo(known.group(3));
 
-        SaslOutcome done = ex.step("SCRAM-SHA512", new TestScramClient(ScramMechanism.SHA512, "mallory", "pw", "abc")
-                .clientFinal(first.serverMessage()));
-        SaslOutcome wrongPassword = exchange(server.newExchange(),
-                new TestScramClient(ScramMechanism.SHA512, "alice", "pw", "abc"), ScramMechanism.SHA512);
+        SaslOutcome done = ex.step(
+                "SCRAM-SHA512",
+                new TestScramClient(ScramMechanism.SHA512, "mallory", "pw", "abc").clientFinal(first.serverMessage()));
+        SaslOutcome wrongPassword = exchange(
+                server.newExchange(),
+                new TestScramClient(ScramMechanism.SHA512, "alice", "pw", "abc"),
+                ScramMechanism.SHA512);
         assertThat(done.kind()).isEqualTo(Kind.FAILURE);
         assertThat(done.reason()).isEqualTo(wrongPassword.reason());
     }
@@ -139,8 +151,8 @@ class ScramExchangeTest {
     }
 
     private static String salt(SaslServer s, String mech, String user) {
-        Matcher m = SERVER_FIRST.matcher(
-                text(s.newExchange().start(mech, utf8("n,,n=" + user + ",r=abc")).serverMessage()));
+        Matcher m = SERVER_FIRST.matcher(text(
+                s.newExchange().start(mech, utf8("n,,n=" + user + ",r=abc")).serverMessage()));
         assertThat(m.matches()).isTrue();
         return m.group(2);
     }
@@ -148,8 +160,10 @@ class ScramExchangeTest {
     @Test
     void rfc5802EscapedUserNameIsDecoded() {
         SaslServer s = SaslServer.create(store(FAST_ITERATIONS, "a,b=c", "pw"));
-        SaslOutcome done = exchange(s.newExchange(),
-                new TestScramClient(ScramMechanism.SHA256, "a=2Cb=3Dc", "pw", "n"), ScramMechanism.SHA256);
+        SaslOutcome done = exchange(
+                s.newExchange(),
+                new TestScramClient(ScramMechanism.SHA256, "a=2Cb=3Dc", "pw", "n"),
+                ScramMechanism.SHA256);
         assertThat(done.kind()).isEqualTo(Kind.SUCCESS);
         assertThat(done.user().orElseThrow().name()).isEqualTo("a,b=c");
     }
@@ -157,23 +171,24 @@ class ScramExchangeTest {
     @Test
     void unescapedEqualsSignAsTheSdkSendsItIsTakenLiterally() {
         SaslServer s = SaslServer.create(store(FAST_ITERATIONS, "x=y", "pw"));
-        SaslOutcome done = exchange(s.newExchange(), new TestScramClient(ScramMechanism.SHA512, "x=y", "pw", "n"),
-                ScramMechanism.SHA512);
+        SaslOutcome done = exchange(
+                s.newExchange(), new TestScramClient(ScramMechanism.SHA512, "x=y", "pw", "n"), ScramMechanism.SHA512);
         assertThat(done.user().orElseThrow().name()).isEqualTo("x=y");
     }
 
     @Test
     void userLiterallyNamedLikeAnEscapeCanLogInUnescaped() {
         SaslServer s = SaslServer.create(store(FAST_ITERATIONS, "p=2Cq", "pw"));
-        SaslOutcome done = exchange(s.newExchange(), new TestScramClient(ScramMechanism.SHA1, "p=2Cq", "pw", "n"),
-                ScramMechanism.SHA1);
+        SaslOutcome done = exchange(
+                s.newExchange(), new TestScramClient(ScramMechanism.SHA1, "p=2Cq", "pw", "n"), ScramMechanism.SHA1);
         assertThat(done.user().orElseThrow().name()).isEqualTo("p=2Cq");
     }
 
     @Test
     void gs2FlagYIsAcceptedWithItsOwnChannelBindingValue() {
         TestScramClient client = new TestScramClient(ScramMechanism.SHA256, "bob", "hunter2", "n", "y,,");
-        assertThat(exchange(server.newExchange(), client, ScramMechanism.SHA256).kind()).isEqualTo(Kind.SUCCESS);
+        assertThat(exchange(server.newExchange(), client, ScramMechanism.SHA256).kind())
+                .isEqualTo(Kind.SUCCESS);
     }
 
     @Test
@@ -195,8 +210,8 @@ class ScramExchangeTest {
         SaslOutcome replay = ex.step("SCRAM-SHA256", clientFinal);
         assertThat(replay.kind()).isEqualTo(Kind.INVALID);
 
-        SaslOutcome again = exchange(ex, new TestScramClient(ScramMechanism.SHA1, "bob", "hunter2", "n2"),
-                ScramMechanism.SHA1);
+        SaslOutcome again =
+                exchange(ex, new TestScramClient(ScramMechanism.SHA1, "bob", "hunter2", "n2"), ScramMechanism.SHA1);
         assertThat(again.user().orElseThrow().name()).isEqualTo("bob");
     }
 
@@ -205,10 +220,14 @@ class ScramExchangeTest {
         SaslExchange ex = server.newExchange();
         TestScramClient wrong = new TestScramClient(ScramMechanism.SHA256, "alice", "nope", "n1");
         SaslOutcome first = ex.start("SCRAM-SHA256", wrong.clientFirst());
-        assertThat(ex.step("SCRAM-SHA256", wrong.clientFinal(first.serverMessage())).kind()).isEqualTo(Kind.FAILURE);
+        assertThat(ex.step("SCRAM-SHA256", wrong.clientFinal(first.serverMessage()))
+                        .kind())
+                .isEqualTo(Kind.FAILURE);
 
         TestScramClient right = new TestScramClient(ScramMechanism.SHA256, "alice", "s3cret-Passw0rd", "n1");
-        assertThat(ex.step("SCRAM-SHA256", right.clientFinal(first.serverMessage())).kind()).isEqualTo(Kind.INVALID);
+        assertThat(ex.step("SCRAM-SHA256", right.clientFinal(first.serverMessage()))
+                        .kind())
+                .isEqualTo(Kind.INVALID);
     }
 
     @Test
@@ -229,7 +248,8 @@ class ScramExchangeTest {
     void startDuringAnExchangeReplacesIt() {
         SaslExchange ex = server.newExchange();
         TestScramClient old = new TestScramClient(ScramMechanism.SHA512, "alice", "s3cret-Passw0rd", "old");
-        byte[] oldFinal = old.clientFinal(ex.start("SCRAM-SHA512", old.clientFirst()).serverMessage());
+        byte[] oldFinal =
+                old.clientFinal(ex.start("SCRAM-SHA512", old.clientFirst()).serverMessage());
         ex.start("SCRAM-SHA512", utf8("n,,n=alice,r=new"));
         assertThat(ex.mechanismInProgress()).contains("SCRAM-SHA512");
 
@@ -265,7 +285,9 @@ class ScramExchangeTest {
 
     @Test
     void mechanismNotOfferedFailsSoTheSdkFallsBackToTheNextListedOne() {
-        SaslServer limited = SaslServer.builder(users).mechanisms(Mechanisms.of("SCRAM-SHA256", "SCRAM-SHA1")).build();
+        SaslServer limited = SaslServer.builder(users)
+                .mechanisms(Mechanisms.of("SCRAM-SHA256", "SCRAM-SHA1"))
+                .build();
         assertThat(limited.listMechanisms()).isEqualTo("SCRAM-SHA256 SCRAM-SHA1");
         SaslExchange ex = limited.newExchange();
 
@@ -274,8 +296,10 @@ class ScramExchangeTest {
         assertThat(strongest.reason()).contains("supported: SCRAM-SHA256 SCRAM-SHA1");
         assertThat(ex.inProgress()).isFalse();
 
-        SaslOutcome fallback = exchange(ex, new TestScramClient(ScramMechanism.SHA256, "alice", "s3cret-Passw0rd",
-                "abc"), ScramMechanism.SHA256);
+        SaslOutcome fallback = exchange(
+                ex,
+                new TestScramClient(ScramMechanism.SHA256, "alice", "s3cret-Passw0rd", "abc"),
+                ScramMechanism.SHA256);
         assertThat(fallback.kind()).isEqualTo(Kind.SUCCESS);
     }
 

@@ -40,7 +40,9 @@ class ScramMalformedMessagesTest {
                 Arguments.of("empty nonce", utf8("n,,n=alice,r="), "client nonce is empty"),
                 Arguments.of("malformed extension", utf8("n,,n=alice,r=abc,1=x"), "malformed attribute"),
                 Arguments.of("empty trailing attribute", utf8("n,,n=alice,r=abc,"), "malformed attribute"),
-                Arguments.of("not utf-8", new byte[] {'n', ',', ',', 'n', '=', (byte) 0xC3, ',', 'r', '=', 'a'},
+                Arguments.of(
+                        "not utf-8",
+                        new byte[] {'n', ',', ',', 'n', '=', (byte) 0xC3, ',', 'r', '=', 'a'},
                         "not valid UTF-8"));
     }
 
@@ -64,19 +66,26 @@ class ScramMalformedMessagesTest {
                 Arguments.of("empty", utf8(""), "missing proof"),
                 Arguments.of("no proof", utf8("c=biws,r=" + NONCE), "missing proof"),
                 Arguments.of("nonce first", utf8("r=" + NONCE + ",c=biws,p=" + PROOF), "expected c="),
-                Arguments.of("channel binding of another header", utf8("c=eSws,r=" + NONCE + ",p=" + PROOF),
+                Arguments.of(
+                        "channel binding of another header",
+                        utf8("c=eSws,r=" + NONCE + ",p=" + PROOF),
                         "does not match the GS2 header"),
-                Arguments.of("channel binding not base64", utf8("c=b!ws,r=" + NONCE + ",p=" + PROOF), "not valid base64"),
+                Arguments.of(
+                        "channel binding not base64", utf8("c=b!ws,r=" + NONCE + ",p=" + PROOF), "not valid base64"),
                 Arguments.of("empty channel binding", utf8("c=,r=" + NONCE + ",p=" + PROOF), "is empty"),
                 Arguments.of("missing nonce", utf8("c=biws,p=" + PROOF), "expected r=<nonce>"),
-                Arguments.of("client nonce only", utf8("c=biws,r=" + CLIENT_NONCE + ",p=" + PROOF), "nonce does not match"),
+                Arguments.of(
+                        "client nonce only", utf8("c=biws,r=" + CLIENT_NONCE + ",p=" + PROOF), "nonce does not match"),
                 Arguments.of("other nonce", utf8("c=biws,r=cNonceXXXXXX,p=" + PROOF), "nonce does not match"),
                 Arguments.of("proof not base64", utf8("c=biws,r=" + NONCE + ",p=***"), "not valid base64"),
                 Arguments.of("empty proof", utf8("c=biws,r=" + NONCE + ",p="), "proof p= is empty"),
                 Arguments.of("short proof", utf8("c=biws,r=" + NONCE + ",p=AAAA"), "proof must be 32 bytes"),
-                Arguments.of("attribute after proof", utf8("c=biws,r=" + NONCE + ",p=" + PROOF + ",x=1"),
+                Arguments.of(
+                        "attribute after proof",
+                        utf8("c=biws,r=" + NONCE + ",p=" + PROOF + ",x=1"),
                         "not valid base64"),
-                Arguments.of("malformed extension", utf8("c=biws,r=" + NONCE + ",1x,p=" + PROOF), "malformed attribute"),
+                Arguments.of(
+                        "malformed extension", utf8("c=biws,r=" + NONCE + ",1x,p=" + PROOF), "malformed attribute"),
                 Arguments.of("not utf-8", new byte[] {'c', '=', (byte) 0xFF}, "not valid UTF-8"));
     }
 
@@ -84,7 +93,9 @@ class ScramMalformedMessagesTest {
     @MethodSource("badClientFinal")
     void malformedClientFinalIsInvalidAndEndsTheExchange(String name, byte[] message, String reasonFragment) {
         SaslExchange ex = server.newExchange();
-        assertThat(ex.start("SCRAM-SHA256", utf8("n,,n=alice,r=" + CLIENT_NONCE)).kind()).isEqualTo(Kind.CONTINUE);
+        assertThat(ex.start("SCRAM-SHA256", utf8("n,,n=alice,r=" + CLIENT_NONCE))
+                        .kind())
+                .isEqualTo(Kind.CONTINUE);
         SaslOutcome out = ex.step("SCRAM-SHA256", message);
         assertThat(out.kind()).isEqualTo(Kind.INVALID);
         assertThat(out.mcbpStatus()).isEqualTo(0x04);
@@ -94,8 +105,8 @@ class ScramMalformedMessagesTest {
 
     @Test
     void optionalExtensionsAreAcceptedAndSigned() {
-        TestScramClient client = new TestScramClient(ScramMechanism.SHA256, "alice", "pw", CLIENT_NONCE)
-                .withFirstExtension("x=future");
+        TestScramClient client =
+                new TestScramClient(ScramMechanism.SHA256, "alice", "pw", CLIENT_NONCE).withFirstExtension("x=future");
         SaslExchange ex = server.newExchange();
         SaslOutcome first = ex.start("SCRAM-SHA256", client.clientFirst());
         assertThat(first.kind()).isEqualTo(Kind.CONTINUE);

@@ -30,7 +30,8 @@ class ScramVectorsTest {
 
     @Test
     void replaysRfc5802Sha1Vector() {
-        SaslExchange exchange = vectorServer("QSXCR+Q6sek8bf92", "3rfcNHYJY1ZVvWVs7j").newExchange();
+        SaslExchange exchange =
+                vectorServer("QSXCR+Q6sek8bf92", "3rfcNHYJY1ZVvWVs7j").newExchange();
 
         SaslOutcome first = exchange.start("SCRAM-SHA1", utf8("n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL"));
         assertThat(first.kind()).isEqualTo(SaslOutcome.Kind.CONTINUE);
@@ -38,8 +39,9 @@ class ScramVectorsTest {
         assertThat(text(first.serverMessage()))
                 .isEqualTo("r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096");
 
-        SaslOutcome last = exchange.step("SCRAM-SHA1", utf8(
-                "c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts="));
+        SaslOutcome last = exchange.step(
+                "SCRAM-SHA1",
+                utf8("c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts="));
         assertThat(last.kind()).isEqualTo(SaslOutcome.Kind.SUCCESS);
         assertThat(last.mcbpStatus()).isZero();
         assertThat(text(last.serverMessage())).isEqualTo("v=rmF9pqV8S7suAoZWja4dJRkFsKQ=");
@@ -52,23 +54,24 @@ class ScramVectorsTest {
                 .newExchange();
 
         SaslOutcome first = exchange.start("SCRAM-SHA256", utf8("n,,n=user,r=rOprNGfwEbeRWgbNEkqO"));
-        assertThat(text(first.serverMessage())).isEqualTo(
-                "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096");
+        assertThat(text(first.serverMessage()))
+                .isEqualTo("r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096");
 
-        SaslOutcome last = exchange.step("SCRAM-SHA256", utf8("c=biws,r=rOprNGfwEbeRWgbNEkqO"
-                + "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="));
+        SaslOutcome last = exchange.step(
+                "SCRAM-SHA256",
+                utf8("c=biws,r=rOprNGfwEbeRWgbNEkqO"
+                        + "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="));
         assertThat(last.kind()).isEqualTo(SaslOutcome.Kind.SUCCESS);
         assertThat(text(last.serverMessage())).isEqualTo("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=");
     }
 
     @Test
     void testClientReproducesRfc5802ProofSoItIsAFairJudgeForSha512() {
-        TestScramClient client = new TestScramClient(ScramMechanism.SHA1, "user", "pencil",
-                "fyko+d2lbbFgONRv9qkxdawL");
-        byte[] clientFinal = client.clientFinal(
-                utf8("r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096"));
-        assertThat(text(clientFinal)).isEqualTo(
-                "c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=");
+        TestScramClient client = new TestScramClient(ScramMechanism.SHA1, "user", "pencil", "fyko+d2lbbFgONRv9qkxdawL");
+        byte[] clientFinal =
+                client.clientFinal(utf8("r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096"));
+        assertThat(text(clientFinal))
+                .isEqualTo("c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=");
         assertThat(client.expectedServerFinal()).isEqualTo("v=rmF9pqV8S7suAoZWja4dJRkFsKQ=");
     }
 
@@ -81,7 +84,8 @@ class ScramVectorsTest {
 
         // Written out from RFC 5802 section 3, with SHA-512 throughout.
         byte[] saltedPassword = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA512")
-                .generateSecret(new PBEKeySpec("pencil".toCharArray(), b64(salt), 4096, 512)).getEncoded();
+                .generateSecret(new PBEKeySpec("pencil".toCharArray(), b64(salt), 4096, 512))
+                .getEncoded();
         byte[] clientKey = TestScramClient.hmac(ScramMechanism.SHA512, saltedPassword, utf8("Client Key"));
         byte[] storedKey = MessageDigest.getInstance("SHA-512").digest(clientKey);
         byte[] serverKey = TestScramClient.hmac(ScramMechanism.SHA512, saltedPassword, utf8("Server Key"));
@@ -89,15 +93,15 @@ class ScramVectorsTest {
         String serverFirst = "r=" + clientNonce + serverNonce + ",s=" + salt + ",i=4096";
         String withoutProof = "c=biws,r=" + clientNonce + serverNonce;
         byte[] authMessage = utf8(clientFirstBare + "," + serverFirst + "," + withoutProof);
-        byte[] proof = TestScramClient.xor(clientKey,
-                TestScramClient.hmac(ScramMechanism.SHA512, storedKey, authMessage));
-        String serverSignature = Base64.getEncoder().encodeToString(
-                TestScramClient.hmac(ScramMechanism.SHA512, serverKey, authMessage));
+        byte[] proof =
+                TestScramClient.xor(clientKey, TestScramClient.hmac(ScramMechanism.SHA512, storedKey, authMessage));
+        String serverSignature =
+                Base64.getEncoder().encodeToString(TestScramClient.hmac(ScramMechanism.SHA512, serverKey, authMessage));
 
         SaslOutcome first = exchange.start("SCRAM-SHA512", utf8("n,," + clientFirstBare));
         assertThat(text(first.serverMessage())).isEqualTo(serverFirst);
-        SaslOutcome last = exchange.step("SCRAM-SHA512",
-                utf8(withoutProof + ",p=" + Base64.getEncoder().encodeToString(proof)));
+        SaslOutcome last = exchange.step(
+                "SCRAM-SHA512", utf8(withoutProof + ",p=" + Base64.getEncoder().encodeToString(proof)));
         assertThat(last.kind()).isEqualTo(SaslOutcome.Kind.SUCCESS);
         assertThat(text(last.serverMessage())).isEqualTo("v=" + serverSignature);
     }
@@ -114,8 +118,8 @@ class ScramVectorsTest {
             ScramSecret secret = users.scramSecret("user", m).orElseThrow();
             assertThat(secret.iterations()).isEqualTo(4096);
             assertThat(secret.salt()).isEqualTo(b64("QSXCR+Q6sek8bf92"));
-            assertThat(secret.storedKey()).isEqualTo(
-                    TestScramClient.digest(m, TestScramClient.hmac(m, saltedPassword, utf8("Client Key"))));
+            assertThat(secret.storedKey())
+                    .isEqualTo(TestScramClient.digest(m, TestScramClient.hmac(m, saltedPassword, utf8("Client Key"))));
             assertThat(secret.serverKey()).isEqualTo(TestScramClient.hmac(m, saltedPassword, utf8("Server Key")));
         }
     }

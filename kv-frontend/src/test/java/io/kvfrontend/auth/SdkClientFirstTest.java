@@ -103,8 +103,8 @@ class SdkClientFirstTest {
     @ParameterizedTest
     @EnumSource(Fixture.class)
     void channelBindingIsStillRefused(Fixture f) {
-        SaslOutcome first = server.newExchange().start("SCRAM-SHA512",
-                utf8("p=tls-unique" + f.clientFirst.substring(1)));
+        SaslOutcome first =
+                server.newExchange().start("SCRAM-SHA512", utf8("p=tls-unique" + f.clientFirst.substring(1)));
         assertThat(first.kind()).isEqualTo(Kind.INVALID);
         assertThat(first.reason()).contains("channel binding");
         assertThat(first.claimedUser()).isEqualTo("Administrator");

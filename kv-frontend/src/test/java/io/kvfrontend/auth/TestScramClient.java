@@ -28,8 +28,8 @@ final class TestScramClient {
         this(mechanism, userAsSent, password, clientNonce, "n,,");
     }
 
-    TestScramClient(ScramMechanism mechanism, String userAsSent, String password, String clientNonce,
-                    String gs2Header) {
+    TestScramClient(
+            ScramMechanism mechanism, String userAsSent, String password, String clientNonce, String gs2Header) {
         this.mechanism = mechanism;
         this.userAsSent = userAsSent;
         this.password = password.getBytes(UTF_8);
@@ -55,7 +55,9 @@ final class TestScramClient {
     byte[] clientFinal(byte[] serverFirstBytes) {
         String serverFirst = new String(serverFirstBytes, UTF_8);
         String[] tokens = serverFirst.split(",");
-        if (tokens.length != 3 || !tokens[0].startsWith("r=") || !tokens[1].startsWith("s=")
+        if (tokens.length != 3
+                || !tokens[0].startsWith("r=")
+                || !tokens[1].startsWith("s=")
                 || !tokens[2].startsWith("i=")) {
             throw new AssertionError("server-first must be exactly r=,s=,i=: " + serverFirst);
         }

@@ -34,7 +34,8 @@ class UserStoreTest {
 
     @Test
     void allBucketsAccessAllowsAnyBucketAndNoneAllowsNothing() {
-        assertThat(users.user("reader").orElseThrow().canAccessBucket("anything")).isTrue();
+        assertThat(users.user("reader").orElseThrow().canAccessBucket("anything"))
+                .isTrue();
         assertThat(users.user("nobody").orElseThrow().canAccessBucket("orders")).isFalse();
         assertThat(BucketAccess.all().allows("x")).isTrue();
         assertThat(BucketAccess.none().allows("x")).isFalse();
@@ -57,8 +58,8 @@ class UserStoreTest {
 
     @Test
     void plainVerificationAcceptsOnlyTheRightPassword() {
-        assertThat(users.authenticatePlain("app", utf8(PASSWORD))).hasValueSatisfying(
-                u -> assertThat(u.name()).isEqualTo("app"));
+        assertThat(users.authenticatePlain("app", utf8(PASSWORD)))
+                .hasValueSatisfying(u -> assertThat(u.name()).isEqualTo("app"));
         assertThat(users.authenticatePlain("app", utf8(PASSWORD + "x"))).isEmpty();
         assertThat(users.authenticatePlain("app", utf8(""))).isEmpty();
         assertThat(users.authenticatePlain("reader", utf8(PASSWORD))).isEmpty();
@@ -67,8 +68,10 @@ class UserStoreTest {
 
     @Test
     void emptyPasswordIsAPasswordLikeAnyOther() {
-        UserStore s = UserStore.builder().iterations(FAST_ITERATIONS)
-                .addUser(new User("u", false, BucketAccess.all()), "").build();
+        UserStore s = UserStore.builder()
+                .iterations(FAST_ITERATIONS)
+                .addUser(new User("u", false, BucketAccess.all()), "")
+                .build();
         assertThat(s.authenticatePlain("u", new byte[0])).isPresent();
         assertThat(s.authenticatePlain("u", utf8(" "))).isEmpty();
     }
@@ -85,8 +88,10 @@ class UserStoreTest {
         assertThat(sha1.serverKey()).hasSize(20);
         assertThat(sha256.iterations()).isEqualTo(FAST_ITERATIONS);
         // Same password, different user: a different salt, so different keys.
-        UserStore again = UserStore.builder().iterations(FAST_ITERATIONS)
-                .addUser(new User("app", false, BucketAccess.all()), PASSWORD).build();
+        UserStore again = UserStore.builder()
+                .iterations(FAST_ITERATIONS)
+                .addUser(new User("app", false, BucketAccess.all()), PASSWORD)
+                .build();
         ScramSecret rebuilt = again.scramSecret("app", ScramMechanism.SHA256).orElseThrow();
         assertThat(rebuilt.salt()).isNotEqualTo(sha256.salt());
         assertThat(rebuilt.storedKey()).isNotEqualTo(sha256.storedKey());
@@ -99,18 +104,19 @@ class UserStoreTest {
         assertThat(users.user("app").orElseThrow().toString()).doesNotContain(PASSWORD);
         for (ScramMechanism m : ScramMechanism.values()) {
             ScramSecret secret = users.scramSecret("app", m).orElseThrow();
-            assertThat(secret.toString()).doesNotContain(PASSWORD).contains("redacted")
+            assertThat(secret.toString())
+                    .doesNotContain(PASSWORD)
+                    .contains("redacted")
                     .doesNotContain(Base64.getEncoder().encodeToString(secret.storedKey()));
-            assertThat(new String(secret.storedKey(), ISO_8859_1))
-                    .doesNotContain(PASSWORD);
-            assertThat(new String(secret.salt(), ISO_8859_1))
-                    .doesNotContain(PASSWORD);
+            assertThat(new String(secret.storedKey(), ISO_8859_1)).doesNotContain(PASSWORD);
+            assertThat(new String(secret.salt(), ISO_8859_1)).doesNotContain(PASSWORD);
         }
     }
 
     @Test
     void duplicateUserIsRejectedNamingTheUserButNotThePassword() {
-        UserStore.Builder b = UserStore.builder().iterations(FAST_ITERATIONS)
+        UserStore.Builder b = UserStore.builder()
+                .iterations(FAST_ITERATIONS)
                 .addUser(new User("app", false, BucketAccess.all()), PASSWORD);
         assertThatThrownBy(() -> b.addUser(new User("app", true, BucketAccess.none()), PASSWORD))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -139,21 +145,34 @@ class UserStoreTest {
         assertThatThrownBy(() -> new User("", false, BucketAccess.all())).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new User("a\0b", false, BucketAccess.all()))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new BucketAccess(true, Set.of("orders")))
-                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new BucketAccess(true, Set.of("orders"))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> BucketAccess.of("")).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void fakeSecretOfAnUnknownUserIsDeterministicPerStoreKeyAndNeverAUser() {
-        UserStore a = UserStore.builder().iterations(FAST_ITERATIONS).fakeSecretKey(utf8("k1")).build();
-        UserStore b = UserStore.builder().iterations(FAST_ITERATIONS).fakeSecretKey(utf8("k1")).build();
-        UserStore c = UserStore.builder().iterations(FAST_ITERATIONS).fakeSecretKey(utf8("k2")).build();
+        UserStore a = UserStore.builder()
+                .iterations(FAST_ITERATIONS)
+                .fakeSecretKey(utf8("k1"))
+                .build();
+        UserStore b = UserStore.builder()
+                .iterations(FAST_ITERATIONS)
+                .fakeSecretKey(utf8("k1"))
+                .build();
+        UserStore c = UserStore.builder()
+                .iterations(FAST_ITERATIONS)
+                .fakeSecretKey(utf8("k2"))
+                .build();
         UserStore.ScramLookup la = a.scramSecretOrFake("ghost", ScramMechanism.SHA256);
         assertThat(la.user()).isNull();
-        assertThat(la.secret().salt()).hasSize(32)
-                .isEqualTo(b.scramSecretOrFake("ghost", ScramMechanism.SHA256).secret().salt())
-                .isNotEqualTo(c.scramSecretOrFake("ghost", ScramMechanism.SHA256).secret().salt());
+        assertThat(la.secret().salt())
+                .hasSize(32)
+                .isEqualTo(b.scramSecretOrFake("ghost", ScramMechanism.SHA256)
+                        .secret()
+                        .salt())
+                .isNotEqualTo(c.scramSecretOrFake("ghost", ScramMechanism.SHA256)
+                        .secret()
+                        .salt());
         assertThat(la.secret().iterations()).isEqualTo(FAST_ITERATIONS);
     }
 }

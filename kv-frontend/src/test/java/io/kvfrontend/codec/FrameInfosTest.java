@@ -210,7 +210,8 @@ class FrameInfosTest {
         // If the first element's length were mis-read the parser would land elsewhere; the id it
         // reports (15 + 0xf1) proves it found the escape byte after PreserveTtl.
         assertThat(parse("50" + "F0F1").errorContext()).isEqualTo("Unknown frame info " + (15 + 0xf1));
-        assertThat(parse("1302abcd" + "FF0000" + repeat("00", 15)).errorContext()).isEqualTo("Unknown frame info 15");
+        assertThat(parse("1302abcd" + "FF0000" + repeat("00", 15)).errorContext())
+                .isEqualTo("Unknown frame info 15");
     }
 
     @Test

@@ -50,11 +50,32 @@ class McbpFrameDecoderTest {
     // ------------------------------------------------------------------------------------ fixtures
 
     /** One request frame and what the decoder must make of it. */
-    record Fixture(String name, int magic, int opcode, byte[] fe, byte[] extras, byte[] key, byte[] value,
-                   int datatype, int vbucket, int opaque, long cas, byte[] literal) {
+    record Fixture(
+            String name,
+            int magic,
+            int opcode,
+            byte[] fe,
+            byte[] extras,
+            byte[] key,
+            byte[] value,
+            int datatype,
+            int vbucket,
+            int opaque,
+            long cas,
+            byte[] literal) {
 
-        Fixture(String name, int magic, int opcode, byte[] fe, byte[] extras, byte[] key, byte[] value,
-                int datatype, int vbucket, int opaque, long cas) {
+        Fixture(
+                String name,
+                int magic,
+                int opcode,
+                byte[] fe,
+                byte[] extras,
+                byte[] key,
+                byte[] value,
+                int datatype,
+                int vbucket,
+                int opaque,
+                long cas) {
             this(name, magic, opcode, fe, extras, key, value, datatype, vbucket, opaque, cas, null);
         }
 
@@ -66,8 +87,14 @@ class McbpFrameDecoderTest {
             if (literal != null) {
                 return literal.clone();
             }
-            Frames f = Frames.request(opcode).extras(extras).key(key).value(value).datatype(datatype)
-                    .vbucket(vbucket).opaque(opaque).cas(cas);
+            Frames f = Frames.request(opcode)
+                    .extras(extras)
+                    .key(key)
+                    .value(value)
+                    .datatype(datatype)
+                    .vbucket(vbucket)
+                    .opaque(opaque)
+                    .cas(cas);
             if (magic == 0x08) {
                 f.flex(fe);
             }
@@ -96,31 +123,99 @@ class McbpFrameDecoderTest {
         byte[] atLimitValue = filled(LIMIT - 8 - 3, 11);
         return List.of(
                 new Fixture("classic zero-body noop", 0x80, 0x0a, NONE, NONE, NONE, NONE, 0, 0, 1, 0),
-                new Fixture("classic key only", 0x80, 0x00, NONE, NONE, bytes("hello"), NONE, 0, 0x0203,
-                        0xdeadbeef, 0),
-                new Fixture("classic extras key value", 0x80, 0x01, NONE, Frames.storeExtras(0xcafef00d, 3600),
-                        bytes("k1"), bytes("world"), 0x01, 0xffff, 0x7fffffff, 0x8000000000000001L),
+                new Fixture("classic key only", 0x80, 0x00, NONE, NONE, bytes("hello"), NONE, 0, 0x0203, 0xdeadbeef, 0),
+                new Fixture(
+                        "classic extras key value",
+                        0x80,
+                        0x01,
+                        NONE,
+                        Frames.storeExtras(0xcafef00d, 3600),
+                        bytes("k1"),
+                        bytes("world"),
+                        0x01,
+                        0xffff,
+                        0x7fffffff,
+                        0x8000000000000001L),
                 new Fixture("classic extras only", 0x80, 0x1b, NONE, Frames.int32(1), NONE, NONE, 0, 0, 2, 0),
-                new Fixture("classic value only", 0x80, 0x10, NONE, NONE, NONE, bytes("{\"a\":1}"), 0x01, 0,
-                        3, -1L),
-                new Fixture("classic key over 255 bytes", 0x80, 0x00, NONE, NONE, filled(300, 1), NONE, 0, 7,
-                        0x80000000, 42),
-                new Fixture("classic every unsigned field at its top", 0x80, 0xff, NONE, filled(255, 2),
-                        filled(256, 3), filled(5, 4), 0xff, 0xffff, -1, -1L),
-                new Fixture("classic body exactly at the limit", 0x80, 0x01, NONE, Frames.storeExtras(0, 0),
-                        bytes("big"), atLimitValue, 0, 1, 99, 5),
+                new Fixture("classic value only", 0x80, 0x10, NONE, NONE, NONE, bytes("{\"a\":1}"), 0x01, 0, 3, -1L),
+                new Fixture(
+                        "classic key over 255 bytes",
+                        0x80,
+                        0x00,
+                        NONE,
+                        NONE,
+                        filled(300, 1),
+                        NONE,
+                        0,
+                        7,
+                        0x80000000,
+                        42),
+                new Fixture(
+                        "classic every unsigned field at its top",
+                        0x80,
+                        0xff,
+                        NONE,
+                        filled(255, 2),
+                        filled(256, 3),
+                        filled(5, 4),
+                        0xff,
+                        0xffff,
+                        -1,
+                        -1L),
+                new Fixture(
+                        "classic body exactly at the limit",
+                        0x80,
+                        0x01,
+                        NONE,
+                        Frames.storeExtras(0, 0),
+                        bytes("big"),
+                        atLimitValue,
+                        0,
+                        1,
+                        99,
+                        5),
                 new Fixture("flex zero-body noop", 0x08, 0x0a, NONE, NONE, NONE, NONE, 0, 0, 4, 0),
-                new Fixture("flex framing extras only", 0x08, 0x0a, new byte[] {0x00}, NONE, NONE, NONE, 0, 0, 5,
+                new Fixture("flex framing extras only", 0x08, 0x0a, new byte[] {0x00}, NONE, NONE, NONE, 0, 0, 5, 0),
+                new Fixture(
+                        "flex durability with timeout on get",
+                        0x08,
+                        0x00,
+                        new byte[] {0x13, 0x02, 0x01, 0x00},
+                        NONE,
+                        bytes("key"),
+                        NONE,
+                        0,
+                        1023,
+                        6,
                         0),
-                new Fixture("flex durability with timeout on get", 0x08, 0x00, new byte[] {0x13, 0x02, 0x01, 0x00},
-                        NONE, bytes("key"), NONE, 0, 1023, 6, 0),
-                new Fixture("flex every section at 255 bytes", 0x08, 0x01, filled(255, 5), filled(255, 6),
-                        filled(255, 7), filled(10, 8), 0x07, 0x8000, 0x01020304, 0x0102030405060708L),
+                new Fixture(
+                        "flex every section at 255 bytes",
+                        0x08,
+                        0x01,
+                        filled(255, 5),
+                        filled(255, 6),
+                        filled(255, 7),
+                        filled(10, 8),
+                        0x07,
+                        0x8000,
+                        0x01020304,
+                        0x0102030405060708L),
                 // mcbp-protocol.md 1.6, byte for byte: Set "k"="v", durability majority, PreserveTtl.
-                new Fixture("flex worked example 1.6", 0x08, 0x01, new byte[] {0x11, 0x01, 0x50},
-                        new byte[8], bytes("k"), bytes("v"), 0, 0, 0x0a0b0c0d, 0,
-                        HexFormat.of().parseHex("0801030108000000" + "0000000d" + "0a0b0c0d" + "0000000000000000"
-                                + "110150" + "0000000000000000" + "6b" + "76")));
+                new Fixture(
+                        "flex worked example 1.6",
+                        0x08,
+                        0x01,
+                        new byte[] {0x11, 0x01, 0x50},
+                        new byte[8],
+                        bytes("k"),
+                        bytes("v"),
+                        0,
+                        0,
+                        0x0a0b0c0d,
+                        0,
+                        HexFormat.of()
+                                .parseHex("0801030108000000" + "0000000d" + "0a0b0c0d" + "0000000000000000" + "110150"
+                                        + "0000000000000000" + "6b" + "76")));
     }
 
     static Stream<Fixture> eachFixture() {
@@ -188,13 +283,17 @@ class McbpFrameDecoderTest {
             assertThat(r.valueLength()).as("value length").isEqualTo(f.value().length);
             assertThat(r.opaque()).as("opaque").isEqualTo(f.opaque());
             assertThat(r.cas()).as("cas").isEqualTo(f.cas());
-            assertThat(ByteBufUtil.getBytes(r.framingExtras())).as("framing extras").isEqualTo(f.fe());
+            assertThat(ByteBufUtil.getBytes(r.framingExtras()))
+                    .as("framing extras")
+                    .isEqualTo(f.fe());
             assertThat(ByteBufUtil.getBytes(r.extras())).as("extras").isEqualTo(f.extras());
             assertThat(ByteBufUtil.getBytes(r.key())).as("key").isEqualTo(f.key());
             assertThat(ByteBufUtil.getBytes(r.value())).as("value").isEqualTo(f.value());
             assertThat(r.keyBytes()).as("key copy").isEqualTo(f.key());
             assertThat(r.valueBytes()).as("value copy").isEqualTo(f.value());
-            assertThat(r.extrasIndex() - r.content().readerIndex()).as("extras index").isEqualTo(24 + f.fe().length);
+            assertThat(r.extrasIndex() - r.content().readerIndex())
+                    .as("extras index")
+                    .isEqualTo(24 + f.fe().length);
             assertThat(ByteBufUtil.getBytes(r.content())).as("whole frame").isEqualTo(f.bytes());
         } finally {
             r.release();
@@ -251,7 +350,9 @@ class McbpFrameDecoderTest {
         EmbeddedChannel ch = channel();
         for (int i = 0; i < b.length - 1; i++) {
             ch.writeInbound(buf(b, i, i + 1));
-            assertThat((Object) ch.readInbound()).as("decoded after %d of %d bytes", i + 1, b.length).isNull();
+            assertThat((Object) ch.readInbound())
+                    .as("decoded after %d of %d bytes", i + 1, b.length)
+                    .isNull();
         }
         ch.writeInbound(buf(b, b.length - 1, b.length));
         assertAllDecodedAs(drain(ch), List.of(f));
@@ -267,7 +368,9 @@ class McbpFrameDecoderTest {
             EmbeddedChannel ch = new EmbeddedChannel(decoder(LIMIT));
             try {
                 ch.writeInbound(buf(b, 0, split));
-                assertThat((Object) ch.readInbound()).as("decoded from the first %d bytes", split).isNull();
+                assertThat((Object) ch.readInbound())
+                        .as("decoded from the first %d bytes", split)
+                        .isNull();
                 ch.writeInbound(buf(b, split, b.length));
                 assertAllDecodedAs(drain(ch), List.of(f));
             } finally {
@@ -310,10 +413,20 @@ class McbpFrameDecoderTest {
         byte[] fe = flex ? filled(rnd.nextInt(24), rnd.nextInt()) : NONE;
         byte[] extras = filled(rnd.nextInt(4) == 0 ? 0 : rnd.nextInt(32), rnd.nextInt());
         byte[] key = filled(rnd.nextInt(flex ? 256 : 600), rnd.nextInt());
-        byte[] value = filled(rnd.nextInt(4) == 0 ? 0 : rnd.nextInt(LIMIT - fe.length - extras.length - key.length),
-                rnd.nextInt());
-        return new Fixture("random " + n, flex ? 0x08 : 0x80, rnd.nextInt(256), fe, extras, key, value,
-                rnd.nextInt(256), rnd.nextInt(0x10000), rnd.nextInt(), rnd.nextLong());
+        byte[] value = filled(
+                rnd.nextInt(4) == 0 ? 0 : rnd.nextInt(LIMIT - fe.length - extras.length - key.length), rnd.nextInt());
+        return new Fixture(
+                "random " + n,
+                flex ? 0x08 : 0x80,
+                rnd.nextInt(256),
+                fe,
+                extras,
+                key,
+                value,
+                rnd.nextInt(256),
+                rnd.nextInt(0x10000),
+                rnd.nextInt(),
+                rnd.nextLong());
     }
 
     @Test
@@ -382,19 +495,43 @@ class McbpFrameDecoderTest {
 
     static Stream<Arguments> lengthsExceedingTheBody() {
         return Stream.of(
-                Arguments.of("classic key > body", Frames.request(0x00).key("abc").bodyLengthField(2)),
-                Arguments.of("classic extras > body", Frames.request(0x01).extras(new byte[8]).bodyLengthField(7)),
-                Arguments.of("classic extras + key = body + 1",
+                Arguments.of(
+                        "classic key > body", Frames.request(0x00).key("abc").bodyLengthField(2)),
+                Arguments.of(
+                        "classic extras > body",
+                        Frames.request(0x01).extras(new byte[8]).bodyLengthField(7)),
+                Arguments.of(
+                        "classic extras + key = body + 1",
                         Frames.request(0x01).extras(new byte[8]).key("k").bodyLengthField(8)),
-                Arguments.of("classic 64 KiB key, empty body", Frames.request(0x00).keyLengthField(0xffff)),
-                Arguments.of("classic extras 255, key 65535, body 65789",
-                        Frames.request(0x00).keyLengthField(0xffff).extrasLengthField(0xff).bodyLengthField(65789)),
-                Arguments.of("flex framing extras > body", Frames.request(0x0a).flex((byte) 0x00)
-                        .framingLengthField(2).bodyLengthField(1)),
-                Arguments.of("flex framing extras + extras + key = body + 1",
-                        Frames.request(0x01).flex((byte) 0x50).extras(new byte[8]).key("k").bodyLengthField(9)),
-                Arguments.of("flex 255 + 255 + 255 > 764", Frames.request(0x01).flex(new byte[0])
-                        .framingLengthField(255).extrasLengthField(255).keyLengthField(255).bodyLengthField(764)));
+                Arguments.of(
+                        "classic 64 KiB key, empty body", Frames.request(0x00).keyLengthField(0xffff)),
+                Arguments.of(
+                        "classic extras 255, key 65535, body 65789",
+                        Frames.request(0x00)
+                                .keyLengthField(0xffff)
+                                .extrasLengthField(0xff)
+                                .bodyLengthField(65789)),
+                Arguments.of(
+                        "flex framing extras > body",
+                        Frames.request(0x0a)
+                                .flex((byte) 0x00)
+                                .framingLengthField(2)
+                                .bodyLengthField(1)),
+                Arguments.of(
+                        "flex framing extras + extras + key = body + 1",
+                        Frames.request(0x01)
+                                .flex((byte) 0x50)
+                                .extras(new byte[8])
+                                .key("k")
+                                .bodyLengthField(9)),
+                Arguments.of(
+                        "flex 255 + 255 + 255 > 764",
+                        Frames.request(0x01)
+                                .flex(new byte[0])
+                                .framingLengthField(255)
+                                .extrasLengthField(255)
+                                .keyLengthField(255)
+                                .bodyLengthField(764)));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -418,10 +555,13 @@ class McbpFrameDecoderTest {
     static Stream<Arguments> oversizedBodies() {
         return Stream.of(
                 Arguments.of("classic limit + 1", Frames.request(0x01).bodyLengthField(LIMIT + 1)),
-                Arguments.of("flex limit + 1", Frames.request(0x01).flex(new byte[0]).bodyLengthField(LIMIT + 1)),
+                Arguments.of(
+                        "flex limit + 1", Frames.request(0x01).flex(new byte[0]).bodyLengthField(LIMIT + 1)),
                 Arguments.of("classic 2^31", Frames.request(0x01).bodyLengthField(0x80000000L)),
                 Arguments.of("classic 0xffffffff", Frames.request(0x01).bodyLengthField(0xffffffffL)),
-                Arguments.of("flex 0xffffffff", Frames.request(0x01).flex(new byte[0]).bodyLengthField(0xffffffffL)));
+                Arguments.of(
+                        "flex 0xffffffff",
+                        Frames.request(0x01).flex(new byte[0]).bodyLengthField(0xffffffffL)));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -490,7 +630,8 @@ class McbpFrameDecoderTest {
     @Test
     void waitsForTheBodyOfTheLargestFrameABufferCanHold() {
         EmbeddedChannel ch = channel(Integer.MAX_VALUE);
-        ch.writeInbound(buf(Frames.request(0x01).bodyLengthField(Integer.MAX_VALUE - 24).build(), 0, 24));
+        ch.writeInbound(
+                buf(Frames.request(0x01).bodyLengthField(Integer.MAX_VALUE - 24).build(), 0, 24));
         assertThat((Object) ch.readInbound()).isNull();
         assertThat(ch.isOpen()).isTrue();
         assertThat(errors).isEmpty();
@@ -531,7 +672,12 @@ class McbpFrameDecoderTest {
         };
         EmbeddedChannel ch = new EmbeddedChannel(decoder(LIMIT), answering);
         channels.add(ch);
-        byte[] good1 = Frames.request(0x01).key("k").extras(new byte[8]).value("v").opaque(1).build();
+        byte[] good1 = Frames.request(0x01)
+                .key("k")
+                .extras(new byte[8])
+                .value("v")
+                .opaque(1)
+                .build();
         byte[] good2 = Frames.request(0x0a).opaque(2).build();
         byte[] bad = Frames.request(0x0a).magic(0x00).opaque(3).build();
         ch.writeInbound(buf(concat(good1, good2, bad, good2)));
@@ -585,8 +731,16 @@ class McbpFrameDecoderTest {
     @Test
     void reportsTheLengthsInTheDetail() {
         EmbeddedChannel ch = channel();
-        ch.writeInbound(buf(Frames.request(0x01).flex(new byte[0]).framingLengthField(3).extrasLengthField(8)
-                .keyLengthField(5).bodyLengthField(15).build(), 0, 24));
+        ch.writeInbound(buf(
+                Frames.request(0x01)
+                        .flex(new byte[0])
+                        .framingLengthField(3)
+                        .extrasLengthField(8)
+                        .keyLengthField(5)
+                        .bodyLengthField(15)
+                        .build(),
+                0,
+                24));
         assertRejected(ch, FramingError.LENGTHS_EXCEED_BODY);
         assertThat(details).singleElement().asString().contains("3", "8", "5", "15");
     }

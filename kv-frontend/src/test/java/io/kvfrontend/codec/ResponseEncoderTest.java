@@ -22,7 +22,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ResponseEncoderTest {
 
     static Stream<ByteBufAllocator> allocators() {
-        return Stream.of(PooledByteBufAllocator.DEFAULT, new UnpooledByteBufAllocator(true),
+        return Stream.of(
+                PooledByteBufAllocator.DEFAULT,
+                new UnpooledByteBufAllocator(true),
                 new UnpooledByteBufAllocator(false));
     }
 
@@ -37,13 +39,13 @@ class ResponseEncoderTest {
         byte[] key = "key".getBytes(StandardCharsets.US_ASCII);
         ByteBuf b = ResponseEncoder.header(alloc, 0x0c, 0x0001, 0xdeadbeef, 0x0102030405060708L, 0x01, extras, key, 5);
         try {
-            assertThat(hex(b)).isEqualTo(
-                    "81" + "0c" + "0003"      // magic, opcode, key length
-                    + "04" + "01" + "0001"    // extras length, datatype, status
-                    + "0000000c"              // body = 4 extras + 3 key + 5 value
-                    + "deadbeef"              // opaque
-                    + "0102030405060708"      // cas
-                    + "00000007" + "6b6579"); // extras, key; the value is not in this buffer
+            assertThat(hex(b))
+                    .isEqualTo("81" + "0c" + "0003" // magic, opcode, key length
+                            + "04" + "01" + "0001" // extras length, datatype, status
+                            + "0000000c" // body = 4 extras + 3 key + 5 value
+                            + "deadbeef" // opaque
+                            + "0102030405060708" // cas
+                            + "00000007" + "6b6579"); // extras, key; the value is not in this buffer
             assertThat(b.readableBytes()).isEqualTo(24 + 4 + 3);
             assertThat(b.capacity()).as("exactly sized").isEqualTo(b.readableBytes());
         } finally {
@@ -59,8 +61,10 @@ class ResponseEncoderTest {
             ByteBuf key = request.slice(2, 9);
             ByteBuf b = ResponseEncoder.header(alloc, 0x0d, 0, -1, -1L, 0, null, key, 0);
             try {
-                assertThat(hex(b)).isEqualTo("81" + "0d" + "0009" + "00" + "00" + "0000" + "00000009" + "ffffffff"
-                        + "ffffffffffffffff" + ByteBufUtil.hexDump("hello-key".getBytes(StandardCharsets.US_ASCII)));
+                assertThat(hex(b))
+                        .isEqualTo("81" + "0d" + "0009" + "00" + "00" + "0000" + "00000009" + "ffffffff"
+                                + "ffffffffffffffff"
+                                + ByteBufUtil.hexDump("hello-key".getBytes(StandardCharsets.US_ASCII)));
                 assertThat(b.capacity()).isEqualTo(b.readableBytes());
                 assertThat(key.readerIndex()).as("key slice not consumed").isZero();
                 assertThat(key.readableBytes()).isEqualTo(9);
@@ -87,8 +91,8 @@ class ResponseEncoderTest {
 
     @Test
     void treatsNullExtrasAndKeyAsEmpty() {
-        ByteBuf b = ResponseEncoder.header(ByteBufAllocator.DEFAULT, 0x00, 0x81, 0x11223344, 0, 0, null,
-                (byte[]) null, 0);
+        ByteBuf b =
+                ResponseEncoder.header(ByteBufAllocator.DEFAULT, 0x00, 0x81, 0x11223344, 0, 0, null, (byte[]) null, 0);
         try {
             assertThat(hex(b)).isEqualTo("8100000000000081" + "00000000" + "11223344" + "0000000000000000");
             assertThat(b.capacity()).isEqualTo(24);
@@ -153,8 +157,8 @@ class ResponseEncoderTest {
     void headerAndValueTogetherAreOneWholeResponse() {
         byte[] value = "{\"a\":1}".getBytes(StandardCharsets.US_ASCII);
         byte[] flags = {0, 0, 0, 1};
-        ByteBuf h = ResponseEncoder.header(ByteBufAllocator.DEFAULT, 0x00, 0, 7, 99, 1, flags, (byte[]) null,
-                value.length);
+        ByteBuf h =
+                ResponseEncoder.header(ByteBufAllocator.DEFAULT, 0x00, 0, 7, 99, 1, flags, (byte[]) null, value.length);
         ByteBuf v = ResponseEncoder.value(value);
         try {
             // A reader that trusts the header's body length must end exactly at the value's end.

@@ -59,7 +59,10 @@ class ConfigLoaderTest {
     void flagsBeatEnvironmentWhichBeatsTheFileWhichBeatsTheDefault() throws IOException {
         Path f = file("port: 1000\noutput-mode: sync\nlog-level: debug\n");
         Map<String, String> env = new HashMap<>(Map.of("KV_PORT", "2000"));
-        assertThat(load(env, "--config", f.toString(), "--port", "3000").config().port()).isEqualTo(3000);
+        assertThat(load(env, "--config", f.toString(), "--port", "3000")
+                        .config()
+                        .port())
+                .isEqualTo(3000);
         assertThat(load(env, "--config", f.toString()).config().port()).isEqualTo(2000);
         env.remove("KV_PORT");
         ConfigLoader.Run fromFile = load(env, "--config", f.toString());
@@ -73,17 +76,37 @@ class ConfigLoaderTest {
 
     @Test
     void theEffectiveConfigurationSaysWhereEachValueCameFromAndMasksSecrets() {
-        List<String> lines = load(Map.of("KV_ADMIN_PASSWORD", "hunter2"), "--output-mode", "sync",
-                "--users", "app:s3cret:default").effective();
-        assertThat(lines).contains("output-mode = sync (flag --output-mode)", "port = 11210 (default)",
-                "admin-password = **** (environment KV_ADMIN_PASSWORD)", "users = **** (flag --users)");
+        List<String> lines = load(
+                        Map.of("KV_ADMIN_PASSWORD", "hunter2"),
+                        "--output-mode",
+                        "sync",
+                        "--users",
+                        "app:s3cret:default")
+                .effective();
+        assertThat(lines)
+                .contains(
+                        "output-mode = sync (flag --output-mode)",
+                        "port = 11210 (default)",
+                        "admin-password = **** (environment KV_ADMIN_PASSWORD)",
+                        "users = **** (flag --users)");
         assertThat(String.join("\n", lines)).doesNotContain("hunter2").doesNotContain("s3cret");
     }
 
     @Test
     void sizesAndDurationsTakeUnits() {
-        ServerConfig c = load(Map.of(), "--spool-low-water", "64k", "--spool-high-water", "2m",
-                "--expiry-pager-interval", "500ms", "--shutdown-timeout", "1m", "--bucket-quota", "1g").config();
+        ServerConfig c = load(
+                        Map.of(),
+                        "--spool-low-water",
+                        "64k",
+                        "--spool-high-water",
+                        "2m",
+                        "--expiry-pager-interval",
+                        "500ms",
+                        "--shutdown-timeout",
+                        "1m",
+                        "--bucket-quota",
+                        "1g")
+                .config();
         assertThat(c.spoolLowWaterBytes()).isEqualTo(64 * 1024);
         assertThat(c.spoolHighWaterBytes()).isEqualTo(2 * 1024 * 1024);
         assertThat(c.expiryPagerInterval()).isEqualTo(Duration.ofMillis(500));
@@ -93,8 +116,16 @@ class ConfigLoaderTest {
 
     @Test
     void rangeScanLimitsAreSettings() {
-        ServerConfig c = load(Map.of("KV_SCAN_IDLE_TIMEOUT", "5s"), "--scan-max-lifetime", "2m",
-                "--max-scans-per-bucket", "8", "--max-scans-per-connection", "2", "--scan-batch-size", "16k")
+        ServerConfig c = load(
+                        Map.of("KV_SCAN_IDLE_TIMEOUT", "5s"),
+                        "--scan-max-lifetime",
+                        "2m",
+                        "--max-scans-per-bucket",
+                        "8",
+                        "--max-scans-per-connection",
+                        "2",
+                        "--scan-batch-size",
+                        "16k")
                 .config();
         assertThat(c.rangeScans().idleTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(c.rangeScans().maxLifetime()).isEqualTo(Duration.ofMinutes(2));
@@ -105,16 +136,19 @@ class ConfigLoaderTest {
 
     @Test
     void bucketsAndUsersComeFromSpecs() {
-        ServerConfig c = load(Map.of("KV_BUCKETS", "default; travel:quota=64m,vbuckets=64,flush=false"),
-                "--users", "app:pw:travel+default; ops:pw2:admin; all:pw3:*; none:pw4").config();
+        ServerConfig c = load(
+                        Map.of("KV_BUCKETS", "default; travel:quota=64m,vbuckets=64,flush=false"),
+                        "--users",
+                        "app:pw:travel+default; ops:pw2:admin; all:pw3:*; none:pw4")
+                .config();
         assertThat(c.buckets()).extracting(BucketConfig::name).containsExactly("default", "travel");
         BucketConfig travel = c.buckets().get(1);
         assertThat(travel.quotaBytes()).isEqualTo(64L << 20);
         assertThat(travel.numVBuckets()).isEqualTo(64);
         assertThat(travel.flushEnabled()).isFalse();
         assertThat(c.users()).hasSize(5);
-        assertThat(c.users().get(1)).isEqualTo(UserConfig.forBuckets("app", "pw", java.util.Set.of("travel",
-                "default")));
+        assertThat(c.users().get(1))
+                .isEqualTo(UserConfig.forBuckets("app", "pw", java.util.Set.of("travel", "default")));
         assertThat(c.users().get(2).admin()).isTrue();
         assertThat(c.users().get(3).allBuckets()).isTrue();
         assertThat(c.users().get(4).buckets()).isEmpty();
@@ -192,20 +226,21 @@ class ConfigLoaderTest {
     @ParameterizedTest(name = "{0}={1}")
     @MethodSource("invalidValues")
     void anInvalidValueStopsStartUpWithOneMessageNamingTheSetting(String key, String value, String allowed) {
-        assertThatThrownBy(() -> load(Map.of(), "--" + key, value))
-                .isInstanceOfSatisfying(ConfigException.class, e -> {
-                    assertThat(e.key()).isEqualTo(key);
-                    assertThat(e.getMessage()).startsWith(key + ":").contains(allowed);
-                });
+        assertThatThrownBy(() -> load(Map.of(), "--" + key, value)).isInstanceOfSatisfying(ConfigException.class, e -> {
+            assertThat(e.key()).isEqualTo(key);
+            assertThat(e.getMessage()).startsWith(key + ":").contains(allowed);
+        });
         // From the environment, the message says so.
         assertThatThrownBy(() -> load(Map.of(Settings.byKey(key).env(), value)))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo(key));
+                .isInstanceOfSatisfying(
+                        ConfigException.class, e -> assertThat(e.key()).isEqualTo(key));
     }
 
     @Test
     void invalidEnvironmentValuesNameTheirVariable() {
         assertThatThrownBy(() -> load(Map.of("KV_PORT", "eleven")))
-                .hasMessageContaining("port:").hasMessageContaining("environment KV_PORT")
+                .hasMessageContaining("port:")
+                .hasMessageContaining("environment KV_PORT")
                 .hasMessageContaining("'eleven'");
         assertThatThrownBy(() -> load(Map.of("KV_ADMIN_PASSWORD", ""), "--scram-iterations", "1"))
                 .hasMessageContaining("scram-iterations");
@@ -214,11 +249,15 @@ class ConfigLoaderTest {
     @Test
     void theOutputQuantumIsASizeAtMostTheHighWaterMarkAndFollowsItWhenUnset() {
         assertThat(load(Map.of()).config().outputQuantumBytes()).isEqualTo(32 * 1024);
-        assertThat(load(Map.of(), "--output-quantum", "16k").config().outputQuantumBytes()).isEqualTo(16 * 1024);
-        assertThat(load(Map.of("KV_OUTPUT_QUANTUM", "100000")).config().outputQuantumBytes()).isEqualTo(100_000);
+        assertThat(load(Map.of(), "--output-quantum", "16k").config().outputQuantumBytes())
+                .isEqualTo(16 * 1024);
+        assertThat(load(Map.of("KV_OUTPUT_QUANTUM", "100000")).config().outputQuantumBytes())
+                .isEqualTo(100_000);
         // Unset, it is the default or the high-water mark, whichever is smaller.
-        assertThat(load(Map.of(), "--spool-low-water", "8k", "--spool-high-water", "16k").config()
-                .outputQuantumBytes()).isEqualTo(16 * 1024);
+        assertThat(load(Map.of(), "--spool-low-water", "8k", "--spool-high-water", "16k")
+                        .config()
+                        .outputQuantumBytes())
+                .isEqualTo(16 * 1024);
         assertThatThrownBy(() -> load(Map.of(), "--output-quantum", "2m"))
                 .isInstanceOfSatisfying(ConfigException.class, e -> {
                     assertThat(e.key()).isEqualTo("output-quantum");
@@ -226,41 +265,52 @@ class ConfigLoaderTest {
                 });
         assertThat(load(Map.of(), "--output-quantum", "16k").effective())
                 .contains("output-quantum = 16k (flag --output-quantum)");
-        assertThat(load(Map.of(), "--background-nice", "0").config().backgroundNice()).isZero();
+        assertThat(load(Map.of(), "--background-nice", "0").config().backgroundNice())
+                .isZero();
         assertThat(load(Map.of()).config().backgroundNice()).isEqualTo(10);
     }
 
     @Test
     void valuesThatDoNotFitTogetherAreRefusedToo() {
         assertThatThrownBy(() -> load(Map.of(), "--spool-low-water", "2m", "--spool-high-water", "1m"))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("spool-low-water"));
+                .isInstanceOfSatisfying(
+                        ConfigException.class, e -> assertThat(e.key()).isEqualTo("spool-low-water"));
         assertThatThrownBy(() -> load(Map.of(), "--buckets", "a;a"))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("buckets"));
+                .isInstanceOfSatisfying(
+                        ConfigException.class, e -> assertThat(e.key()).isEqualTo("buckets"));
         assertThatThrownBy(() -> load(Map.of(), "--users", "Administrator:x"))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("users"));
+                .isInstanceOfSatisfying(
+                        ConfigException.class, e -> assertThat(e.key()).isEqualTo("users"));
     }
 
     @Test
     void theFileIsCheckedToo() throws IOException {
-        assertThatThrownBy(() -> load(Map.of(), "--config", dir.resolve("missing.yaml").toString()))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("config"));
+        assertThatThrownBy(() ->
+                        load(Map.of(), "--config", dir.resolve("missing.yaml").toString()))
+                .isInstanceOfSatisfying(
+                        ConfigException.class, e -> assertThat(e.key()).isEqualTo("config"));
         Path unknown = file("prot: 1\n");
         assertThatThrownBy(() -> load(Map.of(), "--config", unknown.toString()))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("prot"));
+                .isInstanceOfSatisfying(
+                        ConfigException.class, e -> assertThat(e.key()).isEqualTo("prot"));
         Path badValue = file("port: [1, 2]\n");
         assertThatThrownBy(() -> load(Map.of(), "--config", badValue.toString()))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("port"));
+                .isInstanceOfSatisfying(
+                        ConfigException.class, e -> assertThat(e.key()).isEqualTo("port"));
         Path bucketWithoutName = file("buckets:\n  - quota: 1m\n");
         assertThatThrownBy(() -> load(Map.of(), "--config", bucketWithoutName.toString()))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("buckets"));
+                .isInstanceOfSatisfying(
+                        ConfigException.class, e -> assertThat(e.key()).isEqualTo("buckets"));
         Path notYaml = file("port: : :\n  - [\n");
         assertThatThrownBy(() -> load(Map.of(), "--config", notYaml.toString()))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("config"));
+                .isInstanceOfSatisfying(
+                        ConfigException.class, e -> assertThat(e.key()).isEqualTo("config"));
     }
 
     @Test
     void anUnknownFlagIsRefused() {
-        assertThatThrownBy(() -> load(Map.of(), "--prot", "1")).isInstanceOf(ConfigException.class)
+        assertThatThrownBy(() -> load(Map.of(), "--prot", "1"))
+                .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("--prot");
     }
 
@@ -268,7 +318,10 @@ class ConfigLoaderTest {
     void aBareBooleanFlagMeansTrue() {
         assertThat(load(Map.of(), "--no-auth").config().authEnabled()).isFalse();
         assertThat(load(Map.of("KV_NO_AUTH", "true")).config().authEnabled()).isFalse();
-        assertThat(load(Map.of("KV_NO_AUTH", "true"), "--no-auth", "false").config().authEnabled()).isTrue();
+        assertThat(load(Map.of("KV_NO_AUTH", "true"), "--no-auth", "false")
+                        .config()
+                        .authEnabled())
+                .isTrue();
     }
 
     @Test
@@ -277,20 +330,27 @@ class ConfigLoaderTest {
         assertThat(help).contains("--config");
         for (Setting s : Settings.ALL) {
             assertThat(help).as("help mentions %s", s.flag()).contains(s.flag()).contains(s.label());
-            assertThat(help.replaceAll("\\s+", " ")).as("help mentions %s", s.env()).contains("Env: " + s.env() + ".");
+            assertThat(help.replaceAll("\\s+", " "))
+                    .as("help mentions %s", s.env())
+                    .contains("Env: " + s.env() + ".");
         }
         assertThat(help.replaceAll("\\s+", " ")).contains("Default: 11210").contains("Default: spool");
     }
 
     @Test
     void theReadmeConfigurationReferenceIsTheGeneratedOne() throws IOException {
-        Path readme = Path.of(System.getProperty("user.dir")).resolve("../README.md").normalize();
+        Path readme =
+                Path.of(System.getProperty("user.dir")).resolve("../README.md").normalize();
         String text = Files.readString(readme, StandardCharsets.UTF_8);
         String start = "<!-- config-reference:start -->\n";
         String end = "<!-- config-reference:end -->";
-        assertThat(text).as("README has the configuration reference markers").contains(start).contains(end);
+        assertThat(text)
+                .as("README has the configuration reference markers")
+                .contains(start)
+                .contains(end);
         String section = text.substring(text.indexOf(start) + start.length(), text.indexOf(end));
-        assertThat(section).as("README configuration reference (regenerate from Settings.markdownReference())")
+        assertThat(section)
+                .as("README configuration reference (regenerate from Settings.markdownReference())")
                 .isEqualTo(Settings.markdownReference());
     }
 }

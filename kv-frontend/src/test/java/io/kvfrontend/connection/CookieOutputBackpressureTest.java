@@ -44,15 +44,21 @@ class CookieOutputBackpressureTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void aClientThatStopsReadingBoundsTheServersBufferAndLosesNothing(OutputMode mode) {
-        try (TestServer server = TestServer.start(TestServer.config().outputMode(mode)
-                .spoolWaterMarks(LOW, HIGH).build(), List.of(stream.spec()));
-             McbpClient c = McbpClient.connect(server.port(), 16 * 1024)) {
+        try (TestServer server = TestServer.start(
+                        TestServer.config()
+                                .outputMode(mode)
+                                .spoolWaterMarks(LOW, HIGH)
+                                .build(),
+                        List.of(stream.spec()));
+                McbpClient c = McbpClient.connect(server.port(), 16 * 1024)) {
             c.send(StreamCommand.request(7, PRODUCERS, FRAMES, VALUE));
             Connection conn = server.connectionOf(c);
 
             // 24 MB do not fit in socket buffers: the producers must be paused, holding no thread.
-            Await.until(Duration.ofSeconds(20),
-                    () -> stream.pauses.get() > 0 && stream.producersRunning.get() == 0
+            Await.until(
+                    Duration.ofSeconds(20),
+                    () -> stream.pauses.get() > 0
+                            && stream.producersRunning.get() == 0
                             && !conn.output().hasCapacity(),
                     () -> "paused " + stream.pauses + ", running " + stream.producersRunning);
             // A frame is two messages (header, value); Netty charges 96 bytes per message.
@@ -62,7 +68,9 @@ class CookieOutputBackpressureTest {
             for (int i = 0; i < 100; i++) {
                 max = Math.max(max, buffered(conn));
             }
-            assertThat(max).as("bytes buffered for the stalled connection").isLessThanOrEqualTo(bound)
+            assertThat(max)
+                    .as("bytes buffered for the stalled connection")
+                    .isLessThanOrEqualTo(bound)
                     .isGreaterThan(0);
             assertThat(stream.framesWritten.get()).isLessThan((long) PRODUCERS * FRAMES);
 
@@ -77,7 +85,8 @@ class CookieOutputBackpressureTest {
             }
             frames.assertComplete(PRODUCERS, FRAMES);
             assertThat(max).isLessThanOrEqualTo(bound);
-            assertThat(server.server().context().outputMetrics().snapshot().resumes()).isPositive();
+            assertThat(server.server().context().outputMetrics().snapshot().resumes())
+                    .isPositive();
         }
     }
 

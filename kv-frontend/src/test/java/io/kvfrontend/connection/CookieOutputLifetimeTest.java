@@ -40,10 +40,14 @@ class CookieOutputLifetimeTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void producersStopAndNothingLeaksWhenClientsDisconnectMidStream(OutputMode mode) {
-        try (TestServer server = TestServer.start(TestServer.config().outputMode(mode)
-                     .spoolWaterMarks(32 * 1024, 128 * 1024).build(), List.of(stream.spec()));
-             LogCapture log = new LogCapture();
-             McbpClient bystander = server.client()) {
+        try (TestServer server = TestServer.start(
+                        TestServer.config()
+                                .outputMode(mode)
+                                .spoolWaterMarks(32 * 1024, 128 * 1024)
+                                .build(),
+                        List.of(stream.spec()));
+                LogCapture log = new LogCapture();
+                McbpClient bystander = server.client()) {
             for (int round = 0; round < ROUNDS; round++) {
                 McbpClient c = server.client();
                 c.send(StreamCommand.request(round, 4, 100_000, 512));
@@ -57,22 +61,33 @@ class CookieOutputLifetimeTest {
                     c.close();
                 }
                 String key = "bystander-" + round;
-                Response set = bystander.call(Frames.request(0x01).key(key).extras(Frames.storeExtras(0, 0))
-                        .value("v" + round).opaque(round));
+                Response set = bystander.call(Frames.request(0x01)
+                        .key(key)
+                        .extras(Frames.storeExtras(0, 0))
+                        .value("v" + round)
+                        .opaque(round));
                 assertThat(set.status()).isZero();
-                assertThat(bystander.call(Frames.request(0x00).key(key).opaque(round)).valueString())
+                assertThat(bystander
+                                .call(Frames.request(0x00).key(key).opaque(round))
+                                .valueString())
                         .isEqualTo("v" + round);
             }
-            Await.until(Duration.ofSeconds(20),
+            Await.until(
+                    Duration.ofSeconds(20),
                     () -> stream.producersFinished.get() == stream.producersStarted.get()
                             && stream.producersRunning.get() == 0,
                     () -> "producers finished " + stream.producersFinished + " of " + stream.producersStarted
                             + ", running " + stream.producersRunning);
             assertThat(stream.producersStarted.get()).isEqualTo(4 * ROUNDS);
-            assertThat(stream.producersSawClose.get()).as("producers told the output closed").isPositive();
-            Await.until(Duration.ofSeconds(5), () -> server.server().context().connections().size() == 1,
+            assertThat(stream.producersSawClose.get())
+                    .as("producers told the output closed")
+                    .isPositive();
+            Await.until(
+                    Duration.ofSeconds(5),
+                    () -> server.server().context().connections().size() == 1,
                     "only the bystander connection left");
-            assertThat(server.server().context().outputMetrics().snapshot().spoolBytes()).isZero();
+            assertThat(server.server().context().outputMetrics().snapshot().spoolBytes())
+                    .isZero();
             assertThat(log.warningsAndErrors()).isEmpty();
         }
     }

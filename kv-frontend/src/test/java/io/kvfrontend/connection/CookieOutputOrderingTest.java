@@ -47,8 +47,9 @@ class CookieOutputOrderingTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void producersAndOnLoopResponsesNeverInterleaveOutOfOrder(OutputMode mode) throws Exception {
-        try (TestServer server = TestServer.start(TestServer.config().outputMode(mode).build());
-             McbpClient c = server.client()) {
+        try (TestServer server =
+                        TestServer.start(TestServer.config().outputMode(mode).build());
+                McbpClient c = server.client()) {
             Connection conn = server.connectionOf(c);
             Map<Integer, StreamFrames> streams = new HashMap<>();
             for (int s = 0; s < STREAMS; s++) {
@@ -79,7 +80,9 @@ class CookieOutputOrderingTest {
                 } else {
                     assertThat(r.opcode()).isEqualTo(0x0a);
                     assertThat(r.status()).isZero();
-                    assertThat(r.opaque()).as("on-loop responses in request order").isEqualTo(nextNoop++);
+                    assertThat(r.opaque())
+                            .as("on-loop responses in request order")
+                            .isEqualTo(nextNoop++);
                 }
             }
             writer.get(10, TimeUnit.SECONDS);
@@ -95,11 +98,13 @@ class CookieOutputOrderingTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void blockedCommandsWithManyProducersKeepEachProducersOrder(OutputMode mode) {
-        try (TestServer server = TestServer.start(TestServer.config().outputMode(mode).build(),
-                List.of(stream.spec())); McbpClient c = server.client()) {
+        try (TestServer server =
+                        TestServer.start(TestServer.config().outputMode(mode).build(), List.of(stream.spec()));
+                McbpClient c = server.client()) {
             ByteArrayOutputStream batch = new ByteArrayOutputStream();
             for (int s = 0; s < STREAMS; s++) {
-                batch.writeBytes(StreamCommand.request(s, PRODUCERS, FRAMES, VALUE).build());
+                batch.writeBytes(
+                        StreamCommand.request(s, PRODUCERS, FRAMES, VALUE).build());
                 batch.writeBytes(Frames.request(0x0a).opaque(100 + s).build());
             }
             c.sendRaw(batch.toByteArray());

@@ -43,16 +43,27 @@ class LoopMetersTest {
     void loopAndOutputMetersMoveWithAStream(OutputMode mode) {
         MeterRegistry registry = new SimpleMeterRegistry();
         String m = mode.configName();
-        try (TestServer server = TestServer.start(TestServer.config().outputMode(mode).eventLoopThreads(1)
-                .outputQuantum(16 * 1024).build(), registry, List.of(stream.spec()));
-             McbpClient c = server.client()) {
+        try (TestServer server = TestServer.start(
+                        TestServer.config()
+                                .outputMode(mode)
+                                .eventLoopThreads(1)
+                                .outputQuantum(16 * 1024)
+                                .build(),
+                        registry,
+                        List.of(stream.spec()));
+                McbpClient c = server.client()) {
             Timer turns = registry.get("kv.eventloop.turn").tag("loop", "0").timer();
             Timer tasks = registry.get("kv.eventloop.tasks").tag("loop", "0").timer();
-            FunctionCounter outputBusy = registry.get("kv.eventloop.busy").tag("loop", "0").tag("phase", "output")
+            FunctionCounter outputBusy = registry.get("kv.eventloop.busy")
+                    .tag("loop", "0")
+                    .tag("phase", "output")
                     .functionCounter();
-            FunctionCounter ioBusy = registry.get("kv.eventloop.busy").tag("phase", "io").functionCounter();
-            FunctionCounter exhausted = registry.get("kv.output.quantum.exhausted").tag("mode", m).functionCounter();
-            Timer delay = registry.get("kv.output.schedule.delay").tag("mode", m).timer();
+            FunctionCounter ioBusy =
+                    registry.get("kv.eventloop.busy").tag("phase", "io").functionCounter();
+            FunctionCounter exhausted =
+                    registry.get("kv.output.quantum.exhausted").tag("mode", m).functionCounter();
+            Timer delay =
+                    registry.get("kv.output.schedule.delay").tag("mode", m).timer();
             var turnBytes = registry.get("kv.output.turn.bytes").tag("mode", m).summary();
             long turns0 = turns.count();
             double output0 = outputBusy.count();
@@ -75,7 +86,8 @@ class LoopMetersTest {
             assertThat(delay.count()).isPositive();
             assertThat(turnBytes.count()).isPositive();
             assertThat(turnBytes.totalAmount()).isGreaterThanOrEqualTo((double) FRAMES * 2 * VALUE);
-            assertThat(turnBytes.max()).as("a turn moves one quantum, plus at most one frame")
+            assertThat(turnBytes.max())
+                    .as("a turn moves one quantum, plus at most one frame")
                     .isLessThanOrEqualTo(16 * 1024 + VALUE + 24);
         }
     }

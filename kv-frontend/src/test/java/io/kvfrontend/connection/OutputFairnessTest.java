@@ -47,13 +47,24 @@ class OutputFairnessTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void aNeighboursRequestsAreAnsweredWhileAnotherConnectionStreams(OutputMode mode) throws Exception {
-        try (TestServer server = TestServer.start(TestServer.config().outputMode(mode).eventLoopThreads(1)
-                .outputQuantum(16 * 1024).build(), List.of(stream.spec()));
-             McbpClient streamer = McbpClient.connect(server.port(), 64 * 1024);
-             McbpClient neighbour = server.client()) {
-            assertThat(neighbour.call(Frames.request(0x01).key("k").extras(Frames.storeExtras(0, 0)).value("v"))
-                    .status()).isZero();
-            OutputMetrics.Snapshot before = server.server().context().outputMetrics().snapshot();
+        try (TestServer server = TestServer.start(
+                        TestServer.config()
+                                .outputMode(mode)
+                                .eventLoopThreads(1)
+                                .outputQuantum(16 * 1024)
+                                .build(),
+                        List.of(stream.spec()));
+                McbpClient streamer = McbpClient.connect(server.port(), 64 * 1024);
+                McbpClient neighbour = server.client()) {
+            assertThat(neighbour
+                            .call(Frames.request(0x01)
+                                    .key("k")
+                                    .extras(Frames.storeExtras(0, 0))
+                                    .value("v"))
+                            .status())
+                    .isZero();
+            OutputMetrics.Snapshot before =
+                    server.server().context().outputMetrics().snapshot();
 
             streamer.send(StreamCommand.request(7, PRODUCERS, FRAMES, VALUE));
             AtomicLong received = new AtomicLong();
@@ -75,13 +86,19 @@ class OutputFairnessTest {
                 assertThat(r.valueString()).isEqualTo("v");
             }
             long streamedMeanwhile = received.get();
-            assertThat(reader).as("the neighbour was answered while the stream still ran (%d of %d frames "
-                    + "arrived meanwhile)", streamedMeanwhile, (long) PRODUCERS * FRAMES).isNotDone();
+            assertThat(reader)
+                    .as(
+                            "the neighbour was answered while the stream still ran (%d of %d frames "
+                                    + "arrived meanwhile)",
+                            streamedMeanwhile, (long) PRODUCERS * FRAMES)
+                    .isNotDone();
 
             reader.get(2, TimeUnit.MINUTES).assertComplete(PRODUCERS, FRAMES);
-            OutputMetrics.Snapshot after = server.server().context().outputMetrics().snapshot();
+            OutputMetrics.Snapshot after =
+                    server.server().context().outputMetrics().snapshot();
             assertThat(after.quantumExhausted() - before.quantumExhausted())
-                    .as("slices that stopped at the quantum with output left: the stream yielded").isPositive();
+                    .as("slices that stopped at the quantum with output left: the stream yielded")
+                    .isPositive();
             assertThat(after.outputTurns() - before.outputTurns()).isPositive();
             assertThat(after.spoolBytes()).isZero();
         }

@@ -34,8 +34,11 @@ final class StreamFrames {
         int producer = v.getInt();
         int seq = v.getInt();
         int expected = nextSeq.getOrDefault(producer, 0);
-        assertThat(seq).as("sequence of producer %d on opaque %d after %d frames of this stream (frame %s)",
-                producer, opaque, frames, r).isEqualTo(expected);
+        assertThat(seq)
+                .as(
+                        "sequence of producer %d on opaque %d after %d frames of this stream (frame %s)",
+                        producer, opaque, frames, r)
+                .isEqualTo(expected);
         nextSeq.put(producer, seq + 1);
         frames++;
     }

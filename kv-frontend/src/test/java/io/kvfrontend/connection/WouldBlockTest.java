@@ -34,10 +34,15 @@ class WouldBlockTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void blockedCommandsOutputAndFinalStatusPrecedeThePipelinedCommandsBehindIt(OutputMode mode) {
-        try (TestServer server = TestServer.start(TestServer.config().outputMode(mode).build(),
-                List.of(stream.spec())); McbpClient c = server.client()) {
+        try (TestServer server =
+                        TestServer.start(TestServer.config().outputMode(mode).build(), List.of(stream.spec()));
+                McbpClient c = server.client()) {
             ByteArrayOutputStream batch = new ByteArrayOutputStream();
-            batch.writeBytes(Frames.request(0x01).key("k").extras(Frames.storeExtras(0, 0)).value("v").opaque(10)
+            batch.writeBytes(Frames.request(0x01)
+                    .key("k")
+                    .extras(Frames.storeExtras(0, 0))
+                    .value("v")
+                    .opaque(10)
                     .build());
             batch.writeBytes(StreamCommand.request(11, 3, 500, 64).build());
             batch.writeBytes(Frames.request(0x0a).opaque(12).build());
@@ -73,8 +78,9 @@ class WouldBlockTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void aConnectionKeepsServingAfterManyBlockedCommands(OutputMode mode) {
-        try (TestServer server = TestServer.start(TestServer.config().outputMode(mode).build(),
-                List.of(stream.spec())); McbpClient c = server.client()) {
+        try (TestServer server =
+                        TestServer.start(TestServer.config().outputMode(mode).build(), List.of(stream.spec()));
+                McbpClient c = server.client()) {
             for (int i = 0; i < 50; i++) {
                 c.send(StreamCommand.request(i, 1, 10, 16));
                 StreamFrames s = new StreamFrames(i, 16);

@@ -3,6 +3,7 @@ package io.kvfrontend.dispatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvfrontend.auth.BucketAccess;
+import io.kvfrontend.auth.SaslOutcome.Refusal;
 import io.kvfrontend.auth.SaslServer;
 import io.kvfrontend.auth.User;
 import io.kvfrontend.auth.UserStore;
@@ -12,7 +13,6 @@ import io.kvfrontend.connection.CommandRunner;
 import io.kvfrontend.connection.OutputMetrics;
 import io.kvfrontend.engine.spi.Engine;
 import io.kvfrontend.engine.spi.Status;
-import io.kvfrontend.auth.SaslOutcome.Refusal;
 import io.kvfrontend.protocol.Feature;
 import io.kvfrontend.protocol.Opcode;
 import io.kvfrontend.server.Engines;
@@ -46,13 +46,22 @@ class ExecutorsTest {
         ServerConfig config = TestServer.withAuth().backgroundThreads(1).build();
         engine = Engines.fromConfig(config);
         config.buckets().forEach(engine::createBucket);
-        UserStore users = UserStore.builder().iterations(64)
+        UserStore users = UserStore.builder()
+                .iterations(64)
                 .addUser(new User("Administrator", true, BucketAccess.all()), "password")
                 .addUser(new User("app", false, BucketAccess.of(Set.of("default"))), "app-pw")
                 .build();
         Dispatcher dispatcher = new Dispatcher(CommandTable.standard(), List.of());
-        services = new ServerContext(config, engine, dispatcher, new SimpleMeterRegistry(),
-                new OutputMetrics(config.outputMode()), "test", "none", 1, SaslServer.create(users));
+        services = new ServerContext(
+                config,
+                engine,
+                dispatcher,
+                new SimpleMeterRegistry(),
+                new OutputMetrics(config.outputMode()),
+                "test",
+                "none",
+                1,
+                SaslServer.create(users));
         session = new TestSession(services);
         runner = dispatcher.runnerFor(session, services);
     }
@@ -68,7 +77,9 @@ class ExecutorsTest {
         ByteBuf buf = ByteBufAllocator.DEFAULT.buffer(bytes.length).writeBytes(bytes);
         McbpRequest request = new McbpRequest(buf);
         try {
-            assertThat(runner.run(request, null, System.nanoTime())).as("blocked").isNull();
+            assertThat(runner.run(request, null, System.nanoTime()))
+                    .as("blocked")
+                    .isNull();
         } finally {
             request.release();
         }
@@ -87,7 +98,9 @@ class ExecutorsTest {
     }
 
     private void selectDefault() {
-        assertThat(one(Frames.request(Opcode.SELECT_BUCKET.code()).key("default")).status()).isZero();
+        assertThat(one(Frames.request(Opcode.SELECT_BUCKET.code()).key("default"))
+                        .status())
+                .isZero();
     }
 
     @Test
@@ -104,7 +117,8 @@ class ExecutorsTest {
 
     @Test
     void plainLoginSetsTheUserAndAWrongPasswordIsCountedByItsReason() {
-        Response wrong = one(Frames.request(Opcode.SASL_AUTH.code()).key("PLAIN").value("\0app\0guess"));
+        Response wrong =
+                one(Frames.request(Opcode.SASL_AUTH.code()).key("PLAIN").value("\0app\0guess"));
         assertThat(wrong.status()).isEqualTo(Status.AUTH_ERROR.code());
         assertThat(session.user()).isNull();
         assertThat(services.stats().authFailures(Refusal.WRONG_PASSWORD)).isEqualTo(1);
@@ -126,9 +140,13 @@ class ExecutorsTest {
 
     @Test
     void helloAcknowledgesWhatItSupportsAndTheSessionKeepsIt() {
-        byte[] asked = ByteBuffer.allocate(6).putShort((short) Feature.JSON).putShort((short) Feature.XERROR)
-                .putShort((short) 0x7fff).array();
-        Response r = one(Frames.request(Opcode.HELLO.code()).key("{\"a\":\"test\"}").value(asked));
+        byte[] asked = ByteBuffer.allocate(6)
+                .putShort((short) Feature.JSON)
+                .putShort((short) Feature.XERROR)
+                .putShort((short) 0x7fff)
+                .array();
+        Response r =
+                one(Frames.request(Opcode.HELLO.code()).key("{\"a\":\"test\"}").value(asked));
         assertThat(r.status()).isZero();
         ByteBuffer acked = ByteBuffer.wrap(r.value());
         assertThat(acked.remaining()).as("JSON and XERROR, not the unknown one").isEqualTo(4);
@@ -141,7 +159,9 @@ class ExecutorsTest {
     void storeAndReadBackWithCasAndFlags() {
         login("Administrator", "password");
         selectDefault();
-        Response set = one(Frames.request(Opcode.SET.code()).extras(Frames.storeExtras(0xcafe, 0)).key("doc")
+        Response set = one(Frames.request(Opcode.SET.code())
+                .extras(Frames.storeExtras(0xcafe, 0))
+                .key("doc")
                 .value("hello"));
         assertThat(set.status()).isZero();
         assertThat(set.cas()).isNotZero();
@@ -152,13 +172,21 @@ class ExecutorsTest {
         assertThat(get.extrasInt(0)).isEqualTo(0xcafe);
         assertThat(get.cas()).isEqualTo(set.cas());
 
-        Response add = one(Frames.request(Opcode.ADD.code()).extras(Frames.storeExtras(0, 0)).key("doc").value("x"));
+        Response add = one(Frames.request(Opcode.ADD.code())
+                .extras(Frames.storeExtras(0, 0))
+                .key("doc")
+                .value("x"));
         assertThat(add.status()).isEqualTo(Status.KEY_EEXISTS.code());
-        Response staleCas = one(Frames.request(Opcode.SET.code()).extras(Frames.storeExtras(0, 0)).key("doc")
-                .value("y").cas(set.cas() + 1));
+        Response staleCas = one(Frames.request(Opcode.SET.code())
+                .extras(Frames.storeExtras(0, 0))
+                .key("doc")
+                .value("y")
+                .cas(set.cas() + 1));
         assertThat(staleCas.status()).isEqualTo(Status.KEY_EEXISTS.code());
-        Response replaceMissing = one(Frames.request(Opcode.REPLACE.code()).extras(Frames.storeExtras(0, 0))
-                .key("nobody").value("z"));
+        Response replaceMissing = one(Frames.request(Opcode.REPLACE.code())
+                .extras(Frames.storeExtras(0, 0))
+                .key("nobody")
+                .value("z"));
         assertThat(replaceMissing.status()).isEqualTo(Status.KEY_ENOENT.code());
     }
 
@@ -167,8 +195,12 @@ class ExecutorsTest {
         login("Administrator", "password");
         selectDefault();
         assertThat(run(Frames.request(Opcode.GETQ.code()).key("missing"))).isEmpty();
-        one(Frames.request(Opcode.SET.code()).extras(Frames.storeExtras(0, 0)).key("there").value("v"));
-        assertThat(run(Frames.request(Opcode.GETQ.code()).key("there"))).singleElement()
+        one(Frames.request(Opcode.SET.code())
+                .extras(Frames.storeExtras(0, 0))
+                .key("there")
+                .value("v"));
+        assertThat(run(Frames.request(Opcode.GETQ.code()).key("there")))
+                .singleElement()
                 .satisfies(r -> assertThat(r.valueString()).isEqualTo("v"));
     }
 
@@ -176,14 +208,21 @@ class ExecutorsTest {
     void countersStartAtTheInitialValueAndStopAtZero() {
         login("Administrator", "password");
         selectDefault();
-        Response first = one(Frames.request(Opcode.INCREMENT.code()).extras(Frames.arithmeticExtras(5, 40, 0))
+        Response first = one(Frames.request(Opcode.INCREMENT.code())
+                .extras(Frames.arithmeticExtras(5, 40, 0))
                 .key("n"));
         assertThat(first.status()).isZero();
         assertThat(first.valueLong()).isEqualTo(40);
-        assertThat(one(Frames.request(Opcode.INCREMENT.code()).extras(Frames.arithmeticExtras(2, 0, 0)).key("n"))
-                .valueLong()).isEqualTo(42);
-        assertThat(one(Frames.request(Opcode.DECREMENT.code()).extras(Frames.arithmeticExtras(100, 0, 0)).key("n"))
-                .valueLong()).isZero();
+        assertThat(one(Frames.request(Opcode.INCREMENT.code())
+                                .extras(Frames.arithmeticExtras(2, 0, 0))
+                                .key("n"))
+                        .valueLong())
+                .isEqualTo(42);
+        assertThat(one(Frames.request(Opcode.DECREMENT.code())
+                                .extras(Frames.arithmeticExtras(100, 0, 0))
+                                .key("n"))
+                        .valueLong())
+                .isZero();
     }
 
     @Test
@@ -203,6 +242,7 @@ class ExecutorsTest {
         selectDefault();
         run(Frames.request(Opcode.GET.code()).key("missing"));
         run(Frames.request(Opcode.GET.code()).key("missing"));
-        assertThat(services.commandMetrics().count(Opcode.GET, Status.KEY_ENOENT)).isEqualTo(2);
+        assertThat(services.commandMetrics().count(Opcode.GET, Status.KEY_ENOENT))
+                .isEqualTo(2);
     }
 }

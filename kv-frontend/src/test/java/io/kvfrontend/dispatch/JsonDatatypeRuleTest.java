@@ -18,10 +18,15 @@ class JsonDatatypeRuleTest {
     @Test
     void exactlyJsonNeedsNegotiatedJson() {
         CommandSpec spec = CommandSpec.of(Opcode.OBSERVE, Command::respondSuccess)
-                .value(CommandSpec.Presence.REQUIRED).datatype(CommandSpec.DatatypeRule.JSON).build();
+                .value(CommandSpec.Presence.REQUIRED)
+                .datatype(CommandSpec.DatatypeRule.JSON)
+                .build();
         try (TestServer server = TestServer.start(TestServer.config().build(), List.of(spec));
-             McbpClient c = server.client()) {
-            assertThat(c.call(Frames.request(Opcode.OBSERVE.code()).datatype(0x01).value("{}")).status())
+                McbpClient c = server.client()) {
+            assertThat(c.call(Frames.request(Opcode.OBSERVE.code())
+                                    .datatype(0x01)
+                                    .value("{}"))
+                            .status())
                     .isEqualTo(0x04);
         }
     }

@@ -57,10 +57,17 @@ class NegotiatedValidationTest {
         ServerConfig config = TestServer.config().backgroundThreads(1).build();
         engine = Engines.fromConfig(config);
         config.buckets().forEach(engine::createBucket);
-        ServerContext context = new ServerContext(config, engine, new Dispatcher(CommandTable.standard(), List.of()),
-                new SimpleMeterRegistry(), new OutputMetrics(config.outputMode()), "test", "embedded", 1,
+        ServerContext context = new ServerContext(
+                config,
+                engine,
+                new Dispatcher(CommandTable.standard(), List.of()),
+                new SimpleMeterRegistry(),
+                new OutputMetrics(config.outputMode()),
+                "test",
+                "embedded",
+                1,
                 SaslServer.create(UserStore.builder().build()));
-        McbpFrameDecoder decoder = new McbpFrameDecoder(config.maxFrameBytes(), (ctx, e, d) -> { });
+        McbpFrameDecoder decoder = new McbpFrameDecoder(config.maxFrameBytes(), (ctx, e, d) -> {});
         handler = new McbpConnectionHandler(context, decoder);
         channel = new EmbeddedChannel(decoder, handler);
     }
@@ -78,7 +85,8 @@ class NegotiatedValidationTest {
             value[2 * i] = (byte) (features[i] >>> 8);
             value[2 * i + 1] = (byte) features[i];
         }
-        List<Response> r = exchange(Frames.request(0x1f).key("test").value(value).opaque(0x1f1f));
+        List<Response> r =
+                exchange(Frames.request(0x1f).key("test").value(value).opaque(0x1f1f));
         assertThat(r).hasSize(1);
         assertThat(r.get(0).status()).isZero();
         assertThat(r.get(0).value()).as("acknowledged features").hasSize(value.length);
@@ -109,8 +117,8 @@ class NegotiatedValidationTest {
         int pos = 0;
         while (pos < all.length) {
             int body = java.nio.ByteBuffer.wrap(all, pos + 8, 4).getInt();
-            responses.add(Response.parse(Arrays.copyOfRange(all, pos, pos + 24),
-                    Arrays.copyOfRange(all, pos + 24, pos + 24 + body)));
+            responses.add(Response.parse(
+                    Arrays.copyOfRange(all, pos, pos + 24), Arrays.copyOfRange(all, pos + 24, pos + 24 + body)));
             pos += 24 + body;
         }
         return responses;
@@ -148,8 +156,12 @@ class NegotiatedValidationTest {
     @Test
     void anInvalidDurabilityLevelIsAnsweredToAnExtendedErrorsClient() {
         negotiate(Feature.XERROR);
-        Response r = one(Frames.request(SET).key("k").extras(Frames.storeExtras(0, 0)).value("v")
-                .flex((byte) 0x13, (byte) 0x01, (byte) 0x00, (byte) 0x00).opaque(44));
+        Response r = one(Frames.request(SET)
+                .key("k")
+                .extras(Frames.storeExtras(0, 0))
+                .value("v")
+                .flex((byte) 0x13, (byte) 0x01, (byte) 0x00, (byte) 0x00)
+                .opaque(44));
         assertThat(r.status()).isEqualTo(DURABILITY_INVALID_LEVEL);
         assertThat(r.opaque()).isEqualTo(44);
         assertThat(r.valueString()).contains("Invalid durability timeout 0");
@@ -160,7 +172,11 @@ class NegotiatedValidationTest {
     @Test
     void acceptsTheJsonDatatypeOnceNegotiated() {
         negotiate(Feature.JSON);
-        Response r = one(Frames.request(SET).key("j").extras(Frames.storeExtras(0, 0)).value("{}").datatype(0x01)
+        Response r = one(Frames.request(SET)
+                .key("j")
+                .extras(Frames.storeExtras(0, 0))
+                .value("{}")
+                .datatype(0x01)
                 .opaque(45));
         assertThat(r.status()).isEqualTo(SUCCESS);
     }
@@ -168,10 +184,16 @@ class NegotiatedValidationTest {
     @Test
     void neverAcceptsXattrOnAMutationEvenWhenAskedFor() {
         // XATTR and Snappy are not implemented, so HELLO does not acknowledge them.
-        List<Response> hello = exchange(Frames.request(0x1f).key("test")
-                .value(new byte[] {0, Feature.XATTR, 0, Feature.JSON, 0, Feature.SNAPPY}).opaque(0x1f1f));
+        List<Response> hello = exchange(Frames.request(0x1f)
+                .key("test")
+                .value(new byte[] {0, Feature.XATTR, 0, Feature.JSON, 0, Feature.SNAPPY})
+                .opaque(0x1f1f));
         assertThat(hello.get(0).value()).containsExactly(0, Feature.JSON);
-        Response r = one(Frames.request(SET).key("x").extras(Frames.storeExtras(0, 0)).value("v").datatype(0x04)
+        Response r = one(Frames.request(SET)
+                .key("x")
+                .extras(Frames.storeExtras(0, 0))
+                .value("v")
+                .datatype(0x04)
                 .opaque(46));
         assertThat(r.status()).isEqualTo(EINVAL);
     }
@@ -224,7 +246,10 @@ class NegotiatedValidationTest {
 
     @Test
     void withoutCollectionsAPrefixByteIsPartOfThePlainKey() {
-        Response set = one(Frames.request(SET).key(b(0x01, 'a')).extras(Frames.storeExtras(0, 0)).value("plain")
+        Response set = one(Frames.request(SET)
+                .key(b(0x01, 'a'))
+                .extras(Frames.storeExtras(0, 0))
+                .value("plain")
                 .opaque(48));
         assertThat(set.status()).isEqualTo(SUCCESS);
         Response get = one(Frames.request(GET).key(b(0x01, 'a')).opaque(49));

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 class StatValueValidationTest {
     @Test
     void rejectsAStatValueThatIsNotSentAsJson() {
-        try (TestServer server = TestServer.start(); McbpClient c = server.client()) {
+        try (TestServer server = TestServer.start();
+                McbpClient c = server.client()) {
             Response r = c.call(Frames.request(0x10).value("not json").opaque(1));
             assertThat(r.status()).as("Stat with a raw value").isEqualTo(0x04);
             assertThat(r.opaque()).isEqualTo(1);
@@ -30,8 +31,10 @@ class StatValueValidationTest {
      */
     @Test
     void rejectsAnOverLongKeyBeforeLookingAtTheVbucket() {
-        try (TestServer server = TestServer.start(); McbpClient c = server.client()) {
-            Response r = c.call(Frames.request(0x00).key("k".repeat(251)).vbucket(2000).opaque(2));
+        try (TestServer server = TestServer.start();
+                McbpClient c = server.client()) {
+            Response r = c.call(
+                    Frames.request(0x00).key("k".repeat(251)).vbucket(2000).opaque(2));
             assertThat(r.status()).as("Get, 251-byte key, vBucket 2000").isEqualTo(0x04);
         }
     }

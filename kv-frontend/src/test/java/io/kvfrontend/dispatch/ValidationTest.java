@@ -151,7 +151,10 @@ class ValidationTest {
                 // Value presence.
                 bad("Get with value", req(GET).key("k").value("v"), EINVAL),
                 bad("Delete with value", req(DELETE).key("k").value("v"), EINVAL),
-                bad("Increment with value", req(INCREMENT).key("k").extras(arith).value("1"), EINVAL),
+                bad(
+                        "Increment with value",
+                        req(INCREMENT).key("k").extras(arith).value("1"),
+                        EINVAL),
                 bad("Touch with value", req(TOUCH).key("k").extras(four).value("v"), EINVAL),
                 bad("GetLocked with value", req(GET_LOCKED).key("k").value("v"), EINVAL),
                 bad("Noop with value", req(NOOP).value("v"), EINVAL),
@@ -170,60 +173,108 @@ class ValidationTest {
                 bad("UnlockKey with CAS 0", req(UNLOCK_KEY).key("k"), EINVAL),
 
                 // Datatype bits.
-                bad("Set with datatype bit 0x08", req(SET).key("k").extras(store).value("v").datatype(0x08), EINVAL),
-                bad("Set with datatype 0xff", req(SET).key("k").extras(store).value("v").datatype(0xff), EINVAL),
+                bad(
+                        "Set with datatype bit 0x08",
+                        req(SET).key("k").extras(store).value("v").datatype(0x08),
+                        EINVAL),
+                bad(
+                        "Set with datatype 0xff",
+                        req(SET).key("k").extras(store).value("v").datatype(0xff),
+                        EINVAL),
                 bad("Get with datatype 0x80", req(GET).key("k").datatype(0x80), EINVAL),
                 bad("Get with JSON datatype (must be raw)", req(GET).key("k").datatype(JSON), EINVAL),
                 bad("Noop with JSON datatype", req(NOOP).datatype(JSON), EINVAL),
                 bad("Stat with JSON datatype", req(STAT).datatype(JSON), EINVAL),
-                bad("Set JSON without HELLO JSON", req(SET).key("k").extras(store).value("{}").datatype(JSON), EINVAL),
-                bad("Append JSON without HELLO JSON", req(APPEND).key("k").value("1").datatype(JSON), EINVAL),
-                bad("Set Snappy without HELLO Snappy", req(SET).key("k").extras(store).value("v").datatype(SNAPPY),
+                bad(
+                        "Set JSON without HELLO JSON",
+                        req(SET).key("k").extras(store).value("{}").datatype(JSON),
                         EINVAL),
-                bad("Set Xattr (never accepted)", req(SET).key("k").extras(store).value("v").datatype(XATTR), EINVAL),
-                bad("Replace JSON|Snappy", req(REPLACE).key("k").extras(store).value("v").datatype(JSON | SNAPPY),
+                bad(
+                        "Append JSON without HELLO JSON",
+                        req(APPEND).key("k").value("1").datatype(JSON),
+                        EINVAL),
+                bad(
+                        "Set Snappy without HELLO Snappy",
+                        req(SET).key("k").extras(store).value("v").datatype(SNAPPY),
+                        EINVAL),
+                bad(
+                        "Set Xattr (never accepted)",
+                        req(SET).key("k").extras(store).value("v").datatype(XATTR),
+                        EINVAL),
+                bad(
+                        "Replace JSON|Snappy",
+                        req(REPLACE).key("k").extras(store).value("v").datatype(JSON | SNAPPY),
                         EINVAL),
 
                 // Key length.
                 bad("Get with a 251-byte key", req(GET).key(key(251)), EINVAL),
-                bad("Set with a 251-byte key", req(SET).key(key(251)).extras(store).value("v"), EINVAL),
+                bad(
+                        "Set with a 251-byte key",
+                        req(SET).key(key(251)).extras(store).value("v"),
+                        EINVAL),
                 bad("Delete with a 300-byte key", req(DELETE).key(key(300)), EINVAL),
-                bad("Getq with a 251-byte key (errors are never quiet)", req(GETQ).key(key(251)), EINVAL),
+                bad(
+                        "Getq with a 251-byte key (errors are never quiet)",
+                        req(GETQ).key(key(251)),
+                        EINVAL),
 
                 // Unknown and unsupported opcodes.
                 bad("unknown opcode 0x30", req(0x30), UNKNOWN_COMMAND),
-                bad("unknown opcode 0x50 with a body", req(0x50).extras(four).key("k").value("v"), UNKNOWN_COMMAND),
+                bad(
+                        "unknown opcode 0x50 with a body",
+                        req(0x50).extras(four).key("k").value("v"),
+                        UNKNOWN_COMMAND),
                 bad("unknown opcode 0xff", req(0xff), UNKNOWN_COMMAND),
-                bad("unknown opcode 0x3f in a flex frame with a bad frame info", req(0x3f).flex(b(0x30)),
+                bad(
+                        "unknown opcode 0x3f in a flex frame with a bad frame info",
+                        req(0x3f).flex(b(0x30)),
                         UNKNOWN_COMMAND),
                 bad("Observe (known, not supported)", req(OBSERVE).value(b(0, 0, 0, 1, 'k')), NOT_SUPPORTED),
 
                 // Frame infos (0x08).
                 bad("Get with unknown frame info 3", req(GET).key("k").flex(b(0x30)), UNKNOWN_FRAME_INFO),
-                bad("Get with escaped unknown frame info 20", req(GET).key("k").flex(b(0xf0, 0x05)), UNKNOWN_FRAME_INFO),
+                bad(
+                        "Get with escaped unknown frame info 20",
+                        req(GET).key("k").flex(b(0xf0, 0x05)),
+                        UNKNOWN_FRAME_INFO),
                 bad("Get with durability", req(GET).key("k").flex(b(0x11, 0x01)), EINVAL),
                 bad("Getq with durability", req(GETQ).key("k").flex(b(0x11, 0x01)), EINVAL),
                 bad("Noop with durability", req(NOOP).flex(b(0x11, 0x01)), EINVAL),
-                bad("Setq with durability (quiet mutations have none)",
-                        req(SETQ).key("k").extras(store).value("v").flex(b(0x11, 0x01)), EINVAL),
+                bad(
+                        "Setq with durability (quiet mutations have none)",
+                        req(SETQ).key("k").extras(store).value("v").flex(b(0x11, 0x01)),
+                        EINVAL),
                 bad("GATQ with durability", req(GATQ).key("k").extras(four).flex(b(0x11, 0x01)), EINVAL),
-                bad("Add with PreserveTtl", req(ADD).key("k").extras(store).value("v").flex(b(0x50)), NOT_SUPPORTED),
+                bad(
+                        "Add with PreserveTtl",
+                        req(ADD).key("k").extras(store).value("v").flex(b(0x50)),
+                        NOT_SUPPORTED),
                 bad("Deleteq with PreserveTtl", req(DELETEQ).key("k").flex(b(0x50)), NOT_SUPPORTED),
                 bad("Touch with PreserveTtl", req(TOUCH).key("k").extras(four).flex(b(0x50)), NOT_SUPPORTED),
-                bad("Set with a frame info running past the end",
-                        req(SET).key("k").extras(store).value("v").flex(b(0x13, 0x01)), EINVAL),
-                bad("Set with an empty barrier followed by a barrier with data",
-                        req(SET).key("k").extras(store).value("v").flex(b(0x00, 0x01, 0x00)), EINVAL),
-                bad("Set with DcpStreamId", req(SET).key("k").extras(store).value("v").flex(b(0x22, 0, 1)),
+                bad(
+                        "Set with a frame info running past the end",
+                        req(SET).key("k").extras(store).value("v").flex(b(0x13, 0x01)),
+                        EINVAL),
+                bad(
+                        "Set with an empty barrier followed by a barrier with data",
+                        req(SET).key("k").extras(store).value("v").flex(b(0x00, 0x01, 0x00)),
+                        EINVAL),
+                bad(
+                        "Set with DcpStreamId",
+                        req(SET).key("k").extras(store).value("v").flex(b(0x22, 0, 1)),
                         NOT_SUPPORTED),
                 bad("Get with Impersonate", req(GET).key("k").flex(b(0x41, 'u')), NOT_SUPPORTED),
 
                 // vBuckets (the default bucket has 1024).
                 bad("Get on vBucket 1024", req(GET).key("k").vbucket(1024), NOT_MY_VBUCKET),
-                bad("Set on vBucket 0xffff", req(SET).key("k").extras(store).value("v").vbucket(0xffff),
+                bad(
+                        "Set on vBucket 0xffff",
+                        req(SET).key("k").extras(store).value("v").vbucket(0xffff),
                         NOT_MY_VBUCKET),
                 bad("Delete on vBucket 4096", req(DELETE).key("k").vbucket(4096), NOT_MY_VBUCKET),
-                bad("Getq on vBucket 1024 (not a miss, so answered)", req(GETQ).key("k").vbucket(1024),
+                bad(
+                        "Getq on vBucket 1024 (not a miss, so answered)",
+                        req(GETQ).key("k").vbucket(1024),
                         NOT_MY_VBUCKET));
     }
 
@@ -265,14 +316,27 @@ class ValidationTest {
         return Stream.of(
                 Arguments.of("Get with a 250-byte key", req(GET).key(key(250)), KEY_ENOENT),
                 Arguments.of("Get on vBucket 1023", req(GET).key("missing").vbucket(1023), KEY_ENOENT),
-                Arguments.of("GetLocked with 4 bytes of extras", req(GET_LOCKED).key("missing").extras(Frames.int32(5)),
+                Arguments.of(
+                        "GetLocked with 4 bytes of extras",
+                        req(GET_LOCKED).key("missing").extras(Frames.int32(5)),
                         KEY_ENOENT),
-                Arguments.of("GetMeta with 1 byte of extras", req(GET_META).key("missing").extras((byte) 2), KEY_ENOENT),
-                Arguments.of("Set with durability and PreserveTtl",
-                        req(SET).key("fi").extras(store).value("v").flex(b(0x13, 0x01, 0x00, 0x10, 0x50)), SUCCESS),
-                Arguments.of("Set with a barrier", req(SET).key("fi").extras(store).value("v").flex(b(0x00)), SUCCESS),
+                Arguments.of(
+                        "GetMeta with 1 byte of extras",
+                        req(GET_META).key("missing").extras((byte) 2),
+                        KEY_ENOENT),
+                Arguments.of(
+                        "Set with durability and PreserveTtl",
+                        req(SET).key("fi").extras(store).value("v").flex(b(0x13, 0x01, 0x00, 0x10, 0x50)),
+                        SUCCESS),
+                Arguments.of(
+                        "Set with a barrier",
+                        req(SET).key("fi").extras(store).value("v").flex(b(0x00)),
+                        SUCCESS),
                 Arguments.of("Delete with CAS 0 and a 250-byte key", req(DELETE).key(key(250)), KEY_ENOENT),
-                Arguments.of("Noop on vBucket 5000 (not a document command)", req(NOOP).vbucket(5000), SUCCESS),
+                Arguments.of(
+                        "Noop on vBucket 5000 (not a document command)",
+                        req(NOOP).vbucket(5000),
+                        SUCCESS),
                 Arguments.of("Verbosity with 4 bytes of extras", req(VERBOSITY).extras(Frames.int32(1)), SUCCESS),
                 Arguments.of("Version", req(VERSION), SUCCESS));
     }
@@ -293,7 +357,11 @@ class ValidationTest {
     void anInvalidDurabilityLevelClosesAConnectionWithoutExtendedErrors() {
         // DurabilityInvalidLevel is one of the statuses a non-XERROR client cannot be told
         // (mcbp-protocol.md 5): kv_engine disconnects instead of answering.
-        client.send(req(SET).key("k").extras(Frames.storeExtras(0, 0)).value("v").flex(b(0x11, 0x07)).opaque(1));
+        client.send(req(SET).key("k")
+                .extras(Frames.storeExtras(0, 0))
+                .value("v")
+                .flex(b(0x11, 0x07))
+                .opaque(1));
         client.awaitClosedByServer(Duration.ofSeconds(5));
         try (McbpClient other = server.client()) {
             assertThat(other.call(req(NOOP).opaque(2)).status()).isEqualTo(SUCCESS);
@@ -304,16 +372,16 @@ class ValidationTest {
     void answersAPipelinedMixOfValidAndInvalidRequestsInOrder() {
         byte[] store = Frames.storeExtras(0, 0);
         List<Frames> batch = List.of(
-                req(SET).key("pipe").extras(store).value("one").opaque(1),   // ok
-                req(GET).key("pipe").extras(Frames.int32(0)).opaque(2),      // bad extras
-                req(GETQ).key("pipe-missing").opaque(3),                     // quiet miss: no answer
-                req(0x30).opaque(4),                                         // unknown command
-                req(GET).key("pipe").opaque(5),                              // hit
-                req(SETQ).key("pipe").extras(store).value("two").opaque(6),  // quiet success: no answer
+                req(SET).key("pipe").extras(store).value("one").opaque(1), // ok
+                req(GET).key("pipe").extras(Frames.int32(0)).opaque(2), // bad extras
+                req(GETQ).key("pipe-missing").opaque(3), // quiet miss: no answer
+                req(0x30).opaque(4), // unknown command
+                req(GET).key("pipe").opaque(5), // hit
+                req(SETQ).key("pipe").extras(store).value("two").opaque(6), // quiet success: no answer
                 req(ADD).key("pipe").extras(store).value("v").cas(9).opaque(7), // CAS on Add
-                req(GETQ).key("pipe").vbucket(2000).opaque(8),               // quiet, but NMVB is answered
-                req(GETK).key("pipe").opaque(9),                             // hit, sees Setq's value
-                req(OBSERVE).value("x").opaque(10),                          // not supported
+                req(GETQ).key("pipe").vbucket(2000).opaque(8), // quiet, but NMVB is answered
+                req(GETK).key("pipe").opaque(9), // hit, sees Setq's value
+                req(OBSERVE).value("x").opaque(10), // not supported
                 req(NOOP).opaque(11));
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         batch.forEach(f -> all.writeBytes(f.build()));
@@ -321,10 +389,20 @@ class ValidationTest {
 
         List<Response> got = client.receive(9);
         assertThat(got).extracting(Response::opaque).containsExactly(1, 2, 4, 5, 7, 8, 9, 10, 11);
-        assertThat(got).extracting(Response::status)
-                .containsExactly(SUCCESS, EINVAL, UNKNOWN_COMMAND, SUCCESS, EINVAL, NOT_MY_VBUCKET, SUCCESS,
-                        NOT_SUPPORTED, SUCCESS);
-        assertThat(got).extracting(Response::opcode)
+        assertThat(got)
+                .extracting(Response::status)
+                .containsExactly(
+                        SUCCESS,
+                        EINVAL,
+                        UNKNOWN_COMMAND,
+                        SUCCESS,
+                        EINVAL,
+                        NOT_MY_VBUCKET,
+                        SUCCESS,
+                        NOT_SUPPORTED,
+                        SUCCESS);
+        assertThat(got)
+                .extracting(Response::opcode)
                 .containsExactly(SET, GET, 0x30, GET, ADD, GETQ, GETK, OBSERVE, NOOP);
         assertThat(got.get(3).valueString()).isEqualTo("one");
         assertThat(got.get(6).valueString()).isEqualTo("two");

@@ -48,10 +48,13 @@ class MgmtHttpServerTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start(TestServer.withAuth().mgmtPort(0)
-                .buckets(List.of(BucketConfig.defaults("default"),
+        server = TestServer.start(TestServer.withAuth()
+                .mgmtPort(0)
+                .buckets(List.of(
+                        BucketConfig.defaults("default"),
                         new BucketConfig("small", BucketConfig.DEFAULT_QUOTA_BYTES, 64, 1 << 20, true)))
-                .users(List.of(UserConfig.admin("Administrator", "password"),
+                .users(List.of(
+                        UserConfig.admin("Administrator", "password"),
                         UserConfig.forBuckets("smalluser", "pw-small", Set.of("small", "future"))))
                 .build());
         http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
@@ -76,8 +79,7 @@ class MgmtHttpServerTest {
         return get("127.0.0.1", mgmt(), path, authorization);
     }
 
-    private static HttpResponse<String> get(String host, int port, String path, String authorization)
-            throws Exception {
+    private static HttpResponse<String> get(String host, int port, String path, String authorization) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path))
                 .timeout(TIMEOUT);
         if (authorization != null) {
@@ -127,40 +129,53 @@ class MgmtHttpServerTest {
 
     @Test
     void bucketPathsServeTheClusterMapConfigWithHealthyNodesAndTheRealHost() throws Exception {
-        for (String path : List.of("/pools/default/buckets/default", "/pools/default/b/default",
-                "/pools/default/buckets/default/", "/pools/default/buckets/default?basic_stats=true")) {
+        for (String path : List.of(
+                "/pools/default/buckets/default",
+                "/pools/default/b/default",
+                "/pools/default/buckets/default/",
+                "/pools/default/buckets/default?basic_stats=true")) {
             HttpResponse<String> r = admin(path);
             assertThat(r.statusCode()).as(path).isEqualTo(200);
             JsonNode b = json(r);
             assertThat(b.path("name").asText()).isEqualTo("default");
             assertThat(b.path("nodeLocator").asText()).isEqualTo("vbucket");
-            assertThat(b.path("rev").asLong()).isEqualTo(server.server().context().clusterMap().revision());
+            assertThat(b.path("rev").asLong())
+                    .isEqualTo(server.server().context().clusterMap().revision());
             assertThat(b.path("nodes")).hasSize(1);
             assertThat(b.path("nodes").get(0).path("status").asText()).isEqualTo("healthy");
             assertThat(b.path("nodes").get(0).path("hostname").asText()).isEqualTo("127.0.0.1:" + mgmt());
-            assertThat(b.path("nodes").get(0).path("ports").path("direct").asInt()).isEqualTo(server.port());
-            assertThat(b.path("nodesExt").get(0).path("services").path("mgmt").asInt()).isEqualTo(mgmt());
-            assertThat(b.path("nodesExt").get(0).path("services").path("kv").asInt()).isEqualTo(server.port());
+            assertThat(b.path("nodes").get(0).path("ports").path("direct").asInt())
+                    .isEqualTo(server.port());
+            assertThat(b.path("nodesExt").get(0).path("services").path("mgmt").asInt())
+                    .isEqualTo(mgmt());
+            assertThat(b.path("nodesExt").get(0).path("services").path("kv").asInt())
+                    .isEqualTo(server.port());
             assertThat(b.path("vBucketServerMap").path("serverList").get(0).asText())
                     .isEqualTo("127.0.0.1:" + server.port());
             assertThat(b.path("vBucketServerMap").path("vBucketMap")).hasSize(1024);
             assertThat(r.body()).doesNotContain("$HOST");
         }
-        assertThat(json(admin("/pools/default/buckets/small")).path("vBucketServerMap").path("vBucketMap"))
+        assertThat(json(admin("/pools/default/buckets/small"))
+                        .path("vBucketServerMap")
+                        .path("vBucketMap"))
                 .hasSize(64);
     }
 
     @Test
     void hostNamesFollowTheHostHeaderTheClientSent() throws Exception {
-        HttpResponse<String> r = get("localhost", mgmt(), "/pools/default/buckets/default",
-                basic("Administrator", "password"));
+        HttpResponse<String> r =
+                get("localhost", mgmt(), "/pools/default/buckets/default", basic("Administrator", "password"));
 
         JsonNode b = json(r);
         assertThat(b.path("nodes").get(0).path("hostname").asText()).isEqualTo("localhost:" + mgmt());
         assertThat(b.path("vBucketServerMap").path("serverList").get(0).asText())
                 .isEqualTo("localhost:" + server.port());
         assertThat(json(get("localhost", mgmt(), "/pools/default", basic("Administrator", "password")))
-                .path("nodes").get(0).path("hostname").asText()).isEqualTo("localhost:" + mgmt());
+                        .path("nodes")
+                        .get(0)
+                        .path("hostname")
+                        .asText())
+                .isEqualTo("localhost:" + mgmt());
     }
 
     @Test
@@ -175,7 +190,8 @@ class MgmtHttpServerTest {
     @Test
     void theBucketListHasTheBucketsTheUserMayUse() throws Exception {
         List<String> all = new ArrayList<>();
-        json(admin("/pools/default/buckets")).forEach(b -> all.add(b.path("name").asText()));
+        json(admin("/pools/default/buckets"))
+                .forEach(b -> all.add(b.path("name").asText()));
         assertThat(all).containsExactlyInAnyOrder("default", "small");
 
         List<String> restricted = new ArrayList<>();
@@ -195,8 +211,12 @@ class MgmtHttpServerTest {
         bad.add("Basic " + Base64.getEncoder().encodeToString("no-colon".getBytes(StandardCharsets.UTF_8)));
         bad.add("Bearer abc");
         for (String authorization : bad) {
-            for (String path : List.of("/pools", "/pools/default", "/pools/default/buckets",
-                    "/pools/default/buckets/default", "/pools/default/b/default")) {
+            for (String path : List.of(
+                    "/pools",
+                    "/pools/default",
+                    "/pools/default/buckets",
+                    "/pools/default/buckets/default",
+                    "/pools/default/b/default")) {
                 HttpResponse<String> r = get(path, authorization);
                 assertThat(r.statusCode()).as(path + " with " + authorization).isEqualTo(401);
                 assertThat(r.headers().firstValue("WWW-Authenticate")).hasValue("Basic realm=\"kv-frontend\"");
@@ -213,7 +233,8 @@ class MgmtHttpServerTest {
 
         assertThat(get("/pools/default/buckets/default", small).statusCode()).isEqualTo(403);
         assertThat(get("/pools/default/b/default", small).statusCode()).isEqualTo(403);
-        assertThat(get("/pools/default/buckets/nosuchbucket", small).statusCode()).isEqualTo(403);
+        assertThat(get("/pools/default/buckets/nosuchbucket", small).statusCode())
+                .isEqualTo(403);
         assertThat(get("/pools/default/buckets/small", small).statusCode()).isEqualTo(200);
         // Allowed but not (yet) created: not found.
         assertThat(get("/pools/default/buckets/future", small).statusCode()).isEqualTo(404);
@@ -221,8 +242,15 @@ class MgmtHttpServerTest {
 
     @Test
     void unknownPathsAndBucketsAre404() throws Exception {
-        for (String path : List.of("/", "/pools/nope", "/pools/default/buckets/nope", "/pools/default/b/nope",
-                "/pools/default/buckets/default/extra", "/metrics", "/pools//default", "/pools/default/b/")) {
+        for (String path : List.of(
+                "/",
+                "/pools/nope",
+                "/pools/default/buckets/nope",
+                "/pools/default/b/nope",
+                "/pools/default/buckets/default/extra",
+                "/metrics",
+                "/pools//default",
+                "/pools/default/b/")) {
             HttpResponse<String> r = admin(path);
             assertThat(r.statusCode()).as(path).isEqualTo(404);
             assertThat(json(r).path("error").asText()).isNotEmpty();
@@ -236,7 +264,9 @@ class MgmtHttpServerTest {
         for (String method : List.of("POST", "PUT", "DELETE", "PATCH")) {
             HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + mgmt() + "/pools/default"))
                     .header("Authorization", basic("Administrator", "password"))
-                    .method(method, HttpRequest.BodyPublishers.ofString("x=1")).timeout(TIMEOUT).build();
+                    .method(method, HttpRequest.BodyPublishers.ofString("x=1"))
+                    .timeout(TIMEOUT)
+                    .build();
             HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as(method).isEqualTo(405);
             assertThat(r.headers().firstValue("Allow")).hasValue("GET");
@@ -253,9 +283,11 @@ class MgmtHttpServerTest {
         assertThat(raw("GET /" + "a".repeat(MgmtHttpServer.MAX_INITIAL_LINE_BYTES + 10) + " HTTP/1.1\r\n\r\n"))
                 .startsWith("HTTP/1.1 4");
         assertThat(raw("GET /pools HTTP/1.1\r\nHost: h\r\nX-Big: " + "b".repeat(MgmtHttpServer.MAX_HEADER_BYTES + 10)
-                + "\r\n\r\n")).startsWith("HTTP/1.1 4");
+                        + "\r\n\r\n"))
+                .startsWith("HTTP/1.1 4");
         assertThat(raw("GET /pools HTTP/1.1\r\nHost: h\r\nConnection: close\r\nContent-Length: "
-                + (MgmtHttpServer.MAX_CONTENT_BYTES + 1) + "\r\n\r\n")).startsWith("HTTP/1.1 413");
+                        + (MgmtHttpServer.MAX_CONTENT_BYTES + 1) + "\r\n\r\n"))
+                .startsWith("HTTP/1.1 413");
         // The endpoint still serves.
         assertThat(admin("/pools").statusCode()).isEqualTo(200);
     }
@@ -286,22 +318,36 @@ class MgmtHttpServerTest {
         assertThat(stats.requests(404) - notFound).isEqualTo(1);
         assertThat(stats.requests() - total).isEqualTo(2);
         assertThat(stats.snapshot()).containsKeys(200, 404);
-        assertThat(server.server().context().registry().find("kv.http.requests").tag("status", "200")
-                .functionCounter().count()).isGreaterThanOrEqualTo(1.0);
+        assertThat(server.server()
+                        .context()
+                        .registry()
+                        .find("kv.http.requests")
+                        .tag("status", "200")
+                        .functionCounter()
+                        .count())
+                .isGreaterThanOrEqualTo(1.0);
     }
 
     @Test
     void withAuthenticationOffNoCredentialsAreNeeded() throws Exception {
         try (TestServer open = TestServer.start(TestServer.config().mgmtPort(0).build())) {
             int port = open.server().mgmtPort();
-            for (String path : List.of("/pools", "/pools/default", "/pools/default/buckets",
-                    "/pools/default/buckets/default", "/pools/default/b/default")) {
+            for (String path : List.of(
+                    "/pools",
+                    "/pools/default",
+                    "/pools/default/buckets",
+                    "/pools/default/buckets/default",
+                    "/pools/default/b/default")) {
                 HttpResponse<String> r = get("127.0.0.1", port, path, null);
                 assertThat(r.statusCode()).as(path).isEqualTo(200);
             }
-            assertThat(JSON.readTree(get("127.0.0.1", port, "/pools", null).body()).path("isAdminCreds")
-                    .asBoolean()).isTrue();
-            assertThat(get("127.0.0.1", port, "/pools/default/buckets/nope", null).statusCode()).isEqualTo(404);
+            assertThat(JSON.readTree(get("127.0.0.1", port, "/pools", null).body())
+                            .path("isAdminCreds")
+                            .asBoolean())
+                    .isTrue();
+            assertThat(get("127.0.0.1", port, "/pools/default/buckets/nope", null)
+                            .statusCode())
+                    .isEqualTo(404);
         }
     }
 
@@ -319,7 +365,7 @@ class MgmtHttpServerTest {
     @Test
     void withTheEndpointOffNothingListensAndTheMapStillAdvertises8091() {
         try (TestServer off = TestServer.start(TestServer.config().mgmtPort(-1).build());
-             McbpClient c = McbpClient.connect(off.port())) {
+                McbpClient c = McbpClient.connect(off.port())) {
             assertThat(off.server().mgmtPort()).isEqualTo(-1);
             Response config = c.call(Frames.request(0xb5));
             assertThat(config.valueString()).contains("\"mgmt\":8091");
@@ -344,8 +390,10 @@ class MgmtHttpServerTest {
             try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
                 kvPort = probe.getLocalPort();
             }
-            assertThatThrownBy(() -> TestServer.start(TestServer.config().port(kvPort)
-                    .mgmtPort(taken.getLocalPort()).build()))
+            assertThatThrownBy(() -> TestServer.start(TestServer.config()
+                            .port(kvPort)
+                            .mgmtPort(taken.getLocalPort())
+                            .build()))
                     .isInstanceOf(ConfigException.class)
                     .hasMessageContaining("mgmt-port");
             try (ServerSocket again = new ServerSocket()) {

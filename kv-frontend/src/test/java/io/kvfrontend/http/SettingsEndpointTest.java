@@ -24,14 +24,18 @@ class SettingsEndpointTest {
     private static final String ADMIN = basic("Administrator", "password");
 
     private static KvServer start() throws InterruptedException {
-        return KvServer.start(TestServer.withAuth().mgmtPort(0).users(List.of(
-                UserConfig.admin("Administrator", "password"),
-                UserConfig.forBuckets("app", "app-pw", Set.of("default")))).build());
+        return KvServer.start(TestServer.withAuth()
+                .mgmtPort(0)
+                .users(List.of(
+                        UserConfig.admin("Administrator", "password"),
+                        UserConfig.forBuckets("app", "app-pw", Set.of("default"))))
+                .build());
     }
 
     @Test
     void anAdministratorSwitchesTheModeAndGetsTheOldAndNewOne() throws Exception {
-        try (KvServer server = start(); LogCapture logs = new LogCapture()) {
+        try (KvServer server = start();
+                LogCapture logs = new LogCapture()) {
             int port = server.mgmtPort();
             assertThat(Http.get(port, PATH, ADMIN).body()).isEqualTo("{\"mode\":\"spool\"}");
             HttpResponse<String> r = Http.postForm(port, PATH, "mode=sync", ADMIN);
@@ -46,8 +50,9 @@ class SettingsEndpointTest {
                     .isEqualTo("{\"old\":\"sync\",\"new\":\"spool\"}");
             assertThat(Http.postForm(port, PATH, "mode=spool", ADMIN).body())
                     .isEqualTo("{\"old\":\"spool\",\"new\":\"spool\"}");
-            assertThat(logs.messages()).anyMatch(m -> m.contains("output mode switched from spool to sync")
-                    && m.contains("user Administrator"));
+            assertThat(logs.messages())
+                    .anyMatch(m ->
+                            m.contains("output mode switched from spool to sync") && m.contains("user Administrator"));
         }
     }
 
@@ -66,17 +71,19 @@ class SettingsEndpointTest {
             HttpResponse<String> app = Http.postForm(port, PATH, "mode=sync", basic("app", "app-pw"));
             assertThat(app.statusCode()).isEqualTo(403);
             assertThat(app.body()).contains("administrator");
-            assertThat(Http.get(port, PATH, basic("app", "app-pw")).statusCode()).isEqualTo(403);
-            assertThat(Http.postForm(port, PATH, "mode=sync", null).statusCode()).isEqualTo(401);
-            assertThat(Http.postForm(port, PATH, "mode=sync", basic("Administrator", "nope")).statusCode())
+            assertThat(Http.get(port, PATH, basic("app", "app-pw")).statusCode())
+                    .isEqualTo(403);
+            assertThat(Http.postForm(port, PATH, "mode=sync", null).statusCode())
+                    .isEqualTo(401);
+            assertThat(Http.postForm(port, PATH, "mode=sync", basic("Administrator", "nope"))
+                            .statusCode())
                     .isEqualTo(401);
 
-            HttpResponse<String> put = Http.send(port, PATH, "PUT", "mode=sync", "application/x-www-form-urlencoded",
-                    ADMIN);
+            HttpResponse<String> put =
+                    Http.send(port, PATH, "PUT", "mode=sync", "application/x-www-form-urlencoded", ADMIN);
             assertThat(put.statusCode()).isEqualTo(405);
             assertThat(put.headers().firstValue("Allow")).hasValue("GET, POST");
-            HttpResponse<String> json = Http.send(port, PATH, "POST", "{\"mode\":\"sync\"}", "application/json",
-                    ADMIN);
+            HttpResponse<String> json = Http.send(port, PATH, "POST", "{\"mode\":\"sync\"}", "application/json", ADMIN);
             assertThat(json.statusCode()).isEqualTo(415);
             assertThat(json.body()).contains("application/x-www-form-urlencoded");
             // GET-only routes say so too.

@@ -26,7 +26,10 @@ class CommandMetricsTest {
         CommandMetrics m = new CommandMetrics(EnumSet.of(Opcode.GET, Opcode.SET));
         m.bindTo(registry);
         assertThat(registry.find("kv.commands").functionCounters()).hasSize(2);
-        assertThat(registry.get("kv.commands").tags("opcode", "get", "status", "success").functionCounter().count())
+        assertThat(registry.get("kv.commands")
+                        .tags("opcode", "get", "status", "success")
+                        .functionCounter()
+                        .count())
                 .isZero();
         assertThat(registry.find("kv.command.duration").timers()).isEmpty();
 
@@ -35,14 +38,27 @@ class CommandMetricsTest {
         m.record(0x77, Status.UNKNOWN_COMMAND, 1_000);
         m.record(Opcode.QUITQ.code(), null, 1_000);
 
-        assertThat(registry.get("kv.commands").tags("opcode", "get", "status", "key_enoent").functionCounter()
-                .count()).isEqualTo(2);
-        assertThat(registry.get("kv.commands").tags("opcode", "unknown", "status", "unknown_command")
-                .functionCounter().count()).isEqualTo(1);
-        assertThat(registry.get("kv.commands").tags("opcode", "quitq", "status", "success").functionCounter()
-                .count()).isEqualTo(1);
+        assertThat(registry.get("kv.commands")
+                        .tags("opcode", "get", "status", "key_enoent")
+                        .functionCounter()
+                        .count())
+                .isEqualTo(2);
+        assertThat(registry.get("kv.commands")
+                        .tags("opcode", "unknown", "status", "unknown_command")
+                        .functionCounter()
+                        .count())
+                .isEqualTo(1);
+        assertThat(registry.get("kv.commands")
+                        .tags("opcode", "quitq", "status", "success")
+                        .functionCounter()
+                        .count())
+                .isEqualTo(1);
         assertThat(registry.find("kv.commands").functionCounters()).hasSize(5);
-        assertThat(registry.get("kv.command.duration").tag("opcode", "get").timer().count()).isEqualTo(2);
+        assertThat(registry.get("kv.command.duration")
+                        .tag("opcode", "get")
+                        .timer()
+                        .count())
+                .isEqualTo(2);
         assertThat(registry.find("kv.command.duration").timers()).hasSize(3);
         assertThat(m.count(Opcode.GET, Status.KEY_ENOENT)).isEqualTo(2);
         assertThat(m.unknownCount(Status.UNKNOWN_COMMAND)).isEqualTo(1);
@@ -71,9 +87,16 @@ class CommandMetricsTest {
         m.record(Opcode.SET.code(), Status.SUCCESS, 10);
         m.bindTo(registry);
         m.record(Opcode.SET.code(), Status.SUCCESS, 10);
-        assertThat(registry.get("kv.commands").tags("opcode", "set", "status", "success").functionCounter().count())
+        assertThat(registry.get("kv.commands")
+                        .tags("opcode", "set", "status", "success")
+                        .functionCounter()
+                        .count())
                 .isEqualTo(2);
-        assertThat(registry.get("kv.command.duration").tag("opcode", "set").timer().count()).isEqualTo(1);
+        assertThat(registry.get("kv.command.duration")
+                        .tag("opcode", "set")
+                        .timer()
+                        .count())
+                .isEqualTo(1);
     }
 
     /**
@@ -84,7 +107,8 @@ class CommandMetricsTest {
     void recordingAllocatesNothingOnceTheSeriesExist() {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         assertThat(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled())
-                .as("HotSpot's per-thread allocation counter").isTrue();
+                .as("HotSpot's per-thread allocation counter")
+                .isTrue();
         CommandMetrics m = new CommandMetrics(EnumSet.of(Opcode.GET));
         m.bindTo(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         for (int i = 0; i < 200_000; i++) {
@@ -102,17 +126,21 @@ class CommandMetricsTest {
     @Test
     void quantilesInterpolateWithinBucketsAndNeverExceedTheMax() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        Timer t = Timer.builder("t").serviceLevelObjectives(CommandMetrics.BUCKETS).register(registry);
+        Timer t = Timer.builder("t")
+                .serviceLevelObjectives(CommandMetrics.BUCKETS)
+                .register(registry);
         assertThat(CommandMetrics.quantileMicros(t.takeSnapshot(), 0.5)).isNaN();
         // 100 values in (50, 100] us: the median is interpolated at the bucket's middle.
         for (int i = 0; i < 100; i++) {
             t.record(Duration.ofNanos(60_000 + i * 400));
         }
         assertThat(CommandMetrics.quantileMicros(t.takeSnapshot(), 0.5)).isEqualTo(75.0);
-        assertThat(CommandMetrics.quantileMicros(t.takeSnapshot(), 0.99)).isCloseTo(99.5,
-                org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(CommandMetrics.quantileMicros(t.takeSnapshot(), 0.99))
+                .isCloseTo(99.5, org.assertj.core.data.Offset.offset(1e-9));
         // One value of 11 ms lands in (10, 25] ms, but the quantile never passes the max seen.
-        Timer one = Timer.builder("one").serviceLevelObjectives(CommandMetrics.BUCKETS).register(registry);
+        Timer one = Timer.builder("one")
+                .serviceLevelObjectives(CommandMetrics.BUCKETS)
+                .register(registry);
         one.record(11, TimeUnit.MILLISECONDS);
         assertThat(CommandMetrics.quantileMicros(one.takeSnapshot(), 0.5)).isEqualTo(11_000.0);
     }

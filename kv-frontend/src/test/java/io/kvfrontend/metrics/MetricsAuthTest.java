@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
  * the registry a Prometheus one.
  */
 class MetricsAuthTest {
-    private static final List<UserConfig> USERS = List.of(UserConfig.admin("Administrator", "password"),
+    private static final List<UserConfig> USERS = List.of(
+            UserConfig.admin("Administrator", "password"),
             new UserConfig("scraper", "scrape-pw", false, true, Set.of()),
             UserConfig.forBuckets("app", "app-pw", Set.of("default")));
 
@@ -56,7 +57,8 @@ class MetricsAuthTest {
             assertThat(none.statusCode()).isEqualTo(401);
             assertThat(none.headers().firstValue("WWW-Authenticate")).hasValue("Basic realm=\"kv-frontend\"");
             assertThat(none.body()).doesNotContain("kv_");
-            assertThat(Scrape.get(port, basic("Administrator", "wrong"), null).statusCode()).isEqualTo(401);
+            assertThat(Scrape.get(port, basic("Administrator", "wrong"), null).statusCode())
+                    .isEqualTo(401);
 
             HttpResponse<String> limited = Scrape.get(port, basic("app", "app-pw"), null);
             assertThat(limited.statusCode()).isEqualTo(403);
@@ -65,7 +67,8 @@ class MetricsAuthTest {
             for (String[] user : new String[][] {{"Administrator", "password"}, {"scraper", "scrape-pw"}}) {
                 HttpResponse<String> ok = Scrape.get(port, basic(user[0], user[1]), null);
                 assertThat(ok.statusCode()).as(user[0]).isEqualTo(200);
-                assertThat(Scrape.parse(ok.body()).has("kv_bucket_items", "bucket", "default")).isTrue();
+                assertThat(Scrape.parse(ok.body()).has("kv_bucket_items", "bucket", "default"))
+                        .isTrue();
             }
             assertThat(server.httpStats().requests(401)).isEqualTo(2);
             assertThat(server.httpStats().requests(403)).isEqualTo(1);
@@ -80,10 +83,14 @@ class MetricsAuthTest {
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(Scrape.parse(r.body()).has("kv_connections_open")).isTrue();
             // Credentials, even wrong ones, are not looked at on a public route.
-            assertThat(Scrape.get(port, basic("Administrator", "wrong"), null).statusCode()).isEqualTo(200);
-            HttpResponse<String> pools = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + "/pools")).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            assertThat(Scrape.get(port, basic("Administrator", "wrong"), null).statusCode())
+                    .isEqualTo(200);
+            HttpResponse<String> pools = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/pools"))
+                                    .timeout(Duration.ofSeconds(10))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
             assertThat(pools.statusCode()).isEqualTo(401);
         }
     }
@@ -99,7 +106,8 @@ class MetricsAuthTest {
     void failedSaslAuthenticationsAreCountedInTheMeterAndTheStatGroup() throws Exception {
         try (KvServer server = start(TestServer.withAuth())) {
             String admin = basic("Administrator", "password");
-            double before = Scrape.parse(Scrape.get(server.mgmtPort(), admin, null).body())
+            double before = Scrape.parse(
+                            Scrape.get(server.mgmtPort(), admin, null).body())
                     .sum("kv_auth_failures_total");
             try (McbpClient c = McbpClient.connect(server.port())) {
                 for (int i = 0; i < 3; i++) {
@@ -108,10 +116,13 @@ class MetricsAuthTest {
                 }
                 Response ok = c.call(Frames.request(0x21).key("PLAIN").value("\0app\0app-pw"));
                 assertThat(ok.status()).isZero();
-                Scrape after = Scrape.parse(Scrape.get(server.mgmtPort(), admin, null).body());
+                Scrape after =
+                        Scrape.parse(Scrape.get(server.mgmtPort(), admin, null).body());
                 assertThat(after.sum("kv_auth_failures_total") - before).isEqualTo(3);
-                assertThat(after.value("kv_auth_failures_total", "reason", "wrong_password")).isEqualTo(3);
-                assertThat(after.value("kv_auth_failures_total", "reason", "unknown_user")).isZero();
+                assertThat(after.value("kv_auth_failures_total", "reason", "wrong_password"))
+                        .isEqualTo(3);
+                assertThat(after.value("kv_auth_failures_total", "reason", "unknown_user"))
+                        .isZero();
                 assertThat(after.value("kv_commands_total", "opcode", "sasl_auth", "status", "auth_error"))
                         .isEqualTo(3);
                 c.send(Frames.request(0x10).key("connections"));
@@ -128,12 +139,17 @@ class MetricsAuthTest {
     @Test
     void metricsAuthIsASettingLikeEveryOther() {
         assertThat(run(new String[0], Map.of()).metricsAuth()).isTrue();
-        assertThat(run(new String[0], Map.of("KV_METRICS_AUTH", "false")).metricsAuth()).isFalse();
-        assertThat(run(new String[] {"--metrics-auth=false"}, Map.of("KV_METRICS_AUTH", "true")).metricsAuth())
+        assertThat(run(new String[0], Map.of("KV_METRICS_AUTH", "false")).metricsAuth())
                 .isFalse();
-        assertThat(run(new String[] {"--metrics-auth"}, Map.of("KV_METRICS_AUTH", "false")).metricsAuth()).isTrue();
+        assertThat(run(new String[] {"--metrics-auth=false"}, Map.of("KV_METRICS_AUTH", "true"))
+                        .metricsAuth())
+                .isFalse();
+        assertThat(run(new String[] {"--metrics-auth"}, Map.of("KV_METRICS_AUTH", "false"))
+                        .metricsAuth())
+                .isTrue();
         assertThatThrownBy(() -> run(new String[] {"--metrics-auth=maybe"}, Map.of()))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("metrics-auth");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("metrics-auth");
     }
 
     private static ServerConfig run(String[] args, Map<String, String> env) {

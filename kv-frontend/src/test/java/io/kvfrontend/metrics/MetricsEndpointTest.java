@@ -50,8 +50,10 @@ class MetricsEndpointTest {
     static void start() {
         assertThat(Opcode.of(UNKNOWN_OPCODE)).isNull();
         stream = new StreamCommand(2);
-        server = TestServer.start(TestServer.config().mgmtPort(0).build(),
-                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), List.of(stream.spec()));
+        server = TestServer.start(
+                TestServer.config().mgmtPort(0).build(),
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                List.of(stream.spec()));
     }
 
     @AfterAll
@@ -78,48 +80,84 @@ class MetricsEndpointTest {
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
         Scrape s = Scrape.parse(r.body());
-        assertThat(r.body()).contains("# TYPE kv_commands_total counter", "# TYPE kv_command_duration_seconds histogram",
-                "# TYPE kv_connections_open gauge");
-        for (String name : List.of("kv_connections_open", "kv_connections_accepted_total",
-                "kv_connections_refused_total", "kv_connections_closed_total", "kv_frames_rejected_total",
-                "kv_auth_failures_total", "kv_bytes_received_total", "kv_bytes_sent_total",
-                "kv_output_spool_depth", "kv_output_spool_bytes", "kv_output_drains_total",
-                "kv_output_loop_tasks_total", "kv_output_pauses_total", "kv_output_resumes_total",
-                "kv_output_dropped_total", "kv_output_drain_items_count", "kv_output_handoff_wait_seconds_count",
-                "jvm_gc_memory_allocated_bytes_total", "jvm_threads_live_threads", "jvm_classes_loaded_classes",
-                "system_cpu_count", "process_uptime_seconds", "process_files_open_files")) {
+        assertThat(r.body())
+                .contains(
+                        "# TYPE kv_commands_total counter",
+                        "# TYPE kv_command_duration_seconds histogram",
+                        "# TYPE kv_connections_open gauge");
+        for (String name : List.of(
+                "kv_connections_open",
+                "kv_connections_accepted_total",
+                "kv_connections_refused_total",
+                "kv_connections_closed_total",
+                "kv_frames_rejected_total",
+                "kv_auth_failures_total",
+                "kv_bytes_received_total",
+                "kv_bytes_sent_total",
+                "kv_output_spool_depth",
+                "kv_output_spool_bytes",
+                "kv_output_drains_total",
+                "kv_output_loop_tasks_total",
+                "kv_output_pauses_total",
+                "kv_output_resumes_total",
+                "kv_output_dropped_total",
+                "kv_output_drain_items_count",
+                "kv_output_handoff_wait_seconds_count",
+                "jvm_gc_memory_allocated_bytes_total",
+                "jvm_threads_live_threads",
+                "jvm_classes_loaded_classes",
+                "system_cpu_count",
+                "process_uptime_seconds",
+                "process_files_open_files")) {
             assertThat(s.samples(name)).as(name).isNotEmpty();
         }
-        assertThat(s.has("kv_output_writes_total", "origin", "loop", "mode", "spool")).isTrue();
-        assertThat(s.has("kv_output_writes_total", "origin", "offloop", "mode", "spool")).isTrue();
+        assertThat(s.has("kv_output_writes_total", "origin", "loop", "mode", "spool"))
+                .isTrue();
+        assertThat(s.has("kv_output_writes_total", "origin", "offloop", "mode", "spool"))
+                .isTrue();
         assertThat(s.has("kv_eventloop_pending_tasks", "loop", "0")).isTrue();
         assertThat(s.has("kv_http_requests_total", "status", "200")).isTrue();
         // Served opcodes show their success counter before any traffic.
-        assertThat(s.has("kv_commands_total", "opcode", "get_meta", "status", "success")).isTrue();
-        for (String name : List.of("kv_bucket_items", "kv_bucket_memory_used_bytes", "kv_bucket_quota_bytes",
-                "kv_bucket_quota_rejections_total", "kv_rangescan_open", "kv_rangescan_continuing",
-                "cache_size", "cache_puts_total", "cache_evictions_total")) {
+        assertThat(s.has("kv_commands_total", "opcode", "get_meta", "status", "success"))
+                .isTrue();
+        for (String name : List.of(
+                "kv_bucket_items",
+                "kv_bucket_memory_used_bytes",
+                "kv_bucket_quota_bytes",
+                "kv_bucket_quota_rejections_total",
+                "kv_rangescan_open",
+                "kv_rangescan_continuing",
+                "cache_size",
+                "cache_puts_total",
+                "cache_evictions_total")) {
             assertThat(s.has(name, "bucket", "default")).as(name).isTrue();
         }
-        assertThat(s.has("kv_bucket_expired_total", "bucket", "default", "reason", "pager")).isTrue();
-        assertThat(s.has("kv_bucket_expired_total", "bucket", "default", "reason", "access")).isTrue();
-        assertThat(s.has("cache_gets_total", "cache", "range_scans", "bucket", "default", "result", "hit")).isTrue();
+        assertThat(s.has("kv_bucket_expired_total", "bucket", "default", "reason", "pager"))
+                .isTrue();
+        assertThat(s.has("kv_bucket_expired_total", "bucket", "default", "reason", "access"))
+                .isTrue();
+        assertThat(s.has("cache_gets_total", "cache", "range_scans", "bucket", "default", "result", "hit"))
+                .isTrue();
         assertThat(s.value("kv_bucket_quota_bytes", "bucket", "default")).isEqualTo(256.0 * 1024 * 1024);
         assertThat(s.has("jvm_memory_used_bytes", "area", "heap")).isTrue();
         assertThat(s.value("system_cpu_count")).isEqualTo(Runtime.getRuntime().availableProcessors());
-        assertThat(s.has("netty_allocator_memory_used", "memory_type", "direct")).isTrue();
+        assertThat(s.has("netty_allocator_memory_used", "memory_type", "direct"))
+                .isTrue();
         assertThat(s.has("netty_allocator_memory_used", "memory_type", "heap")).isTrue();
     }
 
     @Test
     void servesOpenMetricsWhenAskedForIt() {
-        HttpResponse<String> r = Scrape.get(server.server().mgmtPort(), null,
+        HttpResponse<String> r = Scrape.get(
+                server.server().mgmtPort(),
+                null,
                 "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type"))
                 .hasValue("application/openmetrics-text; version=1.0.0; charset=utf-8");
         assertThat(r.body()).endsWith("# EOF\n").contains("# TYPE kv_commands counter");
-        assertThat(Scrape.parse(r.body()).has("kv_commands_total", "opcode", "get", "status", "success")).isTrue();
+        assertThat(Scrape.parse(r.body()).has("kv_commands_total", "opcode", "get", "status", "success"))
+                .isTrue();
     }
 
     @Test
@@ -131,7 +169,8 @@ class MetricsEndpointTest {
                 assertThat(c.call(set("count-" + i, "v" + i)).status()).isZero();
             }
             for (int i = 0; i < n; i++) {
-                assertThat(c.call(Frames.request(GET).key("count-" + i)).status()).isZero();
+                assertThat(c.call(Frames.request(GET).key("count-" + i)).status())
+                        .isZero();
             }
             for (int i = 0; i < 5; i++) {
                 assertThat(c.call(Frames.request(GET).key("absent-" + i)).status())
@@ -147,8 +186,10 @@ class MetricsEndpointTest {
             }
             Scrape after = scrape();
 
-            assertThat(delta(before, after, "kv_commands_total", "opcode", "set", "status", "success")).isEqualTo(n);
-            assertThat(delta(before, after, "kv_commands_total", "opcode", "get", "status", "success")).isEqualTo(n);
+            assertThat(delta(before, after, "kv_commands_total", "opcode", "set", "status", "success"))
+                    .isEqualTo(n);
+            assertThat(delta(before, after, "kv_commands_total", "opcode", "get", "status", "success"))
+                    .isEqualTo(n);
             assertThat(delta(before, after, "kv_commands_total", "opcode", "get", "status", "key_enoent"))
                     .isEqualTo(5);
             assertThat(delta(before, after, "kv_commands_total", "opcode", "getq", "status", "key_enoent"))
@@ -157,9 +198,12 @@ class MetricsEndpointTest {
                     .isEqualTo(1);
             assertThat(delta(before, after, "kv_commands_total", "opcode", "unknown", "status", "unknown_command"))
                     .isEqualTo(4);
-            assertThat(delta(before, after, "kv_command_duration_seconds_count", "opcode", "set")).isEqualTo(n);
-            assertThat(delta(before, after, "kv_command_duration_seconds_count", "opcode", "get")).isEqualTo(n + 5);
-            assertThat(delta(before, after, "kv_command_duration_seconds_count", "opcode", "unknown")).isEqualTo(4);
+            assertThat(delta(before, after, "kv_command_duration_seconds_count", "opcode", "set"))
+                    .isEqualTo(n);
+            assertThat(delta(before, after, "kv_command_duration_seconds_count", "opcode", "get"))
+                    .isEqualTo(n + 5);
+            assertThat(delta(before, after, "kv_command_duration_seconds_count", "opcode", "unknown"))
+                    .isEqualTo(4);
             assertThat(after.value("kv_command_duration_seconds_sum", "opcode", "get"))
                     .isGreaterThan(before.valueOrZero("kv_command_duration_seconds_sum", "opcode", "get"));
         }
@@ -176,13 +220,15 @@ class MetricsEndpointTest {
         }
         Scrape s = scrape();
         for (String op : List.of("get", "set", "noop")) {
-            List<Scrape.Sample> buckets = s.samples(x -> x.name().equals("kv_command_duration_seconds_bucket")
-                    && x.has("opcode", op));
+            List<Scrape.Sample> buckets =
+                    s.samples(x -> x.name().equals("kv_command_duration_seconds_bucket") && x.has("opcode", op));
             assertThat(buckets).as(op).hasSize(CommandMetrics.BUCKETS.length + 1);
             Set<String> le = buckets.stream().map(b -> b.labels().get("le")).collect(Collectors.toSet());
             assertThat(le).contains("1.0E-5", "1.0E-4", "0.001", "0.01", "1.0", "5.0", "+Inf");
             double inf = s.value("kv_command_duration_seconds_bucket", "opcode", op, "le", "+Inf");
-            assertThat(inf).isEqualTo(s.value("kv_command_duration_seconds_count", "opcode", op)).isPositive();
+            assertThat(inf)
+                    .isEqualTo(s.value("kv_command_duration_seconds_count", "opcode", op))
+                    .isPositive();
             double previous = 0;
             for (Scrape.Sample b : buckets) {
                 assertThat(b.value()).as("cumulative bucket %s", b).isGreaterThanOrEqualTo(previous);
@@ -208,7 +254,8 @@ class MetricsEndpointTest {
             Scrape after = scrape();
             assertThat(delta(before, after, "kv_commands_total", "opcode", "observe", "status", "success"))
                     .isEqualTo(3);
-            assertThat(delta(before, after, "kv_command_duration_seconds_count", "opcode", "observe")).isEqualTo(3);
+            assertThat(delta(before, after, "kv_command_duration_seconds_count", "opcode", "observe"))
+                    .isEqualTo(3);
             assertThat(delta(before, after, "kv_output_writes_total", "origin", "offloop", "mode", "spool"))
                     .isEqualTo(3 * 100);
         }
@@ -243,8 +290,10 @@ class MetricsEndpointTest {
 
     @Test
     void connectionMetersFollowOpensClosesAndRefusals() {
-        try (TestServer limited = TestServer.start(TestServer.config().mgmtPort(0).maxConnections(2).build(),
-                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), List.of())) {
+        try (TestServer limited = TestServer.start(
+                TestServer.config().mgmtPort(0).maxConnections(2).build(),
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                List.of())) {
             int mgmt = limited.server().mgmtPort();
             Scrape initial = Scrape.fetch(mgmt);
             assertThat(initial.value("kv_connections_open")).isZero();
@@ -264,7 +313,9 @@ class MetricsEndpointTest {
                 assertThat(afterRefusal.value("kv_connections_open")).isEqualTo(2);
                 assertThat(afterRefusal.value("kv_connections_accepted_total")).isEqualTo(2);
                 a.close();
-                Await.until(DEADLINE, () -> Scrape.fetch(mgmt).value("kv_connections_closed_total") == 1,
+                Await.until(
+                        DEADLINE,
+                        () -> Scrape.fetch(mgmt).value("kv_connections_closed_total") == 1,
                         "kv_connections_closed_total reaches 1");
                 assertThat(Scrape.fetch(mgmt).value("kv_connections_open")).isEqualTo(1);
             } finally {
@@ -288,36 +339,51 @@ class MetricsEndpointTest {
     void bucketSeriesAppearWhenABucketIsCreatedAndGoWhenItIsDeleted() {
         String bucket = "metered";
         try (McbpClient c = server.client()) {
-            assertThat(scrape().samples(x -> bucket.equals(x.labels().get("bucket")))).isEmpty();
-            assertThat(c.call(Frames.request(CREATE_BUCKET).key(bucket).value("memcached\0num_vbuckets=16;"
-                    + "max_size=67108864")).status()).isZero();
+            assertThat(scrape().samples(x -> bucket.equals(x.labels().get("bucket"))))
+                    .isEmpty();
+            assertThat(c.call(Frames.request(CREATE_BUCKET)
+                                    .key(bucket)
+                                    .value("memcached\0num_vbuckets=16;" + "max_size=67108864"))
+                            .status())
+                    .isZero();
             Scrape created = scrape();
             assertThat(created.value("kv_bucket_items", "bucket", bucket)).isZero();
             assertThat(created.value("kv_bucket_quota_bytes", "bucket", bucket)).isEqualTo(64.0 * 1024 * 1024);
-            for (String name : List.of("kv_bucket_memory_used_bytes", "kv_bucket_quota_rejections_total",
-                    "kv_rangescan_open", "cache_size", "cache_puts_total")) {
+            for (String name : List.of(
+                    "kv_bucket_memory_used_bytes",
+                    "kv_bucket_quota_rejections_total",
+                    "kv_rangescan_open",
+                    "cache_size",
+                    "cache_puts_total")) {
                 assertThat(created.has(name, "bucket", bucket)).as(name).isTrue();
             }
 
-            assertThat(c.call(Frames.request(SELECT_BUCKET).key(bucket)).status()).isZero();
+            assertThat(c.call(Frames.request(SELECT_BUCKET).key(bucket)).status())
+                    .isZero();
             for (int i = 0; i < 12; i++) {
                 assertThat(c.call(set("item-" + i, "value")).status()).isZero();
             }
             Scrape filled = scrape();
             assertThat(filled.value("kv_bucket_items", "bucket", bucket)).isEqualTo(12);
-            assertThat(filled.value("kv_bucket_memory_used_bytes", "bucket", bucket)).isPositive();
+            assertThat(filled.value("kv_bucket_memory_used_bytes", "bucket", bucket))
+                    .isPositive();
 
-            assertThat(c.call(Frames.request(DELETE_BUCKET).key(bucket)).status()).isZero();
+            assertThat(c.call(Frames.request(DELETE_BUCKET).key(bucket)).status())
+                    .isZero();
             Scrape deleted = scrape();
-            assertThat(deleted.samples(x -> bucket.equals(x.labels().get("bucket")))).isEmpty();
+            assertThat(deleted.samples(x -> bucket.equals(x.labels().get("bucket"))))
+                    .isEmpty();
             assertThat(deleted.has("kv_bucket_items", "bucket", "default")).isTrue();
 
             // Created again under the same name: fresh series, counting the new bucket.
             assertThat(c.call(Frames.request(CREATE_BUCKET).key(bucket).value("memcached\0num_vbuckets=16"))
-                    .status()).isZero();
+                            .status())
+                    .isZero();
             assertThat(scrape().value("kv_bucket_items", "bucket", bucket)).isZero();
-            assertThat(c.call(Frames.request(DELETE_BUCKET).key(bucket)).status()).isZero();
-            assertThat(scrape().samples(x -> bucket.equals(x.labels().get("bucket")))).isEmpty();
+            assertThat(c.call(Frames.request(DELETE_BUCKET).key(bucket)).status())
+                    .isZero();
+            assertThat(scrape().samples(x -> bucket.equals(x.labels().get("bucket"))))
+                    .isEmpty();
         }
     }
 
@@ -334,37 +400,49 @@ class MetricsEndpointTest {
             for (McbpClient c : clients) {
                 ports.add(Integer.toString(c.socket().getLocalPort()));
                 assertThat(c.call(set("secret-key-" + i, "v")).status()).isZero();
-                assertThat(c.call(Frames.request(GET).key("secret-key-" + i)).status()).isZero();
-                assertThat(c.call(Frames.request(GET).key("secret-missing-" + i)).status()).isNotZero();
+                assertThat(c.call(Frames.request(GET).key("secret-key-" + i)).status())
+                        .isZero();
+                assertThat(c.call(Frames.request(GET).key("secret-missing-" + i))
+                                .status())
+                        .isNotZero();
                 i++;
             }
             Scrape s = scrape();
-            Set<String> opcodes = Arrays.stream(Opcode.values()).map(o -> o.name().toLowerCase(Locale.ROOT))
+            Set<String> opcodes = Arrays.stream(Opcode.values())
+                    .map(o -> o.name().toLowerCase(Locale.ROOT))
                     .collect(Collectors.toCollection(HashSet::new));
             opcodes.add("unknown");
-            Set<String> statuses = Arrays.stream(Status.values()).map(x -> x.name().toLowerCase(Locale.ROOT))
+            Set<String> statuses = Arrays.stream(Status.values())
+                    .map(x -> x.name().toLowerCase(Locale.ROOT))
                     .collect(Collectors.toSet());
             Set<String> buckets = Set.copyOf(server.server().engine().bucketNames());
-            Set<String> kvLabels = Set.of("opcode", "status", "mode", "bucket", "origin", "loop", "reason", "outcome",
-                    "phase", "le");
+            Set<String> kvLabels =
+                    Set.of("opcode", "status", "mode", "bucket", "origin", "loop", "reason", "outcome", "phase", "le");
             Set<String> loops = Set.of("0", "1");
             for (Scrape.Sample x : s.samples()) {
                 for (var label : x.labels().entrySet()) {
                     String v = label.getValue();
-                    assertThat(v).as("label %s of %s", label.getKey(), x.name())
+                    assertThat(v)
+                            .as("label %s of %s", label.getKey(), x.name())
                             .doesNotContain("secret-", "127.0.0.1", "/")
                             .isNotIn(ports);
                 }
                 if (x.name().startsWith("kv_")) {
-                    assertThat(kvLabels).as("labels of %s", x).containsAll(x.labels().keySet());
+                    assertThat(kvLabels)
+                            .as("labels of %s", x)
+                            .containsAll(x.labels().keySet());
                     check(x, "opcode", opcodes);
                     check(x, "bucket", buckets);
                     check(x, "mode", Set.of("spool", "sync"));
                     check(x, "origin", Set.of("loop", "offloop"));
-                    check(x, "reason", x.name().startsWith("kv_auth_failures")
-                            ? Arrays.stream(io.kvfrontend.auth.SaslOutcome.Refusal.values()).map(r -> r.tag())
-                                    .collect(Collectors.toSet())
-                            : Set.of("pager", "access"));
+                    check(
+                            x,
+                            "reason",
+                            x.name().startsWith("kv_auth_failures")
+                                    ? Arrays.stream(io.kvfrontend.auth.SaslOutcome.Refusal.values())
+                                            .map(r -> r.tag())
+                                            .collect(Collectors.toSet())
+                                    : Set.of("pager", "access"));
                     check(x, "outcome", Set.of("success", "failure"));
                     check(x, "phase", Set.of("io", "output", "tasks"));
                     check(x, "loop", loops);
@@ -372,7 +450,8 @@ class MetricsEndpointTest {
                         check(x, "status", statuses);
                     }
                 } else if (x.name().startsWith("cache_")) {
-                    assertThat(Set.of("cache", "bucket", "result")).as("labels of %s", x)
+                    assertThat(Set.of("cache", "bucket", "result"))
+                            .as("labels of %s", x)
                             .containsAll(x.labels().keySet());
                     check(x, "bucket", buckets);
                 }
@@ -394,7 +473,9 @@ class MetricsEndpointTest {
         try (McbpClient c = server.client()) {
             Scrape before = scrape();
             c.send(Frames.request(STAT).key("connections"));
-            assertThat(c.receiveStats()).last().satisfies(r -> assertThat(r.status()).isZero());
+            assertThat(c.receiveStats())
+                    .last()
+                    .satisfies(r -> assertThat(r.status()).isZero());
             assertThat(delta(before, scrape(), "kv_commands_total", "opcode", "stat", "status", "success"))
                     .isEqualTo(1);
         }

@@ -24,16 +24,20 @@ class ScrapeThreadTest {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Set<String> readers = ConcurrentHashMap.newKeySet();
         Gauge.builder("test.scrape.reader", readers, r -> {
-            r.add(Thread.currentThread().getName());
-            return 1;
-        }).register(registry);
-        try (TestServer server = TestServer.start(TestServer.config().mgmtPort(0).eventLoopThreads(1).build(),
-                registry, List.of()); McbpClient c = server.client()) {
+                    r.add(Thread.currentThread().getName());
+                    return 1;
+                })
+                .register(registry);
+        try (TestServer server = TestServer.start(
+                        TestServer.config().mgmtPort(0).eventLoopThreads(1).build(), registry, List.of());
+                McbpClient c = server.client()) {
             assertThat(c.call(Frames.request(0x0a)).status()).isZero();
             readers.clear();
             Scrape s = Scrape.fetch(server.server().mgmtPort());
             assertThat(s.value("test_scrape_reader")).isEqualTo(1.0);
-            assertThat(readers).isNotEmpty().allMatch(n -> n.startsWith("kv-mgmt-"), "the management loop")
+            assertThat(readers)
+                    .isNotEmpty()
+                    .allMatch(n -> n.startsWith("kv-mgmt-"), "the management loop")
                     .noneMatch(n -> n.startsWith("kv-loop-"));
         }
     }

@@ -41,12 +41,18 @@ class StatGroupsTest {
 
     @BeforeEach
     void start() {
-        server = TestServer.start(TestServer.config().mgmtPort(0).build(),
-                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), List.of());
+        server = TestServer.start(
+                TestServer.config().mgmtPort(0).build(),
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                List.of());
         client = server.client();
         for (int i = 0; i < 25; i++) {
-            assertThat(client.call(Frames.request(0x01).key("k" + i).extras(Frames.storeExtras(0, 0))
-                    .value("value-" + i)).status()).isZero();
+            assertThat(client.call(Frames.request(0x01)
+                                    .key("k" + i)
+                                    .extras(Frames.storeExtras(0, 0))
+                                    .value("value-" + i))
+                            .status())
+                    .isZero();
             assertThat(client.call(Frames.request(0x00).key("k" + i)).status()).isZero();
         }
         assertThat(client.call(Frames.request(0x00).key("missing")).status()).isEqualTo(1);
@@ -82,15 +88,15 @@ class StatGroupsTest {
         try (McbpClient other = server.client()) {
             assertThat(other.call(Frames.request(0x0a)).status()).isZero();
         }
-        Await.until(DEADLINE, () -> server.server().context().stats().closedConnections.sum() == 1,
+        Await.until(
+                DEADLINE,
+                () -> server.server().context().stats().closedConnections.sum() == 1,
                 "the other connection is closed");
         Group g = stat("connections");
         Scrape s = scrape();
         assertThat(g.num("curr_connections")).isEqualTo(1).isEqualTo((long) s.value("kv_connections_open"));
-        assertThat(g.num("total_connections")).isEqualTo(2)
-                .isEqualTo((long) s.value("kv_connections_accepted_total"));
-        assertThat(g.num("closed_connections")).isEqualTo(1)
-                .isEqualTo((long) s.value("kv_connections_closed_total"));
+        assertThat(g.num("total_connections")).isEqualTo(2).isEqualTo((long) s.value("kv_connections_accepted_total"));
+        assertThat(g.num("closed_connections")).isEqualTo(1).isEqualTo((long) s.value("kv_connections_closed_total"));
         assertThat(g.num("rejected_conns")).isEqualTo((long) s.value("kv_connections_refused_total"));
         assertThat(g.num("framing_errors")).isEqualTo((long) s.value("kv_frames_rejected_total"));
         assertThat(g.num("auth_errors")).isEqualTo((long) s.sum("kv_auth_failures_total"));
@@ -113,20 +119,24 @@ class StatGroupsTest {
                 continue;
             }
             counters++;
-            assertThat(Long.parseLong(e.getValue())).as(e.getKey())
-                    .isEqualTo((long) s.value("kv_commands_total", "opcode", parts[0], "status", parts[1]));
+            assertThat(Long.parseLong(e.getValue())).as(e.getKey()).isEqualTo((long)
+                    s.value("kv_commands_total", "opcode", parts[0], "status", parts[1]));
         }
         assertThat(counters).isEqualTo(3);
-        assertThat(s.value("kv_commands_total", "opcode", "stat", "status", "success")).isEqualTo(1);
+        assertThat(s.value("kv_commands_total", "opcode", "stat", "status", "success"))
+                .isEqualTo(1);
         for (String op : List.of("get", "set")) {
             assertThat(g.num(op + ":latency_count"))
                     .isEqualTo((long) s.value("kv_command_duration_seconds_count", "opcode", op));
             assertThat(g.num(op + ":latency_total_us"))
-                    .isCloseTo((long) (s.value("kv_command_duration_seconds_sum", "opcode", op) * 1e6),
+                    .isCloseTo(
+                            (long) (s.value("kv_command_duration_seconds_sum", "opcode", op) * 1e6),
                             org.assertj.core.data.Offset.offset(1L));
             long max = g.num(op + ":latency_max_us");
-            assertThat(max).isCloseTo((long) (s.value("kv_command_duration_seconds_max", "opcode", op) * 1e6),
-                    org.assertj.core.data.Offset.offset(1L));
+            assertThat(max)
+                    .isCloseTo(
+                            (long) (s.value("kv_command_duration_seconds_max", "opcode", op) * 1e6),
+                            org.assertj.core.data.Offset.offset(1L));
             double p50 = Double.parseDouble(g.stats().get(op + ":latency_p50_us"));
             double p90 = Double.parseDouble(g.stats().get(op + ":latency_p90_us"));
             double p99 = Double.parseDouble(g.stats().get(op + ":latency_p99_us"));
@@ -141,10 +151,10 @@ class StatGroupsTest {
         Group b = stat("buckets");
         Group sc = stat("scans");
         Scrape s = scrape();
-        assertThat(b.num("default:curr_items")).isEqualTo(25).isEqualTo((long) s.value("kv_bucket_items",
-                "bucket", "default"));
-        assertThat(b.num("default:mem_used")).isPositive()
-                .isEqualTo((long) s.value("kv_bucket_memory_used_bytes", "bucket", "default"));
+        assertThat(b.num("default:curr_items")).isEqualTo(25).isEqualTo((long)
+                s.value("kv_bucket_items", "bucket", "default"));
+        assertThat(b.num("default:mem_used")).isPositive().isEqualTo((long)
+                s.value("kv_bucket_memory_used_bytes", "bucket", "default"));
         assertThat(b.num("default:quota")).isEqualTo((long) s.value("kv_bucket_quota_bytes", "bucket", "default"));
         assertThat(b.num("default:quota_rejections"))
                 .isEqualTo((long) s.value("kv_bucket_quota_rejections_total", "bucket", "default"));
@@ -181,23 +191,39 @@ class StatGroupsTest {
         assertThat(g.num("heap_committed")).isGreaterThanOrEqualTo(g.num("heap_used"));
         assertThat(g.num("heap_max")).isGreaterThanOrEqualTo(g.num("heap_committed"));
         assertThat(g.num("nonheap_used")).isPositive();
-        assertThat(g.stats().keySet()).anyMatch(k -> k.startsWith("gc:") && k.endsWith(":count"))
+        assertThat(g.stats().keySet())
+                .anyMatch(k -> k.startsWith("gc:") && k.endsWith(":count"))
                 .anyMatch(k -> k.startsWith("gc:") && k.endsWith(":time_ms"))
                 .contains("buffers:direct:used", "threads_live", "threads_daemon", "classes_loaded", "uptime_ms");
         assertThat(g.num("threads_live")).isPositive();
         assertThat(g.num("processors")).isEqualTo((long) s.value("system_cpu_count"));
-        assertThat(g.num("classes_unloaded"))
-                .isLessThanOrEqualTo((long) s.value("jvm_classes_unloaded_classes_total"));
-        assertThat(s.has("netty_allocator_memory_used", "allocator_type", g.stats().get("netty_allocator"),
-                "memory_type", "direct")).isTrue();
+        assertThat(g.num("classes_unloaded")).isLessThanOrEqualTo((long) s.value("jvm_classes_unloaded_classes_total"));
+        assertThat(s.has(
+                        "netty_allocator_memory_used",
+                        "allocator_type",
+                        g.stats().get("netty_allocator"),
+                        "memory_type",
+                        "direct"))
+                .isTrue();
         assertThat(g.num("netty_direct_used")).isNotNegative();
     }
 
     @Test
     void generalGroupKeepsItsMemcachedNames() {
         Group g = stat("");
-        assertThat(g.stats()).containsKeys("pid", "uptime", "curr_connections", "total_connections", "cmd_get",
-                "cmd_set", "get_hits", "get_misses", "bytes_read", "bytes_written", "curr_items");
+        assertThat(g.stats())
+                .containsKeys(
+                        "pid",
+                        "uptime",
+                        "curr_connections",
+                        "total_connections",
+                        "cmd_get",
+                        "cmd_set",
+                        "get_hits",
+                        "get_misses",
+                        "bytes_read",
+                        "bytes_written",
+                        "curr_items");
         assertThat(g.num("get_hits")).isEqualTo(25);
         assertThat(g.num("get_misses")).isEqualTo(1);
     }

@@ -3,8 +3,8 @@ package io.kvfrontend.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvfrontend.codec.FrameInfos;
-import io.kvfrontend.engine.spi.Status;
 import io.kvfrontend.engine.spi.BucketConfig;
+import io.kvfrontend.engine.spi.Status;
 import io.kvfrontend.testsupport.Frames;
 import io.kvfrontend.testsupport.McbpClient;
 import io.kvfrontend.testsupport.Response;
@@ -49,6 +49,7 @@ class BadInputTest {
     private static TestServer server;
     /** Opened before each test's abuse; must keep working in the middle of it and after. */
     private McbpClient bystander;
+
     private int bystanderChecks;
 
     @BeforeAll
@@ -82,7 +83,10 @@ class BadInputTest {
     private void assertBystanderWorks() {
         int n = ++bystanderChecks;
         String key = "bystander-" + n;
-        Response set = bystander.call(Frames.request(0x01).key(key).extras(Frames.storeExtras(n, 0)).value("v" + n)
+        Response set = bystander.call(Frames.request(0x01)
+                .key(key)
+                .extras(Frames.storeExtras(n, 0))
+                .value("v" + n)
                 .opaque(n));
         assertThat(set.status()).as("bystander set").isZero();
         assertThat(set.opaque()).isEqualTo(n);
@@ -95,7 +99,10 @@ class BadInputTest {
 
     private static void assertFreshClientStoresAndReads() {
         try (McbpClient c = server.client()) {
-            Response set = c.call(Frames.request(0x01).key("fresh").extras(Frames.storeExtras(7, 0)).value("after")
+            Response set = c.call(Frames.request(0x01)
+                    .key("fresh")
+                    .extras(Frames.storeExtras(7, 0))
+                    .value("after")
                     .opaque(1));
             assertThat(set.status()).isZero();
             Response get = c.call(Frames.request(0x00).key("fresh").opaque(2));
@@ -133,8 +140,8 @@ class BadInputTest {
         long v;
         while (!condition.test(v = stat(name))) {
             if (System.nanoTime() - end > 0) {
-                throw new AssertionError("stat " + name + " = " + v + ", expected " + expectation + " within "
-                        + DEADLINE);
+                throw new AssertionError(
+                        "stat " + name + " = " + v + ", expected " + expectation + " within " + DEADLINE);
             }
             Thread.onSpinWait();
         }
@@ -201,8 +208,8 @@ class BadInputTest {
             assertThat(b.length - pos).as("a whole header").isGreaterThanOrEqualTo(24);
             int body = ByteBuffer.wrap(b, pos + 8, 4).getInt();
             assertThat(b.length - pos - 24).as("a whole body").isGreaterThanOrEqualTo(body);
-            out.add(Response.parse(Arrays.copyOfRange(b, pos, pos + 24), Arrays.copyOfRange(b, pos + 24,
-                    pos + 24 + body)));
+            out.add(Response.parse(
+                    Arrays.copyOfRange(b, pos, pos + 24), Arrays.copyOfRange(b, pos + 24, pos + 24 + body)));
             pos += 24 + body;
         }
         return out;
@@ -231,7 +238,9 @@ class BadInputTest {
                 shutdownOutput(c);
                 byte[] answer = readUntilClosed(c);
                 if (!isClientMagic(garbage[0] & 0xff)) {
-                    assertThat(answer).as("answer to garbage starting 0x%02x", garbage[0]).isEmpty();
+                    assertThat(answer)
+                            .as("answer to garbage starting 0x%02x", garbage[0])
+                            .isEmpty();
                 }
             }
             if (i % 30 == 29) {
@@ -246,9 +255,22 @@ class BadInputTest {
     // ------------------------------------------------------------------------------------ well-framed random requests
 
     private static final byte[][] FRAME_INFO_PIECES = {
-        {}, {0x00}, {0x50}, {0x11, 0x01}, {0x11, 0x03}, {0x11, 0x00}, {0x11, 0x09}, {0x13, 0x02, 0x00, 0x64},
-        {0x13, 0x01, 0x00, 0x00}, {0x30}, {(byte) 0xf0, 0x05}, {0x22, 0x00, 0x01}, {0x41, 'u'}, {0x01, 0x00},
-        {0x13, 0x01}, {0x0f},
+        {},
+        {0x00},
+        {0x50},
+        {0x11, 0x01},
+        {0x11, 0x03},
+        {0x11, 0x00},
+        {0x11, 0x09},
+        {0x13, 0x02, 0x00, 0x64},
+        {0x13, 0x01, 0x00, 0x00},
+        {0x30},
+        {(byte) 0xf0, 0x05},
+        {0x22, 0x00, 0x01},
+        {0x41, 'u'},
+        {0x01, 0x00},
+        {0x13, 0x01},
+        {0x0f},
     };
 
     private static byte[] randomBytes(Random rnd, int n) {
@@ -325,8 +347,11 @@ class BadInputTest {
                     try {
                         r = c.receive();
                     } catch (UncheckedIOException closed) {
-                        assertThat(mayClose(request)).as("closed after request %d: %s", i,
-                                java.util.HexFormat.of().formatHex(request, 0, 24)).isTrue();
+                        assertThat(mayClose(request))
+                                .as(
+                                        "closed after request %d: %s",
+                                        i, java.util.HexFormat.of().formatHex(request, 0, 24))
+                                .isTrue();
                         closes++;
                         c.close();
                         c = server.client();
@@ -338,8 +363,12 @@ class BadInputTest {
                         assertThat(r.status()).isZero();
                         break;
                     }
-                    assertThat(r.opaque()).as("opaque of an answer to request %d", i).isEqualTo(opaque);
-                    assertThat(r.opcode()).as("opcode of an answer to request %d", i).isEqualTo(request[1] & 0xff);
+                    assertThat(r.opaque())
+                            .as("opaque of an answer to request %d", i)
+                            .isEqualTo(opaque);
+                    assertThat(r.opcode())
+                            .as("opcode of an answer to request %d", i)
+                            .isEqualTo(request[1] & 0xff);
                     answered++;
                 }
                 if (i % 100 == 99) {
@@ -351,7 +380,9 @@ class BadInputTest {
         }
         assertThat(answered).isGreaterThan(250);
         assertThat(closes).isLessThan(100);
-        assertThat(stat("framing_errors")).as("well-framed input is no framing error").isEqualTo(framingBefore);
+        assertThat(stat("framing_errors"))
+                .as("well-framed input is no framing error")
+                .isEqualTo(framingBefore);
     }
 
     // ------------------------------------------------------------------------------------ truncated frames
@@ -360,10 +391,19 @@ class BadInputTest {
     void truncatedFramesFollowedByAClientCloseLeaveNothingBehind() {
         long framingBefore = stat("framing_errors");
         long connectionsBefore = stat("curr_connections");
-        byte[] classic = Frames.request(0x01).key("trunc").extras(Frames.storeExtras(1, 0)).value("value").opaque(9)
+        byte[] classic = Frames.request(0x01)
+                .key("trunc")
+                .extras(Frames.storeExtras(1, 0))
+                .value("value")
+                .opaque(9)
                 .build();
-        byte[] flex = Frames.request(0x01).flex((byte) 0x11, (byte) 0x01, (byte) 0x50).key("trunc")
-                .extras(Frames.storeExtras(1, 0)).value("value").opaque(10).build();
+        byte[] flex = Frames.request(0x01)
+                .flex((byte) 0x11, (byte) 0x01, (byte) 0x50)
+                .key("trunc")
+                .extras(Frames.storeExtras(1, 0))
+                .value("value")
+                .opaque(10)
+                .build();
         for (byte[] frame : List.of(classic, flex)) {
             for (int cut = 1; cut < frame.length; cut++) {
                 try (McbpClient c = server.client()) {
@@ -372,7 +412,9 @@ class BadInputTest {
                         // Half-close: the server sees the end of the stream mid-frame and must close
                         // without answering the partial request.
                         shutdownOutput(c);
-                        assertThat(readUntilClosed(c)).as("answer to %d of %d bytes", cut, frame.length).isEmpty();
+                        assertThat(readUntilClosed(c))
+                                .as("answer to %d of %d bytes", cut, frame.length)
+                                .isEmpty();
                     }
                 }
             }
@@ -380,10 +422,13 @@ class BadInputTest {
         }
         // Every aborted connection is gone (its partial frame released: the leak check would report it).
         awaitStat("curr_connections", v -> v <= connectionsBefore, "back to " + connectionsBefore);
-        assertThat(stat("framing_errors")).as("a truncated frame is no framing error").isEqualTo(framingBefore);
+        assertThat(stat("framing_errors"))
+                .as("a truncated frame is no framing error")
+                .isEqualTo(framingBefore);
         try (McbpClient c = server.client()) {
             assertThat(c.call(Frames.request(0x00).key("trunc").opaque(3)).status())
-                    .as("no partial Set was executed").isEqualTo(0x01);
+                    .as("no partial Set was executed")
+                    .isEqualTo(0x01);
         }
     }
 
@@ -394,8 +439,16 @@ class BadInputTest {
         long before = stat("framing_errors");
         int limit = server.server().context().config().maxFrameBytes();
         List<byte[]> headers = List.of(
-                Frames.request(0x01).key("k").extras(Frames.storeExtras(0, 0)).bodyLengthField(0xffffffffL).build(),
-                Frames.request(0x01).flex((byte) 0x50).key("k").bodyLengthField(0xffffffffL).build(),
+                Frames.request(0x01)
+                        .key("k")
+                        .extras(Frames.storeExtras(0, 0))
+                        .bodyLengthField(0xffffffffL)
+                        .build(),
+                Frames.request(0x01)
+                        .flex((byte) 0x50)
+                        .key("k")
+                        .bodyLengthField(0xffffffffL)
+                        .build(),
                 Frames.request(0x00).bodyLengthField(0x80000000L).build(),
                 Frames.request(0x01).bodyLengthField(limit + 1L).build());
         for (byte[] h : headers) {
@@ -413,20 +466,30 @@ class BadInputTest {
 
     @Test
     void aBodyAtTheFrameLimitIsReadAndOneByteMoreIsNot() {
-        try (TestServer small = TestServer.start(TestServer.config().maxFrameBytes(4096).preAuthMaxFrameBytes(1024)
+        try (TestServer small = TestServer.start(TestServer.config()
+                .maxFrameBytes(4096)
+                .preAuthMaxFrameBytes(1024)
                 .buckets(List.of(new BucketConfig("default", BucketConfig.DEFAULT_QUOTA_BYTES, 1024, 2048, true)))
                 .build())) {
             byte[] extras = Frames.storeExtras(0, 0);
             byte[] value = new byte[4096 - extras.length - 3];
             try (McbpClient c = small.client()) {
                 // Read and answered: the value is over the bucket's 2 KiB limit, so E2big.
-                Response r = c.call(Frames.request(0x01).key("big").extras(extras).value(value).opaque(1));
+                Response r = c.call(Frames.request(0x01)
+                        .key("big")
+                        .extras(extras)
+                        .value(value)
+                        .opaque(1));
                 assertThat(r.status()).isEqualTo(0x03);
                 assertThat(r.opaque()).isEqualTo(1);
                 assertThat(c.call(Frames.request(0x0a).opaque(3)).opaque()).isEqualTo(3);
             }
             try (McbpClient c = small.client()) {
-                c.send(Frames.request(0x01).key("big").extras(extras).value(new byte[value.length + 1]).opaque(2));
+                c.send(Frames.request(0x01)
+                        .key("big")
+                        .extras(extras)
+                        .value(new byte[value.length + 1])
+                        .opaque(2));
                 assertThat(readUntilClosed(c)).isEmpty();
             }
         }

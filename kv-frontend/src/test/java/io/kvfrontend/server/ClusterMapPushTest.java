@@ -50,7 +50,8 @@ class ClusterMapPushTest {
     /** HELLO with the features, bucket default selected, its map fetched: the revision it has. */
     private static long subscribe(McbpClient c, int... features) {
         hello(c, features);
-        assertThat(c.call(Frames.request(SELECT_BUCKET).key("default")).status()).isZero();
+        assertThat(c.call(Frames.request(SELECT_BUCKET).key("default")).status())
+                .isZero();
         Response config = c.call(Frames.request(GET_CLUSTER_CONFIG));
         assertThat(config.status()).isZero();
         try {
@@ -62,9 +63,13 @@ class ClusterMapPushTest {
 
     @Test
     void helloAcksDuplexAndTheBriefVariantWhenBothAreAskedFor() {
-        try (TestServer server = TestServer.start(); McbpClient c = server.client()) {
-            assertThat(hello(c, Feature.DUPLEX, Feature.CLUSTERMAP_CHANGE_NOTIFICATION,
-                    Feature.CLUSTERMAP_CHANGE_NOTIFICATION_BRIEF))
+        try (TestServer server = TestServer.start();
+                McbpClient c = server.client()) {
+            assertThat(hello(
+                            c,
+                            Feature.DUPLEX,
+                            Feature.CLUSTERMAP_CHANGE_NOTIFICATION,
+                            Feature.CLUSTERMAP_CHANGE_NOTIFICATION_BRIEF))
                     .containsExactly(Feature.DUPLEX, Feature.CLUSTERMAP_CHANGE_NOTIFICATION_BRIEF);
             assertThat(hello(c, Feature.DUPLEX, Feature.CLUSTERMAP_CHANGE_NOTIFICATION))
                     .containsExactly(Feature.DUPLEX, Feature.CLUSTERMAP_CHANGE_NOTIFICATION);
@@ -77,16 +82,18 @@ class ClusterMapPushTest {
     @EnumSource(OutputMode.class)
     void aBucketChangeIsPushedToSubscribersOnly(OutputMode mode) throws Exception {
         try (TestServer server = TestServer.start(mode);
-             McbpClient brief = server.client();
-             McbpClient full = server.client();
-             McbpClient plain = server.client();
-             McbpClient admin = server.client()) {
-            long briefRev = subscribe(brief, Feature.DUPLEX, Feature.CLUSTERMAP_CHANGE_NOTIFICATION_BRIEF,
-                    Feature.JSON);
+                McbpClient brief = server.client();
+                McbpClient full = server.client();
+                McbpClient plain = server.client();
+                McbpClient admin = server.client()) {
+            long briefRev =
+                    subscribe(brief, Feature.DUPLEX, Feature.CLUSTERMAP_CHANGE_NOTIFICATION_BRIEF, Feature.JSON);
             long fullRev = subscribe(full, Feature.DUPLEX, Feature.CLUSTERMAP_CHANGE_NOTIFICATION, Feature.JSON);
             subscribe(plain, Feature.JSON);
 
-            assertThat(admin.call(Frames.request(CREATE_BUCKET).key("pushed").value("\0")).status()).isZero();
+            assertThat(admin.call(Frames.request(CREATE_BUCKET).key("pushed").value("\0"))
+                            .status())
+                    .isZero();
 
             Response b = brief.receive();
             assertThat(b.magic()).isEqualTo(0x82);
@@ -94,8 +101,10 @@ class ClusterMapPushTest {
             assertThat(b.opaque()).isZero();
             assertThat(b.keyString()).isEqualTo("default");
             assertThat(b.extras()).hasSize(16);
-            assertThat(b.extrasLong(0)).isEqualTo(server.server().context().clusterMap().epoch());
-            assertThat(b.extrasLong(8)).isGreaterThan(briefRev)
+            assertThat(b.extrasLong(0))
+                    .isEqualTo(server.server().context().clusterMap().epoch());
+            assertThat(b.extrasLong(8))
+                    .isGreaterThan(briefRev)
                     .isEqualTo(server.server().context().clusterMap().revision());
             assertThat(b.value()).isEmpty();
             assertThat(b.datatype()).isZero();
@@ -116,7 +125,8 @@ class ClusterMapPushTest {
             assertThat(brief.call(Frames.request(NOOP).opaque(8)).opaque()).isEqualTo(8);
 
             // Deleting is a change too; a subscriber that has this version gets no second push.
-            assertThat(admin.call(Frames.request(DELETE_BUCKET).key("pushed")).status()).isZero();
+            assertThat(admin.call(Frames.request(DELETE_BUCKET).key("pushed")).status())
+                    .isZero();
             Response again = brief.receive();
             assertThat(again.magic()).isEqualTo(0x82);
             assertThat(again.extrasLong(8)).isGreaterThan(b.extrasLong(8));
@@ -125,14 +135,17 @@ class ClusterMapPushTest {
             assertThat(next.opaque()).isEqualTo(9);
             assertThat(full.receive().magic()).isEqualTo(0x82);
             // Two subscribers, two changes.
-            io.kvfrontend.testsupport.Await.until(java.time.Duration.ofSeconds(10),
-                    () -> server.server().context().stats().clusterMapPushes.sum() == 4, "4 pushes counted");
+            io.kvfrontend.testsupport.Await.until(
+                    java.time.Duration.ofSeconds(10),
+                    () -> server.server().context().stats().clusterMapPushes.sum() == 4,
+                    "4 pushes counted");
         }
     }
 
     @Test
     void aServerResponseWithoutDuplexClosesTheConnection() {
-        try (TestServer server = TestServer.start(); McbpClient c = server.client()) {
+        try (TestServer server = TestServer.start();
+                McbpClient c = server.client()) {
             c.sendRaw(serverResponse());
             c.awaitClosedByServer(java.time.Duration.ofSeconds(10));
         }

@@ -46,12 +46,17 @@ class GracefulShutdownTest {
 
     @Test
     void everyRequestAlreadyReadIsAnsweredBeforeACleanClose() throws Exception {
-        TestServer server = TestServer.start(TestServer.config().shutdownTimeout(Duration.ofSeconds(10)).build());
+        TestServer server = TestServer.start(
+                TestServer.config().shutdownTimeout(Duration.ofSeconds(10)).build());
         try (McbpClient c = server.client()) {
             ByteArrayOutputStream batch = new ByteArrayOutputStream();
             for (int i = 0; i < 5000; i++) {
-                batch.writeBytes(Frames.request(0x01).key("k" + i).extras(Frames.storeExtras(0, 0))
-                        .value("value-" + i).opaque(i).build());
+                batch.writeBytes(Frames.request(0x01)
+                        .key("k" + i)
+                        .extras(Frames.storeExtras(0, 0))
+                        .value("value-" + i)
+                        .opaque(i)
+                        .build());
             }
             c.sendRaw(batch.toByteArray());
             assertThat(c.receive().opaque()).isZero();
@@ -68,8 +73,12 @@ class GracefulShutdownTest {
     @Test
     void aConnectionThatCannotDrainIsClosedWhenTheTimeoutRunsOut() throws Exception {
         try (StreamCommand stream = new StreamCommand(2)) {
-            TestServer server = TestServer.start(TestServer.config().shutdownTimeout(Duration.ofMillis(500))
-                    .spoolWaterMarks(16 * 1024, 64 * 1024).build(), List.of(stream.spec()));
+            TestServer server = TestServer.start(
+                    TestServer.config()
+                            .shutdownTimeout(Duration.ofMillis(500))
+                            .spoolWaterMarks(16 * 1024, 64 * 1024)
+                            .build(),
+                    List.of(stream.spec()));
             try (McbpClient stuck = McbpClient.connect(server.port(), 8 * 1024)) {
                 stuck.send(StreamCommand.request(1, 2, 1_000_000, 1024));
                 Await.until(Duration.ofSeconds(10), () -> stream.pauses.get() > 0, "producers paused");
@@ -77,8 +86,10 @@ class GracefulShutdownTest {
                 server.close();
                 Duration took = Duration.ofNanos(System.nanoTime() - start);
                 assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(500)).isLessThan(Duration.ofSeconds(10));
-                Await.until(Duration.ofSeconds(10), () -> stream.producersFinished.get() == 2
-                        && stream.producersRunning.get() == 0, "producers stopped");
+                Await.until(
+                        Duration.ofSeconds(10),
+                        () -> stream.producersFinished.get() == 2 && stream.producersRunning.get() == 0,
+                        "producers stopped");
                 assertThat(stream.producersSawClose.get()).isPositive();
             }
         }

@@ -18,12 +18,15 @@ class StartUpFailureTest {
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress("127.0.0.1", 0));
 
-            assertThatThrownBy(() -> TestServer.start(TestServer.config().port(taken.getLocalPort()).build()))
+            assertThatThrownBy(() -> TestServer.start(
+                            TestServer.config().port(taken.getLocalPort()).build()))
                     .isInstanceOf(ConfigException.class)
                     .hasMessageStartingWith("port: cannot listen on 127.0.0.1:" + taken.getLocalPort());
         }
-        Await.until(Duration.ofSeconds(10), () -> Thread.getAllStackTraces().keySet().stream()
-                .noneMatch(t -> t.isAlive() && t.getName().startsWith("kv-accept")),
+        Await.until(
+                Duration.ofSeconds(10),
+                () -> Thread.getAllStackTraces().keySet().stream()
+                        .noneMatch(t -> t.isAlive() && t.getName().startsWith("kv-accept")),
                 "the failed server's accept loop has stopped");
     }
 }

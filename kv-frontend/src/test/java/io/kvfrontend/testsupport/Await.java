@@ -8,8 +8,7 @@ import java.util.function.Supplier;
 
 /** Waits for a condition with a deadline: the test fails, rather than hangs, when it never holds. */
 public final class Await {
-    private Await() {
-    }
+    private Await() {}
 
     public static void until(Duration deadline, BooleanSupplier condition, Supplier<String> whatFailed) {
         long end = System.nanoTime() + deadline.toNanos();

@@ -124,7 +124,11 @@ public final class Frames {
 
     /** Increment/Decrement extras: delta, initial, expiry. */
     public static byte[] arithmeticExtras(long delta, long initial, int expiry) {
-        return ByteBuffer.allocate(20).putLong(delta).putLong(initial).putInt(expiry).array();
+        return ByteBuffer.allocate(20)
+                .putLong(delta)
+                .putLong(initial)
+                .putInt(expiry)
+                .array();
     }
 
     public static byte[] int32(int v) {

@@ -13,10 +13,10 @@ import java.util.Base64;
 /** Plain HTTP requests to a management port, for tests (java.net.http, no mocks). */
 public final class Http {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
-    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    private static final HttpClient CLIENT =
+            HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
 
-    private Http() {
-    }
+    private Http() {}
 
     /** An HTTP Basic Authorization header value. */
     public static String basic(String user, String password) {
@@ -34,12 +34,13 @@ public final class Http {
     }
 
     /** Any method, with an optional body of a content type and an optional Authorization header. */
-    public static HttpResponse<String> send(int port, String path, String method, String body, String contentType,
-                                            String authorization) {
+    public static HttpResponse<String> send(
+            int port, String path, String method, String body, String contentType, String authorization) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(TIMEOUT)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (contentType != null) {
             b.header("Content-Type", contentType);
         }

@@ -37,8 +37,8 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterEachCal
 
     private static void fail(ExtensionContext context, List<String> reports) {
         if (!reports.isEmpty()) {
-            throw new AssertionError("Netty reported " + reports.size() + " leak(s) during "
-                    + context.getDisplayName() + ":\n" + String.join("\n\n", reports));
+            throw new AssertionError("Netty reported " + reports.size() + " leak(s) during " + context.getDisplayName()
+                    + ":\n" + String.join("\n\n", reports));
         }
     }
 }

@@ -23,10 +23,13 @@ public final class LogCapture implements AutoCloseable {
     /** Events at WARN or above, as "LEVEL logger: message" lines. */
     public List<String> warningsAndErrors() {
         synchronized (appender) {
-            return appender.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+            return appender.list.stream()
+                    .filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
                     .map(e -> e.getLevel() + " " + e.getLoggerName() + ": " + e.getFormattedMessage()
-                            + (e.getThrowableProxy() == null ? "" : " (" + e.getThrowableProxy().getClassName()
-                            + ": " + e.getThrowableProxy().getMessage() + ")"))
+                            + (e.getThrowableProxy() == null
+                                    ? ""
+                                    : " (" + e.getThrowableProxy().getClassName() + ": "
+                                            + e.getThrowableProxy().getMessage() + ")"))
                     .toList();
         }
     }
@@ -34,7 +37,9 @@ public final class LogCapture implements AutoCloseable {
     /** Every recorded message (any level the loggers let through), formatted. */
     public List<String> messages() {
         synchronized (appender) {
-            return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+            return appender.list.stream()
+                    .map(ILoggingEvent::getFormattedMessage)
+                    .toList();
         }
     }
 

@@ -108,7 +108,9 @@ public final class McbpClient implements AutoCloseable {
         try {
             byte[] header = new byte[24];
             in.readFully(header);
-            long bodyLength = ((header[8] & 0xffL) << 24) | ((header[9] & 0xff) << 16) | ((header[10] & 0xff) << 8)
+            long bodyLength = ((header[8] & 0xffL) << 24)
+                    | ((header[9] & 0xff) << 16)
+                    | ((header[10] & 0xff) << 8)
                     | (header[11] & 0xff);
             byte[] body = new byte[(int) bodyLength];
             in.readFully(body);

@@ -17,8 +17,17 @@ import java.nio.charset.StandardCharsets;
  * @param key            key
  * @param value          value
  */
-public record Response(int magic, int opcode, int status, int datatype, int opaque, long cas, byte[] framingExtras,
-                       byte[] extras, byte[] key, byte[] value) {
+public record Response(
+        int magic,
+        int opcode,
+        int status,
+        int datatype,
+        int opaque,
+        long cas,
+        byte[] framingExtras,
+        byte[] extras,
+        byte[] key,
+        byte[] value) {
 
     public String keyString() {
         return new String(key, StandardCharsets.UTF_8);

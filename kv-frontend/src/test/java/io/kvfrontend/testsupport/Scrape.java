@@ -20,7 +20,8 @@ import java.util.function.Predicate;
  */
 public final class Scrape {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
 
     /** One sample line. */
     public record Sample(String name, Map<String, String> labels, double value) {
@@ -54,7 +55,8 @@ public final class Scrape {
     /** {@code GET /metrics} with optional Authorization and Accept headers, as it comes. */
     public static HttpResponse<String> get(int mgmtPort, String authorization, String accept) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + mgmtPort + "/metrics"))
-                .timeout(TIMEOUT).GET();
+                .timeout(TIMEOUT)
+                .GET();
         if (authorization != null) {
             b.header("Authorization", authorization);
         }
@@ -120,12 +122,15 @@ public final class Scrape {
         String rest = line.substring(i).trim();
         int space = rest.indexOf(' ');
         String value = space < 0 ? rest : rest.substring(0, space);
-        return new Sample(name, labels, switch (value) {
-            case "+Inf" -> Double.POSITIVE_INFINITY;
-            case "-Inf" -> Double.NEGATIVE_INFINITY;
-            case "NaN" -> Double.NaN;
-            default -> Double.parseDouble(value);
-        });
+        return new Sample(
+                name,
+                labels,
+                switch (value) {
+                    case "+Inf" -> Double.POSITIVE_INFINITY;
+                    case "-Inf" -> Double.NEGATIVE_INFINITY;
+                    case "NaN" -> Double.NaN;
+                    default -> Double.parseDouble(value);
+                });
     }
 
     public String text() {
@@ -146,7 +151,9 @@ public final class Scrape {
 
     /** The sample with this name and (at least) these labels, if exactly one matches. */
     public Optional<Sample> find(String name, String... labelPairs) {
-        List<Sample> m = samples.stream().filter(s -> s.name.equals(name) && s.has(labelPairs)).toList();
+        List<Sample> m = samples.stream()
+                .filter(s -> s.name.equals(name) && s.has(labelPairs))
+                .toList();
         if (m.size() > 1) {
             throw new AssertionError(m.size() + " samples match " + name + " " + List.of(labelPairs) + ": " + m);
         }
@@ -155,8 +162,9 @@ public final class Scrape {
 
     /** The value of the one matching sample; fails if there is none. */
     public double value(String name, String... labelPairs) {
-        return find(name, labelPairs).orElseThrow(() -> new AssertionError("no sample " + name + " "
-                + List.of(labelPairs))).value();
+        return find(name, labelPairs)
+                .orElseThrow(() -> new AssertionError("no sample " + name + " " + List.of(labelPairs)))
+                .value();
     }
 
     /** The value of the one matching sample, or 0 when the series does not exist (yet). */
@@ -166,7 +174,10 @@ public final class Scrape {
 
     /** The sum of every sample of {@code name} with these labels (0 when there is none). */
     public double sum(String name, String... labelPairs) {
-        return samples.stream().filter(s -> s.name.equals(name) && s.has(labelPairs)).mapToDouble(Sample::value).sum();
+        return samples.stream()
+                .filter(s -> s.name.equals(name) && s.has(labelPairs))
+                .mapToDouble(Sample::value)
+                .sum();
     }
 
     public boolean has(String name, String... labelPairs) {

@@ -60,8 +60,13 @@ public final class StreamCommand implements AutoCloseable {
 
     /** The request frame for a stream. */
     public static Frames request(int opaque, int producers, int frames, int valueSize) {
-        return Frames.request(OPCODE.code()).opaque(opaque)
-                .extras(ByteBuffer.allocate(12).putInt(producers).putInt(frames).putInt(valueSize).array());
+        return Frames.request(OPCODE.code())
+                .opaque(opaque)
+                .extras(ByteBuffer.allocate(12)
+                        .putInt(producers)
+                        .putInt(frames)
+                        .putInt(valueSize)
+                        .array());
     }
 
     /** Starts producers writing through {@code output} without a command (for free-standing use). */
@@ -75,8 +80,7 @@ public final class StreamCommand implements AutoCloseable {
 
     private void execute(Command c) {
         if (c.isResumed()) {
-            c.respondValue(("done:" + c.cookie().engineStorage()).getBytes(StandardCharsets.US_ASCII),
-                    Datatype.RAW);
+            c.respondValue(("done:" + c.cookie().engineStorage()).getBytes(StandardCharsets.US_ASCII), Datatype.RAW);
             return;
         }
         ByteBuf ex = c.request().extras();

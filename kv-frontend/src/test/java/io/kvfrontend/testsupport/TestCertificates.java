@@ -51,8 +51,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 public final class TestCertificates {
     private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
 
-    private TestCertificates() {
-    }
+    private TestCertificates() {}
 
     /** The kinds of key a test certificate can have. */
     public enum KeyKind {
@@ -80,7 +79,12 @@ public final class TestCertificates {
 
         /** TLS settings using this pair, with both TLS ports ephemeral. */
         public TlsConfig tls() {
-            return TlsConfig.builder().cert(cert.toString()).key(key.toString()).port(0).mgmtPort(0).build();
+            return TlsConfig.builder()
+                    .cert(cert.toString())
+                    .key(key.toString())
+                    .port(0)
+                    .mgmtPort(0)
+                    .build();
         }
 
         /** A client TLS context that trusts this certificate only. */
@@ -119,20 +123,26 @@ public final class TestCertificates {
             g.initialize(kind.bits, new SecureRandom());
             KeyPair keys = g.generateKeyPair();
             X500Name subject = new X500Name("CN=localhost,O=kv-frontend tests");
-            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(subject,
-                    BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(notBefore),
-                    Date.from(notBefore.plus(validity)), subject, keys.getPublic());
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                    subject,
+                    BigInteger.valueOf(SERIAL.incrementAndGet()),
+                    Date.from(notBefore),
+                    Date.from(notBefore.plus(validity)),
+                    subject,
+                    keys.getPublic());
             b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                    new GeneralName(GeneralName.dNSName, "localhost"),
-                    new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
+                new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.iPAddress, "127.0.0.1")
+            }));
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-            b.addExtension(Extension.keyUsage, true,
+            b.addExtension(
+                    Extension.keyUsage,
+                    true,
                     // keyCertSign as docker/make-dev-cert.sh: BoringSSL clients (the C++-core SDKs)
                     // accept a self-signed certificate as its own issuer only with it.
                     new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment | KeyUsage.keyCertSign));
             b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
-            X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
-                    b.build(new JcaContentSignerBuilder(kind.signature).build(keys.getPrivate())));
+            X509Certificate cert = new JcaX509CertificateConverter()
+                    .getCertificate(b.build(new JcaContentSignerBuilder(kind.signature).build(keys.getPrivate())));
             Files.createDirectories(dir);
             Path certFile = dir.resolve(name + ".crt");
             Path keyFile = dir.resolve(name + ".key");
@@ -150,8 +160,10 @@ public final class TestCertificates {
     public static Path writeEncryptedKey(Pair pair, Path file, String password) {
         try {
             OutputEncryptor encryptor = new JceOpenSSLPKCS8EncryptorBuilder(PKCS8Generator.AES_256_CBC)
-                    .setPassword(password.toCharArray()).setPRF(PKCS8Generator.PRF_HMACSHA256)
-                    .setIterationCount(2048).setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider())
+                    .setPassword(password.toCharArray())
+                    .setPRF(PKCS8Generator.PRF_HMACSHA256)
+                    .setIterationCount(2048)
+                    .setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider())
                     .build();
             return writePem(file, new JcaPKCS8Generator(pair.keyPair().getPrivate(), encryptor));
         } catch (Exception e) {

@@ -25,8 +25,14 @@ public final class TestServer implements AutoCloseable {
      * {@link #withAuth()}.
      */
     public static ServerConfig.Builder config() {
-        return ServerConfig.builder().host("127.0.0.1").port(0).eventLoopThreads(2).backgroundThreads(2)
-                .authEnabled(false).mgmtPort(-1).scramIterations(64);
+        return ServerConfig.builder()
+                .host("127.0.0.1")
+                .port(0)
+                .eventLoopThreads(2)
+                .backgroundThreads(2)
+                .authEnabled(false)
+                .mgmtPort(-1)
+                .scramIterations(64);
     }
 
     /** Like {@link #config()} with authentication on and the default administrator. */
@@ -49,8 +55,8 @@ public final class TestServer implements AutoCloseable {
     /** A server with extra commands (replacing standard ones with the same opcode). */
     public static TestServer start(ServerConfig config, List<CommandSpec> extraCommands) {
         try {
-            return new TestServer(KvServer.start(config, Engines.fromConfig(config), new SimpleMeterRegistry(),
-                    extraCommands));
+            return new TestServer(
+                    KvServer.start(config, Engines.fromConfig(config), new SimpleMeterRegistry(), extraCommands));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -61,8 +67,10 @@ public final class TestServer implements AutoCloseable {
      * A server with its meters in {@code registry} (a {@code PrometheusMeterRegistry} exports them at
      * {@code /metrics}) and extra commands.
      */
-    public static TestServer start(ServerConfig config, io.micrometer.core.instrument.MeterRegistry registry,
-                                   List<CommandSpec> extraCommands) {
+    public static TestServer start(
+            ServerConfig config,
+            io.micrometer.core.instrument.MeterRegistry registry,
+            List<CommandSpec> extraCommands) {
         try {
             return new TestServer(KvServer.start(config, Engines.fromConfig(config), registry, extraCommands));
         } catch (InterruptedException e) {
@@ -74,8 +82,8 @@ public final class TestServer implements AutoCloseable {
     /** A server whose engine has these range-scan limits (idle timeout, lifetime, concurrency, batch size). */
     public static TestServer start(ServerConfig config, io.kvfrontend.engine.spi.RangeScanSettings scans) {
         try {
-            return new TestServer(KvServer.start(config, Engines.fromConfig(config, scans), new SimpleMeterRegistry(),
-                    List.of()));
+            return new TestServer(
+                    KvServer.start(config, Engines.fromConfig(config, scans), new SimpleMeterRegistry(), List.of()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -99,8 +107,12 @@ public final class TestServer implements AutoCloseable {
      */
     public io.kvfrontend.connection.Connection connectionOf(McbpClient client) {
         int localPort = client.socket().getLocalPort();
-        return Await.value(java.time.Duration.ofSeconds(5), () -> server.context().connections().find(
-                c -> c.remoteAddress() instanceof java.net.InetSocketAddress a && a.getPort() == localPort),
+        return Await.value(
+                java.time.Duration.ofSeconds(5),
+                () -> server.context()
+                        .connections()
+                        .find(c ->
+                                c.remoteAddress() instanceof java.net.InetSocketAddress a && a.getPort() == localPort),
                 "server-side connection for client port " + localPort);
     }
 

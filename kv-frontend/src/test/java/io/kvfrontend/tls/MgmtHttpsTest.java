@@ -28,11 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MgmtHttpsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String ADMIN = "Basic " + Base64.getEncoder().encodeToString(
-            "Administrator:password".getBytes(StandardCharsets.UTF_8));
+    private static final String ADMIN =
+            "Basic " + Base64.getEncoder().encodeToString("Administrator:password".getBytes(StandardCharsets.UTF_8));
 
     @TempDir
     static Path dir;
+
     static TestCertificates.Pair pair;
 
     @BeforeAll
@@ -41,7 +42,9 @@ class MgmtHttpsTest {
     }
 
     private static HttpResponse<String> get(HttpClient client, String url, boolean credentials) throws Exception {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET();
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(10))
+                .GET();
         if (credentials) {
             r.header("Authorization", ADMIN);
         }
@@ -50,14 +53,17 @@ class MgmtHttpsTest {
 
     @Test
     void servesTheBucketConfigOverHttpsBesideHttp() throws Exception {
-        try (TestServer server = TestServer.start(TestServer.withAuth().mgmtPort(0).tls(pair.tls()).build())) {
+        try (TestServer server = TestServer.start(
+                TestServer.withAuth().mgmtPort(0).tls(pair.tls()).build())) {
             int https = server.server().mgmtTlsPort();
             assertThat(https).isPositive().isNotEqualTo(server.server().mgmtPort());
-            HttpClient client = HttpClient.newBuilder().sslContext(pair.clientContext())
-                    .connectTimeout(Duration.ofSeconds(10)).build();
+            HttpClient client = HttpClient.newBuilder()
+                    .sslContext(pair.clientContext())
+                    .connectTimeout(Duration.ofSeconds(10))
+                    .build();
 
-            HttpResponse<String> bucket = get(client, "https://127.0.0.1:" + https
-                    + "/pools/default/buckets/default", true);
+            HttpResponse<String> bucket =
+                    get(client, "https://127.0.0.1:" + https + "/pools/default/buckets/default", true);
             assertThat(bucket.statusCode()).isEqualTo(200);
             JsonNode tree = JSON.readTree(bucket.body());
             assertThat(tree.get("nodes").get(0).get("status").asText()).isEqualTo("healthy");
@@ -67,9 +73,13 @@ class MgmtHttpsTest {
             assertThat(services.get("mgmt").asInt()).isEqualTo(server.server().mgmtPort());
 
             assertThat(get(client, "https://127.0.0.1:" + https + "/pools/default/buckets/default", false)
-                    .statusCode()).as("same users as over HTTP").isEqualTo(401);
-            assertThat(get(client, "http://127.0.0.1:" + server.server().mgmtPort() + "/pools", true).statusCode())
-                    .as("HTTP still served").isEqualTo(200);
+                            .statusCode())
+                    .as("same users as over HTTP")
+                    .isEqualTo(401);
+            assertThat(get(client, "http://127.0.0.1:" + server.server().mgmtPort() + "/pools", true)
+                            .statusCode())
+                    .as("HTTP still served")
+                    .isEqualTo(200);
             assertThat(server.server().httpStats().requests(200)).isEqualTo(2);
             assertThat(server.server().httpStats().requests(401)).isEqualTo(1);
         }
@@ -77,13 +87,20 @@ class MgmtHttpsTest {
 
     @Test
     void plainHttpOnTheHttpsPortGetsNoAnswer() throws Exception {
-        try (TestServer server = TestServer.start(TestServer.withAuth().tls(pair.tls()).build())) {
-            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-            assertThatThrownBy(() -> get(client, "http://127.0.0.1:" + server.server().mgmtTlsPort() + "/pools",
-                    true)).isInstanceOf(IOException.class);
+        try (TestServer server =
+                TestServer.start(TestServer.withAuth().tls(pair.tls()).build())) {
+            HttpClient client = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(10))
+                    .build();
+            assertThatThrownBy(() ->
+                            get(client, "http://127.0.0.1:" + server.server().mgmtTlsPort() + "/pools", true))
+                    .isInstanceOf(IOException.class);
             // The client may retry the GET once on a fresh connection.
-            Await.until(Duration.ofSeconds(30), () -> server.server().tls().handshakeFailures() >= 1,
-                    () -> "the failed handshake is counted: " + server.server().tls().handshakeFailures());
+            Await.until(
+                    Duration.ofSeconds(30),
+                    () -> server.server().tls().handshakeFailures() >= 1,
+                    () -> "the failed handshake is counted: "
+                            + server.server().tls().handshakeFailures());
             assertThat(server.server().httpStats().requests()).isZero();
         }
     }

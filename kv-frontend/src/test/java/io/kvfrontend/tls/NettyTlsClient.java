@@ -32,11 +32,16 @@ final class NettyTlsClient implements AutoCloseable {
     private volatile boolean closeNotify;
 
     private NettyTlsClient(X509Certificate trusted, int port) throws Exception {
-        SslContext ctx = SslContextBuilder.forClient().sslProvider(SslProvider.JDK).trustManager(trusted)
-                .endpointIdentificationAlgorithm("HTTPS").build();
+        SslContext ctx = SslContextBuilder.forClient()
+                .sslProvider(SslProvider.JDK)
+                .trustManager(trusted)
+                .endpointIdentificationAlgorithm("HTTPS")
+                .build();
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
-            channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
+            channel = new Bootstrap()
+                    .group(group)
+                    .channel(NioSocketChannel.class)
                     .handler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
@@ -65,7 +70,10 @@ final class NettyTlsClient implements AutoCloseable {
                                 }
                             });
                         }
-                    }).connect("127.0.0.1", port).sync().channel();
+                    })
+                    .connect("127.0.0.1", port)
+                    .sync()
+                    .channel();
             channel.pipeline().get(SslHandler.class).handshakeFuture().sync();
         } catch (Exception e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();

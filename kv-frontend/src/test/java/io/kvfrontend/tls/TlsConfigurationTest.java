@@ -39,6 +39,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class TlsConfigurationTest {
     @TempDir
     static Path dir;
+
     static TestCertificates.Pair rsa;
     static TestCertificates.Pair ec;
     static TestCertificates.Pair other;
@@ -92,9 +93,21 @@ class TlsConfigurationTest {
 
     @Test
     void settingsComeFromFlagsAndTheEnvironment() {
-        TlsConfig tls = load(Map.of("KV_TLS_CERT", "/certs/cert.pem", "KV_TLS_KEY", "/certs/key.pem",
-                "KV_TLS_KEY_PASSWORD", "s3cret"), "--tls-port", "0", "--mgmt-tls-port", "-1", "--tls-provider",
-                "jdk").tls();
+        TlsConfig tls = load(
+                        Map.of(
+                                "KV_TLS_CERT",
+                                "/certs/cert.pem",
+                                "KV_TLS_KEY",
+                                "/certs/key.pem",
+                                "KV_TLS_KEY_PASSWORD",
+                                "s3cret"),
+                        "--tls-port",
+                        "0",
+                        "--mgmt-tls-port",
+                        "-1",
+                        "--tls-provider",
+                        "jdk")
+                .tls();
         assertThat(tls.enabled()).isTrue();
         assertThat(tls.certPath()).isEqualTo("/certs/cert.pem");
         assertThat(tls.keyPath()).isEqualTo("/certs/key.pem");
@@ -104,21 +117,26 @@ class TlsConfigurationTest {
         assertThat(tls.mgmtEnabled()).isFalse();
         assertThat(tls.provider()).isEqualTo(TlsConfig.Provider.JDK);
         assertThat(tls.toString()).doesNotContain("s3cret");
-        ConfigLoader.Run run = (ConfigLoader.Run) ConfigLoader.load(new String[0],
-                Map.of("KV_TLS_CERT", "c", "KV_TLS_KEY", "k", "KV_TLS_KEY_PASSWORD", "s3cret"));
-        assertThat(run.effective()).contains("tls-key-password = **** (environment KV_TLS_KEY_PASSWORD)",
-                "tls-cert = c (environment KV_TLS_CERT)");
+        ConfigLoader.Run run = (ConfigLoader.Run) ConfigLoader.load(
+                new String[0], Map.of("KV_TLS_CERT", "c", "KV_TLS_KEY", "k", "KV_TLS_KEY_PASSWORD", "s3cret"));
+        assertThat(run.effective())
+                .contains(
+                        "tls-key-password = **** (environment KV_TLS_KEY_PASSWORD)",
+                        "tls-cert = c (environment KV_TLS_CERT)");
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "--tls-cert /c.pem                          | tls-key          | required when tls-cert is set",
-        "--tls-key /k.pem                           | tls-cert         | required when tls-key is set",
-        "--tls-key-password pw                      | tls-key-password | tls-key is not",
-        "--tls-port 70000                           | tls-port         | from -1 to 65535",
-        "--tls-port -2                              | tls-port         | from -1 to 65535",
-        "--mgmt-tls-port x                          | mgmt-tls-port    | whole number",
-        "--tls-provider boringssl                   | tls-provider     | auto, openssl, jdk"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "--tls-cert /c.pem                          | tls-key          | required when tls-cert is set",
+                "--tls-key /k.pem                           | tls-cert         | required when tls-key is set",
+                "--tls-key-password pw                      | tls-key-password | tls-key is not",
+                "--tls-port 70000                           | tls-port         | from -1 to 65535",
+                "--tls-port -2                              | tls-port         | from -1 to 65535",
+                "--mgmt-tls-port x                          | mgmt-tls-port    | whole number",
+                "--tls-provider boringssl                   | tls-provider     | auto, openssl, jdk"
+            })
     void invalidSettingsNameTheirKey(String args, String key, String message) {
         assertNamesKey(() -> load(Map.of(), args.trim().split(" ")), key, message);
     }
@@ -133,8 +151,10 @@ class TlsConfigurationTest {
     @Test
     void filesThatDoNotParseNameTheirSetting() throws IOException {
         String junk = write("junk.pem", "this is not PEM\n").toString();
-        String badCert = write("bad-cert.pem", TestCertificates.pem("CERTIFICATE", new byte[] {1, 2, 3})).toString();
-        String badKey = write("bad-key.pem", TestCertificates.pem("PRIVATE KEY", new byte[] {1, 2, 3})).toString();
+        String badCert = write("bad-cert.pem", TestCertificates.pem("CERTIFICATE", new byte[] {1, 2, 3}))
+                .toString();
+        String badKey = write("bad-key.pem", TestCertificates.pem("PRIVATE KEY", new byte[] {1, 2, 3}))
+                .toString();
         String key = rsa.key().toString();
         String cert = rsa.cert().toString();
         assertStartFails(server(files(junk, key)).build(), "tls-cert", "holds no PEM certificate");
@@ -147,19 +167,28 @@ class TlsConfigurationTest {
 
     @Test
     void aKeyThatIsNotTheCertificatesKeyIsRefused() {
-        assertStartFails(server(files(rsa.cert().toString(), other.key().toString())).build(), "tls-key",
+        assertStartFails(
+                server(files(rsa.cert().toString(), other.key().toString())).build(),
+                "tls-key",
                 "is not the private key of the certificate");
-        assertStartFails(server(files(rsa.cert().toString(), ec.key().toString())).build(), "tls-key",
+        assertStartFails(
+                server(files(rsa.cert().toString(), ec.key().toString())).build(),
+                "tls-key",
                 "is not the private key of the certificate");
-        assertStartFails(server(files(ec.cert().toString(), rsa.key().toString())).build(), "tls-key",
+        assertStartFails(
+                server(files(ec.cert().toString(), rsa.key().toString())).build(),
+                "tls-key",
                 "is not the private key of the certificate");
     }
 
     @Test
     void aTraditionalPkcs1KeyIsRefusedWithTheCommandThatConvertsIt() {
         Path pkcs1 = TestCertificates.writeTraditionalKey(rsa, dir.resolve("pkcs1.key"));
-        assertStartFails(server(files(rsa.cert().toString(), pkcs1.toString())).build(), "tls-key",
-                "RSA PRIVATE KEY", "openssl pkcs8 -topk8");
+        assertStartFails(
+                server(files(rsa.cert().toString(), pkcs1.toString())).build(),
+                "tls-key",
+                "RSA PRIVATE KEY",
+                "openssl pkcs8 -topk8");
     }
 
     @Test
@@ -168,10 +197,16 @@ class TlsConfigurationTest {
         TlsConfig.Builder tls = files(rsa.cert().toString(), encrypted.toString()).toBuilder();
         assertStartFails(server(tls.build()).build(), "tls-key-password", "is required", "encrypted");
         assertStartFails(server(tls.keyPassword("wrong").build()).build(), "tls-key-password", "does not decrypt");
-        assertStartFails(server(files(rsa.cert().toString(), rsa.key().toString()).toBuilder().keyPassword("pw")
-                .build()).build(), "tls-key-password", "is not encrypted");
-        try (TestServer server = TestServer.start(server(tls.keyPassword("open sesame").build()).build());
-             McbpClient c = rsa.client(server.server().tlsPort())) {
+        assertStartFails(
+                server(files(rsa.cert().toString(), rsa.key().toString()).toBuilder()
+                                .keyPassword("pw")
+                                .build())
+                        .build(),
+                "tls-key-password",
+                "is not encrypted");
+        try (TestServer server = TestServer.start(
+                        server(tls.keyPassword("open sesame").build()).build());
+                McbpClient c = rsa.client(server.server().tlsPort())) {
             assertThat(c.call(Frames.request(0x0a).opaque(1)).status()).isZero();
         }
     }
@@ -179,7 +214,7 @@ class TlsConfigurationTest {
     @Test
     void anEcCertificateWorksToo() throws IOException {
         try (TestServer server = TestServer.start(server(ec.tls()).build());
-             SSLSocket s = ec.connect(server.server().tlsPort())) {
+                SSLSocket s = ec.connect(server.server().tlsPort())) {
             assertThat(s.getSession().getPeerCertificates()[0]).isEqualTo(ec.certificate());
             McbpClient c = new McbpClient(s);
             assertThat(c.call(Frames.request(0x0a).opaque(1)).status()).isZero();
@@ -188,9 +223,10 @@ class TlsConfigurationTest {
 
     @Test
     void anExpiredCertificateStartsWithAWarning() {
-        TestCertificates.Pair expired = TestCertificates.generate(dir, "expired", KeyKind.EC,
-                Instant.now().minus(Duration.ofDays(10)), Duration.ofDays(1));
-        try (LogCapture log = new LogCapture(); TestServer server = TestServer.start(server(expired.tls()).build())) {
+        TestCertificates.Pair expired = TestCertificates.generate(
+                dir, "expired", KeyKind.EC, Instant.now().minus(Duration.ofDays(10)), Duration.ofDays(1));
+        try (LogCapture log = new LogCapture();
+                TestServer server = TestServer.start(server(expired.tls()).build())) {
             assertThat(server.server().tlsPort()).isPositive();
             assertThat(log.warningsAndErrors()).anyMatch(l -> l.contains("expired") && l.contains("expired.crt"));
         }
@@ -201,13 +237,21 @@ class TlsConfigurationTest {
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress("127.0.0.1", 0));
             int port = taken.getLocalPort();
-            assertStartFails(server(rsa.tls().toBuilder().port(port).build()).build(), "tls-port",
+            assertStartFails(
+                    server(rsa.tls().toBuilder().port(port).build()).build(),
+                    "tls-port",
                     "cannot listen on 127.0.0.1:" + port);
-            assertStartFails(server(rsa.tls().toBuilder().mgmtPort(port).build()).build(), "mgmt-tls-port",
+            assertStartFails(
+                    server(rsa.tls().toBuilder().mgmtPort(port).build()).build(),
+                    "mgmt-tls-port",
                     "cannot listen on 127.0.0.1:" + port);
         }
-        Await.until(Duration.ofSeconds(10), () -> Thread.getAllStackTraces().keySet().stream()
-                .noneMatch(t -> t.isAlive() && (t.getName().startsWith("kv-accept") || t.getName()
-                        .startsWith("kv-loop"))), "the failed servers' event loops have stopped");
+        Await.until(
+                Duration.ofSeconds(10),
+                () -> Thread.getAllStackTraces().keySet().stream()
+                        .noneMatch(t -> t.isAlive()
+                                && (t.getName().startsWith("kv-accept")
+                                        || t.getName().startsWith("kv-loop"))),
+                "the failed servers' event loops have stopped");
     }
 }

@@ -44,6 +44,7 @@ class TlsPortTest {
 
     @TempDir
     static Path dir;
+
     static TestCertificates.Pair pair;
 
     @BeforeAll
@@ -53,41 +54,58 @@ class TlsPortTest {
 
     /** Authentication on, TLS with this provider. */
     private static ServerConfig tlsServer(TlsConfig.Provider provider) {
-        return TestServer.withAuth().tls(pair.tls().toBuilder().provider(provider).build()).build();
+        return TestServer.withAuth()
+                .tls(pair.tls().toBuilder().provider(provider).build())
+                .build();
     }
 
     /** Authentication off (so a client may send anything at once), TLS with this provider. */
     private static ServerConfig tlsServerWithoutAuth(TlsConfig.Provider provider) {
-        return TestServer.config().tls(pair.tls().toBuilder().provider(provider).build()).build();
+        return TestServer.config()
+                .tls(pair.tls().toBuilder().provider(provider).build())
+                .build();
     }
 
     private static Response hello(McbpClient c) {
-        return c.call(Frames.request(0x1f).key("{\"a\":\"tls-test\"}").value(new byte[] {0x00, 0x07}).opaque(1));
+        return c.call(Frames.request(0x1f)
+                .key("{\"a\":\"tls-test\"}")
+                .value(new byte[] {0x00, 0x07})
+                .opaque(1));
     }
 
     private static Response plain(McbpClient c, String user, String password) {
-        return c.call(Frames.request(0x21).key("PLAIN").value("\0" + user + "\0" + password).opaque(2));
+        return c.call(Frames.request(0x21)
+                .key("PLAIN")
+                .value("\0" + user + "\0" + password)
+                .opaque(2));
     }
 
     @ParameterizedTest
-    @EnumSource(value = TlsConfig.Provider.class, names = {"OPENSSL", "JDK"})
+    @EnumSource(
+            value = TlsConfig.Provider.class,
+            names = {"OPENSSL", "JDK"})
     void helloSaslPlainSetAndGetWorkOverTlsAndThePlainPortAlongside(TlsConfig.Provider provider) {
         try (TestServer server = TestServer.start(tlsServer(provider))) {
             assertThat(server.server().tlsPort()).isPositive().isNotEqualTo(server.port());
-            assertThat(server.server().tls().providerName()).startsWith(provider == TlsConfig.Provider.JDK ? "JDK"
-                    : "OpenSSL");
+            assertThat(server.server().tls().providerName())
+                    .startsWith(provider == TlsConfig.Provider.JDK ? "JDK" : "OpenSSL");
             try (McbpClient c = pair.client(server.server().tlsPort())) {
                 assertThat(((SSLSocket) c.socket()).getSession().getProtocol()).isEqualTo("TLSv1.3");
                 assertThat(hello(c).status()).isZero();
                 Response mechs = c.call(Frames.request(0x20).opaque(3));
                 assertThat(mechs.valueString()).contains("PLAIN");
                 // Same auth rules as the plain port: no bucket before login, a wrong password refused.
-                assertThat(c.call(Frames.request(0x89).key("default").opaque(4)).status()).isNotZero();
+                assertThat(c.call(Frames.request(0x89).key("default").opaque(4)).status())
+                        .isNotZero();
                 assertThat(plain(c, "Administrator", "wrong").status()).isEqualTo(0x20);
                 assertThat(plain(c, "Administrator", "password").status()).isZero();
-                assertThat(c.call(Frames.request(0x89).key("default").opaque(5)).status()).isZero();
-                Response set = c.call(Frames.request(0x01).key("over-tls").extras(Frames.storeExtras(3, 0))
-                        .value("secret value").opaque(6));
+                assertThat(c.call(Frames.request(0x89).key("default").opaque(5)).status())
+                        .isZero();
+                Response set = c.call(Frames.request(0x01)
+                        .key("over-tls")
+                        .extras(Frames.storeExtras(3, 0))
+                        .value("secret value")
+                        .opaque(6));
                 assertThat(set.status()).isZero();
                 Response get = c.call(Frames.request(0x00).key("over-tls").opaque(7));
                 assertThat(get.status()).isZero();
@@ -96,18 +114,23 @@ class TlsPortTest {
                 assertThat(get.cas()).isEqualTo(set.cas());
 
                 // The server side: TLS in front of the plain port's very pipeline.
-                assertThat(server.connectionOf(c).channel().pipeline().names()).startsWith("tls", "tls-events",
-                        "bytes", "decoder", "connection");
+                assertThat(server.connectionOf(c).channel().pipeline().names())
+                        .startsWith("tls", "tls-events", "bytes", "decoder", "connection");
 
                 // The plain port serves the same data, at the same time.
                 try (McbpClient p = server.client()) {
                     assertThat(plain(p, "Administrator", "password").status()).isZero();
-                    assertThat(p.call(Frames.request(0x89).key("default").opaque(8)).status()).isZero();
-                    assertThat(p.call(Frames.request(0x00).key("over-tls").opaque(9)).valueString())
+                    assertThat(p.call(Frames.request(0x89).key("default").opaque(8))
+                                    .status())
+                            .isZero();
+                    assertThat(p.call(Frames.request(0x00).key("over-tls").opaque(9))
+                                    .valueString())
                             .isEqualTo("secret value");
-                    assertThat(server.connectionOf(p).channel().pipeline().names()).doesNotContain("tls");
+                    assertThat(server.connectionOf(p).channel().pipeline().names())
+                            .doesNotContain("tls");
                 }
-                assertThat(c.call(Frames.request(0x0a).opaque(10)).status()).as("TLS connection still open")
+                assertThat(c.call(Frames.request(0x0a).opaque(10)).status())
+                        .as("TLS connection still open")
                         .isZero();
             }
             assertThat(server.server().tls().handshakes()).isEqualTo(1);
@@ -116,12 +139,15 @@ class TlsPortTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = TlsConfig.Provider.class, names = {"OPENSSL", "JDK"})
+    @EnumSource(
+            value = TlsConfig.Provider.class,
+            names = {"OPENSSL", "JDK"})
     void negotiatesTls13AndTls12(TlsConfig.Provider provider) throws IOException {
         try (TestServer server = TestServer.start(tlsServerWithoutAuth(provider))) {
             for (String version : List.of("TLSv1.3", "TLSv1.2")) {
                 try (McbpClient c = new McbpClient(pair.connect(server.server().tlsPort(), version))) {
-                    assertThat(((SSLSocket) c.socket()).getSession().getProtocol()).isEqualTo(version);
+                    assertThat(((SSLSocket) c.socket()).getSession().getProtocol())
+                            .isEqualTo(version);
                     assertThat(c.call(Frames.request(0x0a).opaque(1)).status()).isZero();
                 }
             }
@@ -141,7 +167,8 @@ class TlsPortTest {
             assertThat(accepted.get(0).type).as("handshake record").isEqualTo(0x16);
             assertThat(accepted.get(0).body[0]).as("ServerHello").isEqualTo((byte) 2);
             assertThat(((accepted.get(0).body[4] & 0xff) << 8) | (accepted.get(0).body[5] & 0xff))
-                    .as("server version").isEqualTo(0x0303);
+                    .as("server version")
+                    .isEqualTo(0x0303);
 
             List<Record> refused = exchange(port, ClientHello.build(Integer.parseInt(version, 16)));
             assertThat(refused).as("a fatal alert, then the close").hasSize(1);
@@ -149,26 +176,38 @@ class TlsPortTest {
             assertThat(refused.get(0).body[0]).as("fatal").isEqualTo((byte) 2);
             assertThat(refused.get(0).body[1]).as("protocol_version").isEqualTo((byte) 70);
             // The refused hello, and the accepted one the test abandoned after the ServerHello.
-            Await.until(DEADLINE, () -> server.server().tls().handshakeFailures() == 2,
+            Await.until(
+                    DEADLINE,
+                    () -> server.server().tls().handshakeFailures() == 2,
                     () -> "handshake failures counted: " + server.server().tls().handshakeFailures());
             assertThat(server.server().tls().handshakes()).isZero();
-            Await.until(DEADLINE, () -> server.server().context().stats().currConnections.get() == 0,
+            Await.until(
+                    DEADLINE,
+                    () -> server.server().context().stats().currConnections.get() == 0,
                     "the refused connections are gone");
         }
     }
 
     @ParameterizedTest
-    @EnumSource(value = TlsConfig.Provider.class, names = {"OPENSSL", "JDK"})
+    @EnumSource(
+            value = TlsConfig.Provider.class,
+            names = {"OPENSSL", "JDK"})
     void plainMcbpOnTheTlsPortIsClosedWithoutAnMcbpAnswer(TlsConfig.Provider provider) throws IOException {
         try (TestServer server = TestServer.start(tlsServer(provider))) {
             ByteArrayOutputStream plainText = new ByteArrayOutputStream();
-            plainText.writeBytes(Frames.request(0x1f).key("{\"a\":\"plain client\"}").value(new byte[] {0x00, 0x07})
-                    .opaque(1).build());
-            plainText.writeBytes(Frames.request(0x21).key("PLAIN").value("\0Administrator\0password").opaque(2)
+            plainText.writeBytes(Frames.request(0x1f)
+                    .key("{\"a\":\"plain client\"}")
+                    .value(new byte[] {0x00, 0x07})
+                    .opaque(1)
+                    .build());
+            plainText.writeBytes(Frames.request(0x21)
+                    .key("PLAIN")
+                    .value("\0Administrator\0password")
+                    .opaque(2)
                     .build());
             plainText.writeBytes(Frames.request(0x0a).opaque(3).build());
-            ch.qos.logback.classic.Logger tlsLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
-                    .getLogger(ServerTls.class);
+            ch.qos.logback.classic.Logger tlsLog =
+                    (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ServerTls.class);
             ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
                     new ch.qos.logback.core.read.ListAppender<>();
             logged.start();
@@ -176,10 +215,11 @@ class TlsPortTest {
             try {
                 byte[] answer = sendAndReadUntilClosed(server.server().tlsPort(), plainText.toByteArray());
                 if (answer.length > 0) {
-                    assertThat(answer[0]).as("nothing but a TLS alert comes back").isEqualTo((byte) 0x15);
+                    assertThat(answer[0])
+                            .as("nothing but a TLS alert comes back")
+                            .isEqualTo((byte) 0x15);
                 }
-                Await.until(DEADLINE, () -> server.server().tls().handshakeFailures() == 1,
-                        "the failure is counted");
+                Await.until(DEADLINE, () -> server.server().tls().handshakeFailures() == 1, "the failure is counted");
             } finally {
                 tlsLog.detachAppender(logged);
             }
@@ -188,15 +228,22 @@ class TlsPortTest {
                 lines = logged.list.stream().map(e -> e.getFormattedMessage()).toList();
             }
             assertThat(lines).as("one line saying what happened").hasSize(1);
-            assertThat(lines.get(0)).contains("not a TLS record")
+            assertThat(lines.get(0))
+                    .contains("not a TLS record")
                     .as("the bytes received (a password here) are not logged")
-                    .doesNotContain("70617373776f7264").doesNotContain("password");
-            Await.until(DEADLINE, () -> server.server().context().stats().currConnections.get() == 0,
+                    .doesNotContain("70617373776f7264")
+                    .doesNotContain("password");
+            Await.until(
+                    DEADLINE,
+                    () -> server.server().context().stats().currConnections.get() == 0,
                     "the connection is gone");
-            assertThat(server.server().context().stats().cmdSet.sum() + server.server().context().stats()
-                    .authFailures.sum()).as("nothing reached the protocol").isZero();
+            assertThat(server.server().context().stats().cmdSet.sum()
+                            + server.server().context().stats().authFailures.sum())
+                    .as("nothing reached the protocol")
+                    .isZero();
             // The server is unharmed: TLS and plain clients still work.
-            try (McbpClient c = pair.client(server.server().tlsPort()); McbpClient p = server.client()) {
+            try (McbpClient c = pair.client(server.server().tlsPort());
+                    McbpClient p = server.client()) {
                 assertThat(hello(c).status()).isZero();
                 assertThat(hello(p).status()).isZero();
             }
@@ -205,16 +252,20 @@ class TlsPortTest {
 
     @Test
     void theClusterMapAdvertisesKvSslAndMgmtSslOnlyWhenTlsIsOn() throws IOException {
-        try (TestServer server = TestServer.start(TestServer.config().tls(pair.tls()).build())) {
+        try (TestServer server =
+                TestServer.start(TestServer.config().tls(pair.tls()).build())) {
             JsonNode services = services(server);
             assertThat(services.get("kv").asInt()).isEqualTo(server.port());
             assertThat(services.get("kvSSL").asInt()).isEqualTo(server.server().tlsPort());
-            assertThat(services.get("mgmtSSL").asInt()).isEqualTo(server.server().mgmtTlsPort()).isPositive();
+            assertThat(services.get("mgmtSSL").asInt())
+                    .isEqualTo(server.server().mgmtTlsPort())
+                    .isPositive();
             // The plain mgmt port names the node for the SDK (sdk-compat.md 2.4): always there.
             assertThat(services.get("mgmt").asInt()).isEqualTo(8091);
         }
-        try (TestServer server = TestServer.start(TestServer.config().tls(pair.tls().toBuilder().mgmtPort(-1)
-                .build()).build())) {
+        try (TestServer server = TestServer.start(TestServer.config()
+                .tls(pair.tls().toBuilder().mgmtPort(-1).build())
+                .build())) {
             assertThat(server.server().mgmtTlsPort()).isEqualTo(-1);
             assertThat(fieldNames(services(server))).containsExactlyInAnyOrder("kv", "mgmt", "kvSSL");
         }
@@ -224,8 +275,9 @@ class TlsPortTest {
             assertThat(fieldNames(services(server))).containsExactlyInAnyOrder("kv", "mgmt");
         }
         // Ports configured but no certificate: TLS stays off, nothing is bound or advertised.
-        try (TestServer server = TestServer.start(TestServer.config().tls(TlsConfig.builder().port(0).mgmtPort(0)
-                .build()).build())) {
+        try (TestServer server = TestServer.start(TestServer.config()
+                .tls(TlsConfig.builder().port(0).mgmtPort(0).build())
+                .build())) {
             assertThat(server.server().tlsPort()).isEqualTo(-1);
             assertThat(fieldNames(services(server))).containsExactlyInAnyOrder("kv", "mgmt");
         }
@@ -236,10 +288,13 @@ class TlsPortTest {
      * before the half-close: a Netty TLS client (as the SDK's) sees the TLS close, not a truncation.
      */
     @ParameterizedTest
-    @EnumSource(value = TlsConfig.Provider.class, names = {"OPENSSL", "JDK"})
+    @EnumSource(
+            value = TlsConfig.Provider.class,
+            names = {"OPENSSL", "JDK"})
     void aGracefulStopEndsTlsConnectionsWithCloseNotify(TlsConfig.Provider provider) throws Exception {
         TestServer server = TestServer.start(tlsServerWithoutAuth(provider));
-        try (NettyTlsClient c = NettyTlsClient.connect(pair.certificate(), server.server().tlsPort())) {
+        try (NettyTlsClient c =
+                NettyTlsClient.connect(pair.certificate(), server.server().tlsPort())) {
             ByteArrayOutputStream batch = new ByteArrayOutputStream();
             for (int i = 0; i < 200; i++) {
                 batch.writeBytes(Frames.request(0x0a).opaque(i).build());
@@ -250,11 +305,14 @@ class TlsPortTest {
             c.awaitClosed(DEADLINE);
             stop.get(30, TimeUnit.SECONDS);
 
-            assertThat(c.closeNotifyReceived()).as("close_notify before the end of the stream").isTrue();
+            assertThat(c.closeNotifyReceived())
+                    .as("close_notify before the end of the stream")
+                    .isTrue();
             byte[] in = c.received();
             assertThat(in.length % 24).as("whole responses only").isZero();
             for (int i = 0; i < in.length / 24; i++) {
-                assertThat(java.nio.ByteBuffer.wrap(in, i * 24 + 12, 4).getInt()).as("responses in order")
+                assertThat(java.nio.ByteBuffer.wrap(in, i * 24 + 12, 4).getInt())
+                        .as("responses in order")
                         .isEqualTo(i);
             }
         } finally {
@@ -281,8 +339,7 @@ class TlsPortTest {
     }
 
     /** A TLS record as received: content type and body. */
-    record Record(int type, byte[] body) {
-    }
+    record Record(int type, byte[] body) {}
 
     /** Sends {@code bytes} on a plain socket and returns the TLS records received until the server closes. */
     private static List<Record> exchange(int port, byte[] bytes) {
@@ -340,8 +397,7 @@ class TlsPortTest {
 
     /** A minimal TLS ClientHello with a given legacy version and no supported_versions extension. */
     static final class ClientHello {
-        private ClientHello() {
-        }
+        private ClientHello() {}
 
         static byte[] build(int version) {
             ByteArrayOutputStream body = new ByteArrayOutputStream();
@@ -350,8 +406,9 @@ class TlsPortTest {
             new java.security.SecureRandom().nextBytes(random);
             body.writeBytes(random);
             body.write(0); // no session id
-            int[] suites = {0xc02f, 0xc02b, 0xc030, 0xc02c, 0xc013, 0xc009, 0xc014, 0xc00a, 0x009c, 0x002f, 0x0035,
-                    0x00ff};
+            int[] suites = {
+                0xc02f, 0xc02b, 0xc030, 0xc02c, 0xc013, 0xc009, 0xc014, 0xc00a, 0x009c, 0x002f, 0x0035, 0x00ff
+            };
             u16(body, suites.length * 2);
             for (int s : suites) {
                 u16(body, s);
@@ -359,11 +416,11 @@ class TlsPortTest {
             body.write(1);
             body.write(0); // null compression
             ByteArrayOutputStream ext = new ByteArrayOutputStream();
-            extension(ext, 0x000a, 0x001d, 0x0017);                                  // supported_groups
-            u16(ext, 0x000b);                                                        // ec_point_formats:
+            extension(ext, 0x000a, 0x001d, 0x0017); // supported_groups
+            u16(ext, 0x000b); // ec_point_formats:
             u16(ext, 2);
             ext.write(1);
-            ext.write(0);                                                            // uncompressed
+            ext.write(0); // uncompressed
             extension(ext, 0x000d, 0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0201, 0x0203); // sig algs
             u16(body, ext.size());
             body.writeBytes(ext.toByteArray());

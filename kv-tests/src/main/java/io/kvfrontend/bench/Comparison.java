@@ -16,8 +16,7 @@ import java.util.function.Consumer;
  */
 final class Comparison {
     /** One side of the comparison: a label, and what to do before each of its phases. */
-    record Side(String label, PhaseRunner.Connect connect, Runnable beforePhase) {
-    }
+    record Side(String label, PhaseRunner.Connect connect, Runnable beforePhase) {}
 
     private final List<Side> sides;
     private final Workload workload;
@@ -28,8 +27,14 @@ final class Comparison {
     private final Consumer<String> log;
     private final List<PhaseResult> results = new ArrayList<>();
 
-    Comparison(List<Side> sides, Workload workload, int rounds, Duration total, Duration warmup, AtomicBoolean stop,
-               Consumer<String> log) {
+    Comparison(
+            List<Side> sides,
+            Workload workload,
+            int rounds,
+            Duration total,
+            Duration warmup,
+            AtomicBoolean stop,
+            Consumer<String> log) {
         this.sides = List.copyOf(sides);
         this.workload = workload;
         this.rounds = rounds;
@@ -88,10 +93,16 @@ final class Comparison {
     }
 
     private PhaseResult phase(Side s, int round, String phase, boolean withScans) {
-        log.accept(String.format(java.util.Locale.ROOT, "round %d/%d: %s %s (%d s)", round, rounds, s.label(), phase,
+        log.accept(String.format(
+                java.util.Locale.ROOT,
+                "round %d/%d: %s %s (%d s)",
+                round,
+                rounds,
+                s.label(),
+                phase,
                 phaseDuration.toSeconds()));
         s.beforePhase().run();
-        return PhaseRunner.run(s.connect(), workload, withScans && workload.hasScans(), phaseDuration, s.label(),
-                phase, round, stop);
+        return PhaseRunner.run(
+                s.connect(), workload, withScans && workload.hasScans(), phaseDuration, s.label(), phase, round, stop);
     }
 }

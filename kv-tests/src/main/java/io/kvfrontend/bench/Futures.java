@@ -8,8 +8,7 @@ import java.util.concurrent.TimeoutException;
 
 /** Waiting for workers: their {@link BenchException}s come through as they are. */
 final class Futures {
-    private Futures() {
-    }
+    private Futures() {}
 
     static <T> T get(Future<T> f, Duration timeout) {
         try {

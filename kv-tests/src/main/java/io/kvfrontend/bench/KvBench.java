@@ -28,12 +28,14 @@ import picocli.CommandLine.Option;
  * <p>Exit codes: 0 done, 2 a problem the user can fix (one line on stderr), 1 anything else.
  * Ctrl-C stops the measurement and still writes what was measured.
  */
-@Command(name = "kv-bench", mixinStandardHelpOptions = true, version = "kv-bench 0.1",
+@Command(
+        name = "kv-bench",
+        mixinStandardHelpOptions = true,
+        version = "kv-bench 0.1",
         description = "Load, drive and compare MCBP servers (kv-frontend, Couchbase Server, memcached).",
         subcommands = {KvBench.Load.class, KvBench.Run.class, KvBench.Compare.class})
 public final class KvBench {
-    private KvBench() {
-    }
+    private KvBench() {}
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
@@ -65,7 +67,10 @@ public final class KvBench {
 
     /** Options every command has. */
     static final class Credentials {
-        @Option(names = "--user", defaultValue = "Administrator", description = "User name (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--user",
+                defaultValue = "Administrator",
+                description = "User name (default: ${DEFAULT-VALUE}).")
         String user;
 
         @Option(names = "--password", defaultValue = "password", description = "Password (default: ${DEFAULT-VALUE}).")
@@ -74,8 +79,9 @@ public final class KvBench {
         @Option(names = "--bucket", defaultValue = "default", description = "Bucket (default: ${DEFAULT-VALUE}).")
         String bucket;
 
-        @Option(names = "--no-auth", description = "Do not authenticate or select a bucket (memcached, or a server "
-                + "with --no-auth).")
+        @Option(
+                names = "--no-auth",
+                description = "Do not authenticate or select a bucket (memcached, or a server " + "with --no-auth).")
         boolean noAuth;
 
         PhaseRunner.Connect connect(Target t) {
@@ -85,13 +91,20 @@ public final class KvBench {
 
     /** Which client drives the workload: {@code raw} (kv-bench's own, for the numbers) or {@code sdk}. */
     static final class ClientChoice {
-        @Option(names = "--client", defaultValue = "raw", description = "raw (kv-bench's own MCBP client) or sdk "
-                + "(the official Couchbase Java SDK; each KV connection is PIPELINE threads) (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--client",
+                defaultValue = "raw",
+                description =
+                        "raw (kv-bench's own MCBP client) or sdk "
+                                + "(the official Couchbase Java SDK; each KV connection is PIPELINE threads) (default: ${DEFAULT-VALUE}).")
         String client;
 
-        @Option(names = "--scan-nice", defaultValue = "0", description = "Nice value (0-19) of the scanning "
-                + "clients' threads, so that on a shared client core they do not delay the KV connections whose "
-                + "latency is measured (Linux; default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--scan-nice",
+                defaultValue = "0",
+                description = "Nice value (0-19) of the scanning "
+                        + "clients' threads, so that on a shared client core they do not delay the KV connections whose "
+                        + "latency is measured (Linux; default: ${DEFAULT-VALUE}).")
         int scanNice;
 
         PhaseRunner.Connect apply(PhaseRunner.Connect c) {
@@ -138,14 +151,16 @@ public final class KvBench {
     static final class Interrupts implements AutoCloseable {
         final AtomicBoolean stop = new AtomicBoolean();
         private final CountDownLatch finished = new CountDownLatch(1);
-        private final Thread hook = new Thread(() -> {
-            stop.set(true);
-            try {
-                finished.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "kv-bench-interrupt");
+        private final Thread hook = new Thread(
+                () -> {
+                    stop.set(true);
+                    try {
+                        finished.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "kv-bench-interrupt");
 
         Interrupts() {
             Runtime.getRuntime().addShutdownHook(hook);
@@ -162,8 +177,10 @@ public final class KvBench {
         }
     }
 
-    @Command(name = "load", mixinStandardHelpOptions = true, description = "Write N documents (keys PREFIX00000000 "
-            + "and up) into a bucket, with a progress bar.")
+    @Command(
+            name = "load",
+            mixinStandardHelpOptions = true,
+            description = "Write N documents (keys PREFIX00000000 " + "and up) into a bucket, with a progress bar.")
     static final class Load implements java.util.concurrent.Callable<Integer> {
         @Option(names = "--target", required = true, description = "HOST:PORT[,MGMT_PORT] of the server.")
         String target;
@@ -171,8 +188,11 @@ public final class KvBench {
         @Option(names = "--documents", defaultValue = "40000", description = "How many (default: ${DEFAULT-VALUE}).")
         int documents;
 
-        @Option(names = "--size", defaultValue = "1024", description = "Value size, SIZE or MIN..MAX for sizes "
-                + "uniformly between (k/m suffixes; default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--size",
+                defaultValue = "1024",
+                description = "Value size, SIZE or MIN..MAX for sizes "
+                        + "uniformly between (k/m suffixes; default: ${DEFAULT-VALUE}).")
         String size;
 
         @Option(names = "--key-prefix", defaultValue = "doc::", description = "Key prefix (default: ${DEFAULT-VALUE}).")
@@ -198,17 +218,37 @@ public final class KvBench {
             Loader.Sizes sizes = Loader.Sizes.parse(size);
             Target t = Target.parse(target);
             try (Interrupts interrupts = new Interrupts();
-                 ProgressBar bar = new ProgressBarBuilder().setTaskName("load").setInitialMax(documents)
-                         .setStyle(ProgressBarStyle.ASCII).setConsumer(quiet ? new SilentConsumer()
-                                 : new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
-                         .setUpdateIntervalMillis(250).build()) {
-                Loader.Summary s = Loader.load(credentials.connect(t), prefix, documents, sizes, connections,
-                        bar::stepBy, interrupts.stop);
+                    ProgressBar bar = new ProgressBarBuilder()
+                            .setTaskName("load")
+                            .setInitialMax(documents)
+                            .setStyle(ProgressBarStyle.ASCII)
+                            .setConsumer(
+                                    quiet
+                                            ? new SilentConsumer()
+                                            : new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
+                            .setUpdateIntervalMillis(250)
+                            .build()) {
+                Loader.Summary s = Loader.load(
+                        credentials.connect(t), prefix, documents, sizes, connections, bar::stepBy, interrupts.stop);
                 bar.stepTo(documents);
-                spec.commandLine().getOut().printf(Locale.ROOT, "loaded %,d documents (%s, %,.1f MB) into %s in %.1f s "
-                                + "(%,.0f docs/s)%s%n", s.documents(), sizes, s.bytes() / 1e6, t, s.seconds(),
-                        s.documents() / s.seconds(), s.errors() == 0 ? "" : String.format(Locale.ROOT,
-                                "; %d writes failed (first status 0x%x)", s.errors(), s.firstErrorStatus()));
+                spec.commandLine()
+                        .getOut()
+                        .printf(
+                                Locale.ROOT,
+                                "loaded %,d documents (%s, %,.1f MB) into %s in %.1f s " + "(%,.0f docs/s)%s%n",
+                                s.documents(),
+                                sizes,
+                                s.bytes() / 1e6,
+                                t,
+                                s.seconds(),
+                                s.documents() / s.seconds(),
+                                s.errors() == 0
+                                        ? ""
+                                        : String.format(
+                                                Locale.ROOT,
+                                                "; %d writes failed (first status 0x%x)",
+                                                s.errors(),
+                                                s.firstErrorStatus()));
                 return s.errors() == 0 ? 0 : 1;
             }
         }
@@ -222,26 +262,32 @@ public final class KvBench {
         }
 
         @Override
-        public void accept(String rendered) {
-        }
+        public void accept(String rendered) {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 
-    @Command(name = "run", mixinStandardHelpOptions = true, description = "Drive a workload against one server "
-            + "and print the figures (and write a report with --out).")
+    @Command(
+            name = "run",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Drive a workload against one server " + "and print the figures (and write a report with --out).")
     static final class Run implements java.util.concurrent.Callable<Integer> {
         @Option(names = "--target", required = true, description = "HOST:PORT[,MGMT_PORT] of the server.")
         String target;
 
-        @Option(names = "--workload", defaultValue = "default", description = "A workload file (YAML) or one of: "
-                + "default, fairness, fairness-sdk, kv, pipelined (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--workload",
+                defaultValue = "default",
+                description = "A workload file (YAML) or one of: "
+                        + "default, fairness, fairness-sdk, kv, pipelined (default: ${DEFAULT-VALUE}).")
         String workload;
 
-        @Option(names = "--duration", defaultValue = "30s", description = "How long (baseline and load phases "
-                + "together; default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--duration",
+                defaultValue = "30s",
+                description = "How long (baseline and load phases " + "together; default: ${DEFAULT-VALUE}).")
         String duration;
 
         @Option(names = "--out", description = "Write report.md, report.html and results.json here.")
@@ -263,13 +309,28 @@ public final class KvBench {
             Duration total = duration(duration, "--duration");
             String label = t.toString();
             try (Interrupts interrupts = new Interrupts()) {
-                Comparison c = new Comparison(List.of(new Comparison.Side(label, client.apply(credentials.connect(t)), () -> { })), w, 1,
-                        total, Duration.ZERO, interrupts.stop, m -> spec.commandLine().getErr().println(m));
+                Comparison c = new Comparison(
+                        List.of(new Comparison.Side(label, client.apply(credentials.connect(t)), () -> {})),
+                        w,
+                        1,
+                        total,
+                        Duration.ZERO,
+                        interrupts.stop,
+                        m -> spec.commandLine().getErr().println(m));
                 try {
                     c.run();
                 } finally {
-                    print(spec, new Report(commandLine(spec), w, Map.of(label, t.toString()), c.phaseDuration(), 1,
-                            interrupts.stop.get(), c.results()), out);
+                    print(
+                            spec,
+                            new Report(
+                                    commandLine(spec),
+                                    w,
+                                    Map.of(label, t.toString()),
+                                    c.phaseDuration(),
+                                    1,
+                                    interrupts.stop.get(),
+                                    c.results()),
+                            out);
                 }
                 return 0;
             }
@@ -278,7 +339,8 @@ public final class KvBench {
 
     private static String commandLine(CommandLine.Model.CommandSpec spec) {
         // The parse result of a subcommand holds the whole command line, the subcommand's name included.
-        List<String> args = new ArrayList<>(spec.root().commandLine().getParseResult().originalArgs());
+        List<String> args =
+                new ArrayList<>(spec.root().commandLine().getParseResult().originalArgs());
         for (int i = 0; i < args.size(); i++) {
             if (args.get(i).equals("--password") && i + 1 < args.size()) {
                 args.set(i + 1, "***");
@@ -300,9 +362,12 @@ public final class KvBench {
         w.flush();
     }
 
-    @Command(name = "compare", mixinStandardHelpOptions = true, description = "Run one workload against two "
-            + "servers (--a, --b), or against one server switched between output modes (--target with "
-            + "--switch-mode), in alternating rounds, and write a report.")
+    @Command(
+            name = "compare",
+            mixinStandardHelpOptions = true,
+            description = "Run one workload against two "
+                    + "servers (--a, --b), or against one server switched between output modes (--target with "
+                    + "--switch-mode), in alternating rounds, and write a report.")
     static final class Compare implements java.util.concurrent.Callable<Integer> {
         @Option(names = "--a", description = "HOST:PORT[,MGMT_PORT] of the first server.")
         String a;
@@ -310,37 +375,53 @@ public final class KvBench {
         @Option(names = "--b", description = "HOST:PORT[,MGMT_PORT] of the second server.")
         String b;
 
-        @Option(names = "--label-a", defaultValue = "a", description = "Name of the first server in the report "
-                + "(default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--label-a",
+                defaultValue = "a",
+                description = "Name of the first server in the report " + "(default: ${DEFAULT-VALUE}).")
         String labelA;
 
-        @Option(names = "--label-b", defaultValue = "b", description = "Name of the second (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--label-b",
+                defaultValue = "b",
+                description = "Name of the second (default: ${DEFAULT-VALUE}).")
         String labelB;
 
         @Option(names = "--target", description = "HOST:PORT[,MGMT_PORT] of one server, with --switch-mode.")
         String target;
 
-        @Option(names = "--switch-mode", description = "Compare the output modes of --target by switching it "
-                + "(POST /settings/output-mode) before each phase.")
+        @Option(
+                names = "--switch-mode",
+                description = "Compare the output modes of --target by switching it "
+                        + "(POST /settings/output-mode) before each phase.")
         boolean switchMode;
 
-        @Option(names = "--workload", defaultValue = "default", description = "A workload file (YAML) or one of: "
-                + "default, fairness, fairness-sdk, kv, pipelined (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--workload",
+                defaultValue = "default",
+                description = "A workload file (YAML) or one of: "
+                        + "default, fairness, fairness-sdk, kv, pipelined (default: ${DEFAULT-VALUE}).")
         String workload;
 
-        @Option(names = "--duration", defaultValue = "2m", description = "Total measuring time, all rounds and "
-                + "sides (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--duration",
+                defaultValue = "2m",
+                description = "Total measuring time, all rounds and " + "sides (default: ${DEFAULT-VALUE}).")
         String duration;
 
         @Option(names = "--rounds", defaultValue = "3", description = "Rounds (default: ${DEFAULT-VALUE}).")
         int rounds;
 
-        @Option(names = "--warmup", defaultValue = "5s", description = "Warm-up per side before the first round, "
-                + "not measured (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--warmup",
+                defaultValue = "5s",
+                description = "Warm-up per side before the first round, " + "not measured (default: ${DEFAULT-VALUE}).")
         String warmup;
 
-        @Option(names = "--out", defaultValue = "kv-bench-report", description = "Report folder (default: "
-                + "${DEFAULT-VALUE}).")
+        @Option(
+                names = "--out",
+                defaultValue = "kv-bench-report",
+                description = "Report folder (default: " + "${DEFAULT-VALUE}).")
         Path out;
 
         @Mixin
@@ -379,23 +460,38 @@ public final class KvBench {
                 }
                 Target ta = Target.parse(a);
                 Target tb = Target.parse(b);
-                sides.add(new Comparison.Side(labelA, client.apply(credentials.connect(ta)), () -> { }));
-                sides.add(new Comparison.Side(labelB, client.apply(credentials.connect(tb)), () -> { }));
+                sides.add(new Comparison.Side(labelA, client.apply(credentials.connect(ta)), () -> {}));
+                sides.add(new Comparison.Side(labelB, client.apply(credentials.connect(tb)), () -> {}));
                 described.put(labelA, ta.toString());
                 described.put(labelB, tb.toString());
             }
             try (Interrupts interrupts = new Interrupts()) {
                 java.io.PrintWriter err = spec.commandLine().getErr();
-                Comparison c = new Comparison(sides, w, rounds, duration(duration, "--duration"),
-                        duration(warmup, "--warmup"), interrupts.stop, m -> {
+                Comparison c = new Comparison(
+                        sides,
+                        w,
+                        rounds,
+                        duration(duration, "--duration"),
+                        duration(warmup, "--warmup"),
+                        interrupts.stop,
+                        m -> {
                             err.println(m);
                             err.flush();
                         });
                 try {
                     c.run();
                 } finally {
-                    print(spec, new Report(commandLine(spec), w, described, c.phaseDuration(), rounds,
-                            interrupts.stop.get(), c.results()), out);
+                    print(
+                            spec,
+                            new Report(
+                                    commandLine(spec),
+                                    w,
+                                    described,
+                                    c.phaseDuration(),
+                                    rounds,
+                                    interrupts.stop.get(),
+                                    c.results()),
+                            out);
                 }
                 return 0;
             }

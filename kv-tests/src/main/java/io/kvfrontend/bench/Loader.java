@@ -61,14 +61,18 @@ final class Loader {
     }
 
     /** What a load did. */
-    record Summary(long documents, long bytes, long errors, int firstErrorStatus, double seconds) {
-    }
+    record Summary(long documents, long bytes, long errors, int firstErrorStatus, double seconds) {}
 
-    private Loader() {
-    }
+    private Loader() {}
 
-    static Summary load(PhaseRunner.Connect connect, String prefix, int documents, Sizes sizes, int connections,
-                        LongConsumer progress, AtomicBoolean stop) {
+    static Summary load(
+            PhaseRunner.Connect connect,
+            String prefix,
+            int documents,
+            Sizes sizes,
+            int connections,
+            LongConsumer progress,
+            AtomicBoolean stop) {
         int conns = Math.max(1, Math.min(connections, documents));
         ExecutorService pool = Executors.newFixedThreadPool(conns);
         AtomicLong bytes = new AtomicLong();
@@ -103,8 +107,17 @@ final class Loader {
         return new Summary(documents, bytes.get(), errors.get(), firstError.get(), (System.nanoTime() - start) / 1e9);
     }
 
-    private static void part(RawClient c, String prefix, int from, int to, Sizes sizes, AtomicLong bytes,
-                             AtomicLong errors, AtomicInteger firstError, LongConsumer progress, AtomicBoolean stop) {
+    private static void part(
+            RawClient c,
+            String prefix,
+            int from,
+            int to,
+            Sizes sizes,
+            AtomicLong bytes,
+            AtomicLong errors,
+            AtomicInteger firstError,
+            LongConsumer progress,
+            AtomicBoolean stop) {
         Keys keys = new Keys(prefix);
         SplittableRandom random = new SplittableRandom(from);
         byte[] value = new byte[sizes.max()];

@@ -14,7 +14,8 @@ import java.util.Base64;
  * management port with {@code mode=spool|sync}, as an administrator.
  */
 final class ModeSwitch {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final Target target;
     private final String user;
@@ -31,13 +32,18 @@ final class ModeSwitch {
 
     /** Sets the mode; the answer names the old and new mode. */
     String set(String mode) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + (target.host().contains(":")
-                        ? "[" + target.host() + "]" : target.host()) + ":" + target.mgmtPort() + "/settings/output-mode"))
-                .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/x-www-form-urlencoded")
+        HttpRequest.Builder b = HttpRequest.newBuilder(
+                        URI.create("http://" + (target.host().contains(":") ? "[" + target.host() + "]" : target.host())
+                                + ":" + target.mgmtPort() + "/settings/output-mode"))
+                .timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString("mode=" + mode));
         if (user != null && !user.isEmpty()) {
-            b.header("Authorization", "Basic " + Base64.getEncoder().encodeToString((user + ":" + password)
-                    .getBytes(StandardCharsets.UTF_8)));
+            b.header(
+                    "Authorization",
+                    "Basic "
+                            + Base64.getEncoder()
+                                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
         }
         try {
             HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
@@ -46,13 +52,13 @@ final class ModeSwitch {
                         + "(POST /settings/output-mode answered 404)");
             }
             if (r.statusCode() != 200) {
-                throw new BenchException("switching " + target + " to " + mode + " failed: HTTP " + r.statusCode()
-                        + " " + r.body().strip());
+                throw new BenchException("switching " + target + " to " + mode + " failed: HTTP " + r.statusCode() + " "
+                        + r.body().strip());
             }
             return r.body();
         } catch (IOException e) {
-            throw new BenchException("cannot reach " + target.host() + ":" + target.mgmtPort() + " to switch modes: "
-                    + e);
+            throw new BenchException(
+                    "cannot reach " + target.host() + ":" + target.mgmtPort() + " to switch modes: " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BenchException("interrupted");

@@ -19,8 +19,7 @@ final class Nice {
         int setpriority(int which, int who, int prio);
     }
 
-    private Nice() {
-    }
+    private Nice() {}
 
     /** Sets the calling thread's nice value; {@code 0} leaves it. Throws a {@link BenchException} if it cannot. */
     static void setOwn(int nice) {
@@ -31,8 +30,8 @@ final class Nice {
             Path self = Files.readSymbolicLink(Path.of("/proc/thread-self"));
             int tid = Integer.parseInt(self.getFileName().toString());
             if (Holder.LIBC.setpriority(PRIO_PROCESS, tid, nice) != 0) {
-                throw new BenchException("--scan-nice " + nice + ": setpriority failed (errno " + Native.getLastError()
-                        + ")");
+                throw new BenchException(
+                        "--scan-nice " + nice + ": setpriority failed (errno " + Native.getLastError() + ")");
             }
         } catch (java.io.IOException | LinkageError | NumberFormatException e) {
             throw new BenchException("--scan-nice needs Linux (thread ids in /proc and the C library): " + e);

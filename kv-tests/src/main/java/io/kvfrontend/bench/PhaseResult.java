@@ -17,8 +17,15 @@ import org.HdrHistogram.Histogram;
  * @param timeline  one entry per second
  * @param server    the difference of the server's meters from before to after the phase
  */
-public record PhaseResult(String label, String phase, int round, double seconds, Map<String, OpStats> ops,
-                          ScanStats scans, List<Tick> timeline, ServerMeters server) {
+public record PhaseResult(
+        String label,
+        String phase,
+        int round,
+        double seconds,
+        Map<String, OpStats> ops,
+        ScanStats scans,
+        List<Tick> timeline,
+        ServerMeters server) {
 
     /**
      * One operation type.
@@ -35,8 +42,7 @@ public record PhaseResult(String label, String phase, int round, double seconds,
 
         /** Percentile in microseconds. */
         double micros(double percentile) {
-            return histogram.getTotalCount() == 0 ? Double.NaN
-                    : histogram.getValueAtPercentile(percentile) / 1000.0;
+            return histogram.getTotalCount() == 0 ? Double.NaN : histogram.getValueAtPercentile(percentile) / 1000.0;
         }
     }
 
@@ -55,8 +61,7 @@ public record PhaseResult(String label, String phase, int round, double seconds,
     }
 
     /** One second: KV operations and get percentiles in it, scan bytes in it. */
-    public record Tick(double second, long ops, double getP50Micros, double getP99Micros, long scanBytes) {
-    }
+    public record Tick(double second, long ops, double getP50Micros, double getP99Micros, long scanBytes) {}
 
     OpStats op(String name) {
         return ops.get(name);

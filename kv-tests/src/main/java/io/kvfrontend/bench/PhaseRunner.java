@@ -62,15 +62,21 @@ final class PhaseRunner {
         }
     }
 
-    private PhaseRunner() {
-    }
+    private PhaseRunner() {}
 
     /**
      * Runs {@code workload} (its scans only if {@code withScans}) for {@code duration}, or until
      * {@code stop} is set (then it returns what was measured so far).
      */
-    static PhaseResult run(Connect connect, Workload workload, boolean withScans, Duration duration, String label,
-                           String phase, int round, AtomicBoolean stop) {
+    static PhaseResult run(
+            Connect connect,
+            Workload workload,
+            boolean withScans,
+            Duration duration,
+            String label,
+            String phase,
+            int round,
+            AtomicBoolean stop) {
         Workload.Kv kv = workload.kv();
         int scanners = withScans ? workload.scans().concurrency() : 0;
         List<RawClient> kvClients = new ArrayList<>();
@@ -111,8 +117,19 @@ final class PhaseRunner {
                 for (int i = 0; i < kvThreads; i++) {
                     workers.add(pool.submit(() -> {
                         await(go);
-                        new SdkKvWorker(session, kv, ratePerThread, gets, sets, getCount, setCount, misses, getErrors,
-                                setErrors, done).run();
+                        new SdkKvWorker(
+                                        session,
+                                        kv,
+                                        ratePerThread,
+                                        gets,
+                                        sets,
+                                        getCount,
+                                        setCount,
+                                        misses,
+                                        getErrors,
+                                        setErrors,
+                                        done)
+                                .run();
                         return null;
                     }));
                 }
@@ -130,8 +147,19 @@ final class PhaseRunner {
             for (RawClient c : kvClients) {
                 workers.add(pool.submit(() -> {
                     await(go);
-                    new KvWorker(c, kv, ratePerConnection, gets, sets, getCount, setCount, misses, getErrors,
-                            setErrors, done).run();
+                    new KvWorker(
+                                    c,
+                                    kv,
+                                    ratePerConnection,
+                                    gets,
+                                    sets,
+                                    getCount,
+                                    setCount,
+                                    misses,
+                                    getErrors,
+                                    setErrors,
+                                    done)
+                            .run();
                     return null;
                 }));
             }
@@ -165,8 +193,12 @@ final class PhaseRunner {
                 setTotal.add(sets.getIntervalHistogram());
                 long ops = getCount.get() + setCount.get();
                 long scanBytes = scanCounters.bytes.get();
-                timeline.add(new Tick((now - start) / 1e9, ops - lastOps, micros(getInterval, 50),
-                        micros(getInterval, 99), scanBytes - lastScanBytes));
+                timeline.add(new Tick(
+                        (now - start) / 1e9,
+                        ops - lastOps,
+                        micros(getInterval, 50),
+                        micros(getInterval, 99),
+                        scanBytes - lastScanBytes));
                 lastOps = ops;
                 lastScanBytes = scanBytes;
             }
@@ -229,9 +261,18 @@ final class PhaseRunner {
         private final IntSupplier nextKey;
         private final byte[] value;
 
-        SdkKvWorker(SdkSession sdk, Workload.Kv kv, double rate, Recorder gets, Recorder sets, AtomicLong getCount,
-                    AtomicLong setCount, AtomicLong misses, AtomicLong getErrors, AtomicLong setErrors,
-                    AtomicBoolean done) {
+        SdkKvWorker(
+                SdkSession sdk,
+                Workload.Kv kv,
+                double rate,
+                Recorder gets,
+                Recorder sets,
+                AtomicLong getCount,
+                AtomicLong setCount,
+                AtomicLong misses,
+                AtomicLong getErrors,
+                AtomicLong setErrors,
+                AtomicBoolean done) {
             this.sdk = sdk;
             this.kv = kv;
             this.intervalNanos = rate > 0 ? (long) (1e9 / rate) : 0;
@@ -262,8 +303,8 @@ final class PhaseRunner {
                     }
                 }
                 String key = new String(keys.of(nextKey.getAsInt()), java.nio.charset.StandardCharsets.UTF_8);
-                boolean get = kv.getRatio() >= 1 || (kv.getRatio() > 0
-                        && ThreadLocalRandom.current().nextDouble() < kv.getRatio());
+                boolean get = kv.getRatio() >= 1
+                        || (kv.getRatio() > 0 && ThreadLocalRandom.current().nextDouble() < kv.getRatio());
                 boolean ok = true;
                 boolean miss = false;
                 try {
@@ -335,9 +376,18 @@ final class PhaseRunner {
         private long sequence;
         private long startNanos;
 
-        KvWorker(RawClient c, Workload.Kv kv, double rate, Recorder gets, Recorder sets, AtomicLong getCount,
-                 AtomicLong setCount, AtomicLong misses, AtomicLong getErrors, AtomicLong setErrors,
-                 AtomicBoolean done) {
+        KvWorker(
+                RawClient c,
+                Workload.Kv kv,
+                double rate,
+                Recorder gets,
+                Recorder sets,
+                AtomicLong getCount,
+                AtomicLong setCount,
+                AtomicLong misses,
+                AtomicLong getErrors,
+                AtomicLong setErrors,
+                AtomicBoolean done) {
             this.c = c;
             this.kv = kv;
             this.intervalNanos = rate > 0 ? (long) (1e9 / rate) : 0;
@@ -414,8 +464,8 @@ final class PhaseRunner {
             }
             sequence++;
             byte[] key = keys.of(nextKey.getAsInt());
-            boolean get = kv.getRatio() >= 1 || (kv.getRatio() > 0
-                    && ThreadLocalRandom.current().nextDouble() < kv.getRatio());
+            boolean get = kv.getRatio() >= 1
+                    || (kv.getRatio() > 0 && ThreadLocalRandom.current().nextDouble() < kv.getRatio());
             isGet[slot] = get;
             if (get) {
                 c.sendGet(key, slot);

@@ -109,12 +109,12 @@ public final class RawClient implements AutoCloseable {
         System.arraycopy(p, 0, value, 2 + u.length, p.length);
         call(SASL_AUTH, "PLAIN".getBytes(StandardCharsets.US_ASCII), null, value, 0);
         if (status == AUTH_ERROR) {
-            throw new BenchException("authentication failed at " + target + " for user '" + user
-                    + "': wrong user name or password");
+            throw new BenchException(
+                    "authentication failed at " + target + " for user '" + user + "': wrong user name or password");
         }
         if (status != SUCCESS) {
-            throw new BenchException("authentication at " + target + " failed with status 0x"
-                    + Integer.toHexString(status));
+            throw new BenchException(
+                    "authentication at " + target + " failed with status 0x" + Integer.toHexString(status));
         }
     }
 
@@ -125,8 +125,8 @@ public final class RawClient implements AutoCloseable {
                     + (user == null || user.isEmpty() ? "" : " or user '" + user + "' may not use it"));
         }
         if (status != SUCCESS) {
-            throw new BenchException("selecting bucket '" + bucket + "' failed with status 0x"
-                    + Integer.toHexString(status));
+            throw new BenchException(
+                    "selecting bucket '" + bucket + "' failed with status 0x" + Integer.toHexString(status));
         }
     }
 
@@ -168,9 +168,11 @@ public final class RawClient implements AutoCloseable {
         ensure(24);
         int magic = in.get(in.position()) & 0xff;
         if (magic != 0x81 && magic != 0x18) {
-            throw new BenchException(checkedMagic ? "bad response magic 0x" + Integer.toHexString(magic) + " from "
-                    + target : target + " does not speak MCBP (its first byte was 0x"
-                    + Integer.toHexString(magic) + ")");
+            throw new BenchException(
+                    checkedMagic
+                            ? "bad response magic 0x" + Integer.toHexString(magic) + " from " + target
+                            : target + " does not speak MCBP (its first byte was 0x" + Integer.toHexString(magic)
+                                    + ")");
         }
         checkedMagic = true;
         int p = in.position();
@@ -223,8 +225,15 @@ public final class RawClient implements AutoCloseable {
     }
 
     private void header(int opcode, int keyLength, int extrasLength, int datatype, int bodyLength, int opaque) {
-        out.put((byte) 0x80).put((byte) opcode).putShort((short) keyLength).put((byte) extrasLength)
-                .put((byte) datatype).putShort((short) 0).putInt(bodyLength).putInt(opaque).putLong(0);
+        out.put((byte) 0x80)
+                .put((byte) opcode)
+                .putShort((short) keyLength)
+                .put((byte) extrasLength)
+                .put((byte) datatype)
+                .putShort((short) 0)
+                .putInt(bodyLength)
+                .putInt(opaque)
+                .putLong(0);
     }
 
     private void ensure(int n) {
@@ -239,8 +248,8 @@ public final class RawClient implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            throw new BenchException((checkedMagic ? "connection to " : "no MCBP answer from ") + target + ": "
-                    + message(e));
+            throw new BenchException(
+                    (checkedMagic ? "connection to " : "no MCBP answer from ") + target + ": " + message(e));
         } finally {
             in.flip();
         }
@@ -257,8 +266,8 @@ public final class RawClient implements AutoCloseable {
 
     /** A range scan over a collection ({@code null}: the default one), given by its hex id. */
     byte[] createScan(boolean keyOnly, String collection) {
-        String json = "{" + (keyOnly ? "\"key_only\":true" : "") + (collection == null ? ""
-                : (keyOnly ? "," : "") + "\"collection\":\"" + collection + "\"") + "}";
+        String json = "{" + (keyOnly ? "\"key_only\":true" : "")
+                + (collection == null ? "" : (keyOnly ? "," : "") + "\"collection\":\"" + collection + "\"") + "}";
         call(RANGE_SCAN_CREATE, null, null, json.getBytes(StandardCharsets.US_ASCII), 0x01);
         if (status != SUCCESS || bodyLength < 16) {
             throw new BenchException("range-scan create at " + target + " failed with status 0x"
@@ -268,16 +277,16 @@ public final class RawClient implements AutoCloseable {
     }
 
     /** How one continue ended. */
-    record ContinueResult(boolean complete) {
-    }
+    record ContinueResult(boolean complete) {}
 
     /**
      * One continue with these limits (0 = none), read to its end (RangeScanMore or
      * RangeScanComplete); items and bytes are added to {@code counters} frame by frame.
      */
-    ContinueResult continueScan(byte[] uuid, boolean keyOnly, int itemLimit, int byteLimit,
-                                PhaseRunner.ScanCounters counters) {
-        ByteBuffer extras = ByteBuffer.allocate(28).put(uuid).putInt(itemLimit).putInt(0).putInt(byteLimit);
+    ContinueResult continueScan(
+            byte[] uuid, boolean keyOnly, int itemLimit, int byteLimit, PhaseRunner.ScanCounters counters) {
+        ByteBuffer extras =
+                ByteBuffer.allocate(28).put(uuid).putInt(itemLimit).putInt(0).putInt(byteLimit);
         header(RANGE_SCAN_CONTINUE, 0, 28, 0, 28, 1);
         out.put(extras.array());
         flush();
@@ -291,8 +300,8 @@ public final class RawClient implements AutoCloseable {
             } else if (status == RANGE_SCAN_MORE || status == RANGE_SCAN_COMPLETE) {
                 return new ContinueResult(status == RANGE_SCAN_COMPLETE);
             } else {
-                throw new BenchException("range-scan continue at " + target + " ended with status 0x"
-                        + Integer.toHexString(status));
+                throw new BenchException(
+                        "range-scan continue at " + target + " ended with status 0x" + Integer.toHexString(status));
             }
         }
     }

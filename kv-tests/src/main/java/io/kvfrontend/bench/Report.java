@@ -48,8 +48,14 @@ final class Report {
     private final List<PhaseResult> results;
     private final List<Summary> summaries;
 
-    Report(String command, Workload workload, Map<String, String> sides, Duration phase, int rounds,
-           boolean interrupted, List<PhaseResult> results) {
+    Report(
+            String command,
+            Workload workload,
+            Map<String, String> sides,
+            Duration phase,
+            int rounds,
+            boolean interrupted,
+            List<PhaseResult> results) {
         this.command = command;
         this.workload = workload;
         this.sides = sides;
@@ -96,24 +102,45 @@ final class Report {
     private String facts() {
         StringBuilder sb = new StringBuilder();
         sb.append("- command: `").append(command).append("`\n");
-        sides.forEach((label, target) -> sb.append("- ").append(label).append(": ").append(target).append('\n'));
+        sides.forEach((label, target) ->
+                sb.append("- ").append(label).append(": ").append(target).append('\n'));
         Workload.Kv kv = workload.kv();
-        sb.append(String.format(Locale.ROOT, "- KV: %d connections, pipeline %d, %.0f%% gets, %d keys (%s), %d B "
-                        + "values, %s%n", kv.connections(), kv.pipeline(), kv.getRatio() * 100, kv.keys(),
-                kv.distribution(), kv.valueSize(), kv.rate() > 0 ? String.format(Locale.ROOT, "fixed rate %.0f ops/s",
-                        kv.rate()) : "closed loop"));
+        sb.append(String.format(
+                Locale.ROOT,
+                "- KV: %d connections, pipeline %d, %.0f%% gets, %d keys (%s), %d B " + "values, %s%n",
+                kv.connections(),
+                kv.pipeline(),
+                kv.getRatio() * 100,
+                kv.keys(),
+                kv.distribution(),
+                kv.valueSize(),
+                kv.rate() > 0 ? String.format(Locale.ROOT, "fixed rate %.0f ops/s", kv.rate()) : "closed loop"));
         if (workload.hasScans()) {
             Workload.Scans s = workload.scans();
-            sb.append(String.format(Locale.ROOT, "- scans: %d concurrent, %s, %s continues%n", s.concurrency(),
-                    s.documents() ? "documents" : "keys only", s.sdkLimits() ? "SDK-default (50 items / 15,000 B)"
-                            : "unlimited"));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "- scans: %d concurrent, %s, %s continues%n",
+                    s.concurrency(),
+                    s.documents() ? "documents" : "keys only",
+                    s.sdkLimits() ? "SDK-default (50 items / 15,000 B)" : "unlimited"));
         }
-        sb.append(String.format(Locale.ROOT, "- %d rounds, %d s per phase, sides alternating%s%n", rounds,
-                phase.toSeconds(), workload.baseline() && workload.hasScans()
-                        ? "; baseline = the KV part alone, load = KV with scans" : ""));
-        sb.append("- machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores visible to the "
-                + "client, ").append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.arch"))
-                .append(", Java ").append(System.getProperty("java.version")).append('\n');
+        sb.append(String.format(
+                Locale.ROOT,
+                "- %d rounds, %d s per phase, sides alternating%s%n",
+                rounds,
+                phase.toSeconds(),
+                workload.baseline() && workload.hasScans()
+                        ? "; baseline = the KV part alone, load = KV with scans"
+                        : ""));
+        sb.append("- machine: ")
+                .append(Runtime.getRuntime().availableProcessors())
+                .append(" cores visible to the " + "client, ")
+                .append(System.getProperty("os.name"))
+                .append(' ')
+                .append(System.getProperty("os.arch"))
+                .append(", Java ")
+                .append(System.getProperty("java.version"))
+                .append('\n');
         sb.append("- finished: ").append(Instant.now()).append(interrupted ? " (interrupted: partial results)" : "");
         return sb.toString();
     }
@@ -136,16 +163,25 @@ final class Report {
         }
         sb.append('\n');
         for (Summary s : summaries) {
-            sb.append("| ").append(s.label()).append(" | ").append(s.phase()).append(" | ")
-                    .append(num(s.kvOps(), 0)).append(" |");
+            sb.append("| ")
+                    .append(s.label())
+                    .append(" | ")
+                    .append(s.phase())
+                    .append(" | ")
+                    .append(num(s.kvOps(), 0))
+                    .append(" |");
             for (String op : opNames) {
                 Summary.Op o = s.ops().get(op);
-                sb.append(' ').append(o == null ? "" : num(o.p50(), 0) + " / " + num(o.p99(), 0) + " / "
-                        + num(o.p999(), 0)).append(" |");
+                sb.append(' ')
+                        .append(o == null ? "" : num(o.p50(), 0) + " / " + num(o.p99(), 0) + " / " + num(o.p999(), 0))
+                        .append(" |");
             }
             if (scans) {
-                sb.append(' ').append(Double.isNaN(s.scanMb()) ? "" : num(s.scanMb(), 1)).append(" | ")
-                        .append(Double.isNaN(s.scanItems()) ? "" : num(s.scanItems(), 0)).append(" |");
+                sb.append(' ')
+                        .append(Double.isNaN(s.scanMb()) ? "" : num(s.scanMb(), 1))
+                        .append(" | ")
+                        .append(Double.isNaN(s.scanItems()) ? "" : num(s.scanItems(), 0))
+                        .append(" |");
             }
             sb.append('\n');
         }
@@ -167,8 +203,13 @@ final class Report {
             if (b != null && first != null && l.ops().containsKey(first)) {
                 Summary.Op lo = l.ops().get(first);
                 Summary.Op bo = b.ops().get(first);
-                sb.append(String.format(Locale.ROOT, "- %s: %s p50 %.2f×, p99 %.2f×, p99.9 %.2f× of its baseline "
-                                + "while scans run%n", label, first, lo.p50() / bo.p50(), lo.p99() / bo.p99(),
+                sb.append(String.format(
+                        Locale.ROOT,
+                        "- %s: %s p50 %.2f×, p99 %.2f×, p99.9 %.2f× of its baseline " + "while scans run%n",
+                        label,
+                        first,
+                        lo.p50() / bo.p50(),
+                        lo.p99() / bo.p99(),
                         lo.p999() / bo.p999()));
             }
         }
@@ -176,8 +217,8 @@ final class Report {
         for (int i = 1; i < labels.size(); i++) {
             Summary a = load.get(labels.get(0));
             Summary o = load.get(labels.get(i));
-            sb.append(String.format(Locale.ROOT, "- %s / %s: KV ops/s %.2f×", labels.get(0), labels.get(i),
-                    a.kvOps() / o.kvOps()));
+            sb.append(String.format(
+                    Locale.ROOT, "- %s / %s: KV ops/s %.2f×", labels.get(0), labels.get(i), a.kvOps() / o.kvOps()));
             if (!Double.isNaN(a.scanMb())) {
                 sb.append(String.format(Locale.ROOT, ", scan MB/s %.2f×", a.scanMb() / o.scanMb()));
             }
@@ -201,16 +242,38 @@ final class Report {
                 + "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Summary s : summaries) {
             Map<String, Double> m = s.server();
-            sb.append("| ").append(s.label()).append(" | ").append(s.phase()).append(" | ")
-                    .append(num(m.get("server_ops"), 0)).append(" | ").append(num(m.get("cpu_us_per_op"), 2))
-                    .append(" | ").append(num(m.get("cpu_cores"), 2)).append(" | ")
-                    .append(num(m.get("loop_tasks_per_s"), 0)).append(" | ").append(num(m.get("drains_per_s"), 0))
-                    .append(" | ").append(num(m.get("handoffs_per_s"), 0)).append(" | ")
-                    .append(num(m.get("handoff_wait_us"), 1)).append(" | ").append(num(m.get("pauses_per_s"), 1))
-                    .append(" | ").append(num(m.get("quantum_exhausted_per_s"), 0)).append(" | ")
-                    .append(num(m.get("turns_per_s"), 0)).append(" | ").append(num(m.get("turn_mean_us"), 1))
-                    .append(" / ").append(num(m.get("turn_p99_us"), 0)).append(" | ")
-                    .append(num(m.get("delay_mean_us"), 1)).append(" / ").append(num(m.get("delay_p99_us"), 0))
+            sb.append("| ")
+                    .append(s.label())
+                    .append(" | ")
+                    .append(s.phase())
+                    .append(" | ")
+                    .append(num(m.get("server_ops"), 0))
+                    .append(" | ")
+                    .append(num(m.get("cpu_us_per_op"), 2))
+                    .append(" | ")
+                    .append(num(m.get("cpu_cores"), 2))
+                    .append(" | ")
+                    .append(num(m.get("loop_tasks_per_s"), 0))
+                    .append(" | ")
+                    .append(num(m.get("drains_per_s"), 0))
+                    .append(" | ")
+                    .append(num(m.get("handoffs_per_s"), 0))
+                    .append(" | ")
+                    .append(num(m.get("handoff_wait_us"), 1))
+                    .append(" | ")
+                    .append(num(m.get("pauses_per_s"), 1))
+                    .append(" | ")
+                    .append(num(m.get("quantum_exhausted_per_s"), 0))
+                    .append(" | ")
+                    .append(num(m.get("turns_per_s"), 0))
+                    .append(" | ")
+                    .append(num(m.get("turn_mean_us"), 1))
+                    .append(" / ")
+                    .append(num(m.get("turn_p99_us"), 0))
+                    .append(" | ")
+                    .append(num(m.get("delay_mean_us"), 1))
+                    .append(" / ")
+                    .append(num(m.get("delay_p99_us"), 0))
                     .append(" |\n");
         }
         return sb.toString();
@@ -324,15 +387,20 @@ final class Report {
     String html() {
         StringBuilder sb = new StringBuilder();
         sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>kv-bench: ")
-                .append(esc(workload.name())).append("</title><style>body{font-family:sans-serif;max-width:1100px;"
+                .append(esc(workload.name()))
+                .append("</title><style>body{font-family:sans-serif;max-width:1100px;"
                         + "margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px "
                         + "solid #ccc;padding:4px 8px;text-align:right}td:first-child,td:nth-child(2),th{text-align:"
                         + "left}img{max-width:100%;margin:1em 0;border:1px solid #eee}</style></head><body>\n");
         sb.append("<h1>kv-bench: ").append(esc(workload.name())).append("</h1>\n<ul>");
-        facts().lines().forEach(l -> sb.append("<li>").append(esc(l.replaceFirst("^- ", "").replace("`", "")))
-                .append("</li>"));
+        facts().lines()
+                .forEach(l -> sb.append("<li>")
+                        .append(esc(l.replaceFirst("^- ", "").replace("`", "")))
+                        .append("</li>"));
         sb.append("</ul>\n<h2>Results</h2>\n").append(table(mainTable()));
-        ratios().lines().forEach(l -> sb.append("<p>").append(esc(l.replaceFirst("^- ", ""))).append("</p>\n"));
+        ratios().lines()
+                .forEach(l ->
+                        sb.append("<p>").append(esc(l.replaceFirst("^- ", ""))).append("</p>\n"));
         sb.append(chart("throughput", throughputChart()));
         for (String op : opNames()) {
             sb.append(chart(op + " latency", latencyChart(op)));
@@ -372,7 +440,13 @@ final class Report {
             sb.append("<tr>");
             String[] cells = line.substring(1, line.length() - 1).split("\\|", -1);
             for (String c : cells) {
-                sb.append('<').append(tag).append('>').append(esc(c.trim())).append("</").append(tag).append('>');
+                sb.append('<')
+                        .append(tag)
+                        .append('>')
+                        .append(esc(c.trim()))
+                        .append("</")
+                        .append(tag)
+                        .append('>');
             }
             sb.append("</tr>\n");
         }
@@ -397,26 +471,52 @@ final class Report {
     }
 
     CategoryChart throughputChart() {
-        CategoryChart c = new CategoryChartBuilder().width(900).height(400).title("Throughput")
-                .xAxisTitle("side and phase").yAxisTitle("per second").build();
+        CategoryChart c = new CategoryChartBuilder()
+                .width(900)
+                .height(400)
+                .title("Throughput")
+                .xAxisTitle("side and phase")
+                .yAxisTitle("per second")
+                .build();
         style(c);
-        c.addSeries("KV ops/s", rowLabels(), summaries.stream().map(Summary::kvOps).toList());
+        c.addSeries(
+                "KV ops/s", rowLabels(), summaries.stream().map(Summary::kvOps).toList());
         if (workload.hasScans()) {
-            c.addSeries("scan items/s", rowLabels(), summaries.stream()
-                    .map(s -> Double.isNaN(s.scanItems()) ? 0.0 : s.scanItems()).toList());
+            c.addSeries(
+                    "scan items/s",
+                    rowLabels(),
+                    summaries.stream()
+                            .map(s -> Double.isNaN(s.scanItems()) ? 0.0 : s.scanItems())
+                            .toList());
         }
         return c;
     }
 
     CategoryChart latencyChart(String op) {
-        CategoryChart c = new CategoryChartBuilder().width(900).height(400).title(op + " latency percentiles")
-                .xAxisTitle("side and phase").yAxisTitle("µs").build();
+        CategoryChart c = new CategoryChartBuilder()
+                .width(900)
+                .height(400)
+                .title(op + " latency percentiles")
+                .xAxisTitle("side and phase")
+                .yAxisTitle("µs")
+                .build();
         style(c);
-        List<Summary> with = summaries.stream().filter(s -> s.ops().containsKey(op)).toList();
-        List<String> labels = with.stream().map(s -> s.label() + " " + s.phase()).toList();
-        c.addSeries("p50", labels, with.stream().map(s -> positive(s.ops().get(op).p50())).toList());
-        c.addSeries("p99", labels, with.stream().map(s -> positive(s.ops().get(op).p99())).toList());
-        c.addSeries("p99.9", labels, with.stream().map(s -> positive(s.ops().get(op).p999())).toList());
+        List<Summary> with =
+                summaries.stream().filter(s -> s.ops().containsKey(op)).toList();
+        List<String> labels =
+                with.stream().map(s -> s.label() + " " + s.phase()).toList();
+        c.addSeries(
+                "p50",
+                labels,
+                with.stream().map(s -> positive(s.ops().get(op).p50())).toList());
+        c.addSeries(
+                "p99",
+                labels,
+                with.stream().map(s -> positive(s.ops().get(op).p99())).toList());
+        c.addSeries(
+                "p99.9",
+                labels,
+                with.stream().map(s -> positive(s.ops().get(op).p999())).toList());
         return c;
     }
 
@@ -425,8 +525,13 @@ final class Report {
      * per side; scan throughput on the second axis, and a line where each phase starts.
      */
     XYChart timelineChart() {
-        XYChart c = new XYChartBuilder().width(1000).height(450).title("Latency over time (load phases have scans)")
-                .xAxisTitle("seconds since the first phase").yAxisTitle("p99 µs").build();
+        XYChart c = new XYChartBuilder()
+                .width(1000)
+                .height(450)
+                .title("Latency over time (load phases have scans)")
+                .xAxisTitle("seconds since the first phase")
+                .yAxisTitle("p99 µs")
+                .build();
         c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         c.getStyler().setMarkerSize(3);
         c.getStyler().setChartBackgroundColor(Color.WHITE);
@@ -464,13 +569,19 @@ final class Report {
             offset += r.seconds();
         }
         latency.forEach((label, pts) -> {
-            XYSeries s = c.addSeries(label + " p99 µs", pts.stream().map(p -> p[0]).toList(),
+            XYSeries s = c.addSeries(
+                    label + " p99 µs",
+                    pts.stream().map(p -> p[0]).toList(),
                     pts.stream().map(p -> p[1]).toList());
             s.setMarker(SeriesMarkers.CIRCLE);
         });
         scanMb.forEach((label, pts) -> {
-            XYSeries s = c.addSeries(label + " scan MB/s", pts.stream().map(p -> p[0]).toList(),
-                    pts.stream().map(p -> Double.isNaN(p[1]) ? Double.NaN : Math.max(0.001, p[1])).toList());
+            XYSeries s = c.addSeries(
+                    label + " scan MB/s",
+                    pts.stream().map(p -> p[0]).toList(),
+                    pts.stream()
+                            .map(p -> Double.isNaN(p[1]) ? Double.NaN : Math.max(0.001, p[1]))
+                            .toList());
             s.setYAxisGroup(1);
             s.setMarker(SeriesMarkers.NONE);
         });
@@ -488,15 +599,32 @@ final class Report {
     }
 
     CategoryChart serverChart() {
-        CategoryChart c = new CategoryChartBuilder().width(900).height(400).title("Server side")
-                .xAxisTitle("side and phase").yAxisTitle("µs").build();
+        CategoryChart c = new CategoryChartBuilder()
+                .width(900)
+                .height(400)
+                .title("Server side")
+                .xAxisTitle("side and phase")
+                .yAxisTitle("µs")
+                .build();
         style(c);
-        c.addSeries("CPU µs per KV op", rowLabels(), summaries.stream()
-                .map(s -> positive(s.server().getOrDefault("cpu_us_per_op", Double.NaN))).toList());
-        c.addSeries("loop turn mean µs", rowLabels(), summaries.stream()
-                .map(s -> positive(s.server().getOrDefault("turn_mean_us", Double.NaN))).toList());
-        c.addSeries("output delay mean µs", rowLabels(), summaries.stream()
-                .map(s -> positive(s.server().getOrDefault("delay_mean_us", Double.NaN))).toList());
+        c.addSeries(
+                "CPU µs per KV op",
+                rowLabels(),
+                summaries.stream()
+                        .map(s -> positive(s.server().getOrDefault("cpu_us_per_op", Double.NaN)))
+                        .toList());
+        c.addSeries(
+                "loop turn mean µs",
+                rowLabels(),
+                summaries.stream()
+                        .map(s -> positive(s.server().getOrDefault("turn_mean_us", Double.NaN)))
+                        .toList());
+        c.addSeries(
+                "output delay mean µs",
+                rowLabels(),
+                summaries.stream()
+                        .map(s -> positive(s.server().getOrDefault("delay_mean_us", Double.NaN)))
+                        .toList());
         return c;
     }
 

@@ -46,12 +46,14 @@ final class SdkSession implements AutoCloseable {
         connect.withSdk(false).open().close();
         Target t = connect.target();
         String host = t.host().contains(":") ? "[" + t.host() + "]" : t.host();
-        String seeds = host + ":" + t.port() + "=kv" + (t.mgmtPort() >= 0 ? "," + host + ":" + t.mgmtPort()
-                + "=manager" : "");
-        Cluster cluster = Cluster.connect("couchbase://" + seeds,
+        String seeds =
+                host + ":" + t.port() + "=kv" + (t.mgmtPort() >= 0 ? "," + host + ":" + t.mgmtPort() + "=manager" : "");
+        Cluster cluster = Cluster.connect(
+                "couchbase://" + seeds,
                 ClusterOptions.clusterOptions(connect.user(), connect.password())
                         .environment(env -> env.timeoutConfig(c -> c.kvTimeout(Duration.ofSeconds(10))
-                                .kvScanTimeout(Duration.ofSeconds(60)).connectTimeout(Duration.ofSeconds(10)))));
+                                .kvScanTimeout(Duration.ofSeconds(60))
+                                .connectTimeout(Duration.ofSeconds(10)))));
         try {
             var bucket = cluster.bucket(connect.bucket());
             bucket.waitUntilReady(READY);
@@ -65,8 +67,8 @@ final class SdkSession implements AutoCloseable {
             return new SdkSession(cluster, collection);
         } catch (AuthenticationFailureException e) {
             cluster.disconnect();
-            throw new BenchException("authentication failed for user " + connect.user() + " at " + t
-                    + " (SDK: " + e.getClass().getSimpleName() + ")");
+            throw new BenchException("authentication failed for user " + connect.user() + " at " + t + " (SDK: "
+                    + e.getClass().getSimpleName() + ")");
         } catch (BucketNotFoundException e) {
             cluster.disconnect();
             throw new BenchException("bucket " + connect.bucket() + " does not exist at " + t);
@@ -93,13 +95,12 @@ final class SdkSession implements AutoCloseable {
 
     /** One whole-collection scan with the workload's limits; counts items and bytes as they come. */
     void scan(Workload.Scans spec, PhaseRunner.ScanCounters counters, AtomicBoolean done) {
-        ScanOptions options = ScanOptions.scanOptions().idsOnly(!spec.documents())
-                .transcoder(RawBinaryTranscoder.INSTANCE);
+        ScanOptions options =
+                ScanOptions.scanOptions().idsOnly(!spec.documents()).transcoder(RawBinaryTranscoder.INSTANCE);
         if (!spec.sdkLimits()) {
             options.batchItemLimit(0).batchByteLimit(0);
         }
-        try (Stream<ScanResult> results = collection.scan(ScanType.rangeScan(null, null),
-                options)) {
+        try (Stream<ScanResult> results = collection.scan(ScanType.rangeScan(null, null), options)) {
             Iterator<ScanResult> it = results.iterator();
             while (it.hasNext()) {
                 ScanResult r = it.next();

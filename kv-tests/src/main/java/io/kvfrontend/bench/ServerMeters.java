@@ -19,7 +19,8 @@ import java.util.function.Predicate;
  * <p><b>Immutable.</b>
  */
 public final class ServerMeters {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final Map<String, Double> series;
 
@@ -35,18 +36,23 @@ public final class ServerMeters {
         if (target.mgmtPort() < 0) {
             return NONE;
         }
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + hostForUri(target.host()) + ":"
-                + target.mgmtPort() + "/metrics")).timeout(Duration.ofSeconds(10)).GET();
+        HttpRequest.Builder b = HttpRequest.newBuilder(
+                        URI.create("http://" + hostForUri(target.host()) + ":" + target.mgmtPort() + "/metrics"))
+                .timeout(Duration.ofSeconds(10))
+                .GET();
         if (user != null && !user.isEmpty()) {
-            b.header("Authorization", "Basic " + Base64.getEncoder().encodeToString((user + ":" + password)
-                    .getBytes(StandardCharsets.UTF_8)));
+            b.header(
+                    "Authorization",
+                    "Basic "
+                            + Base64.getEncoder()
+                                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
         }
         HttpResponse<String> r;
         try {
             r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new BenchException("cannot scrape http://" + target.host() + ":" + target.mgmtPort()
-                    + "/metrics: " + e);
+            throw new BenchException(
+                    "cannot scrape http://" + target.host() + ":" + target.mgmtPort() + "/metrics: " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return NONE;
@@ -56,8 +62,8 @@ public final class ServerMeters {
                     + target.mgmtPort() + " (HTTP " + r.statusCode() + ")");
         }
         if (r.statusCode() != 200) {
-            throw new BenchException("/metrics at " + target.host() + ":" + target.mgmtPort() + " answered HTTP "
-                    + r.statusCode());
+            throw new BenchException(
+                    "/metrics at " + target.host() + ":" + target.mgmtPort() + " answered HTTP " + r.statusCode());
         }
         return parse(r.body());
     }

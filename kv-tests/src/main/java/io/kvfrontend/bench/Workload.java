@@ -34,10 +34,16 @@ public record Workload(String name, Kv kv, Scans scans, boolean baseline) {
             .build();
 
     @JsonCreator
-    static Workload of(@JsonProperty("name") String name, @JsonProperty("kv") Kv kv,
-                       @JsonProperty("scans") Scans scans, @JsonProperty("baseline") Boolean baseline) {
-        return new Workload(name == null || name.isBlank() ? "workload" : name, or(kv, Kv.DEFAULTS),
-                or(scans, Scans.NONE), or(baseline, false));
+    static Workload of(
+            @JsonProperty("name") String name,
+            @JsonProperty("kv") Kv kv,
+            @JsonProperty("scans") Scans scans,
+            @JsonProperty("baseline") Boolean baseline) {
+        return new Workload(
+                name == null || name.isBlank() ? "workload" : name,
+                or(kv, Kv.DEFAULTS),
+                or(scans, Scans.NONE),
+                or(baseline, false));
     }
 
     /**
@@ -55,8 +61,16 @@ public record Workload(String name, Kv kv, Scans scans, boolean baseline) {
      *                     rate, latency is measured from when each operation was due (no coordinated
      *                     omission)
      */
-    public record Kv(int connections, int pipeline, double getRatio, int keys, String keyPrefix,
-                     String distribution, double zipfExponent, int valueSize, double rate) {
+    public record Kv(
+            int connections,
+            int pipeline,
+            double getRatio,
+            int keys,
+            String keyPrefix,
+            String distribution,
+            double zipfExponent,
+            int valueSize,
+            double rate) {
         static final Kv DEFAULTS = of(null, null, null, null, null, null, null, null, null);
 
         public Kv {
@@ -64,7 +78,9 @@ public record Workload(String name, Kv kv, Scans scans, boolean baseline) {
             check(pipeline >= 1 && pipeline <= 1024, "kv.pipeline", "must be 1-1024");
             check(getRatio >= 0 && getRatio <= 1, "kv.get-ratio", "must be between 0 and 1");
             check(keys >= 1, "kv.keys", "must be at least 1");
-            check(distribution.equals("uniform") || distribution.equals("zipfian"), "kv.distribution",
+            check(
+                    distribution.equals("uniform") || distribution.equals("zipfian"),
+                    "kv.distribution",
                     "must be uniform or zipfian, got '" + distribution + "'");
             check(zipfExponent > 0 && zipfExponent < 10, "kv.zipf-exponent", "must be between 0 and 10");
             check(valueSize >= 1 && valueSize <= 20 * 1024 * 1024, "kv.value-size", "must be 1 byte to 20 MiB");
@@ -73,13 +89,25 @@ public record Workload(String name, Kv kv, Scans scans, boolean baseline) {
 
         /** From a workload file: what it leaves out takes the default. */
         @JsonCreator
-        static Kv of(@JsonProperty("connections") Integer connections, @JsonProperty("pipeline") Integer pipeline,
-                     @JsonProperty("get-ratio") Double getRatio, @JsonProperty("keys") Integer keys,
-                     @JsonProperty("key-prefix") String keyPrefix, @JsonProperty("distribution") String distribution,
-                     @JsonProperty("zipf-exponent") Double zipfExponent,
-                     @JsonProperty("value-size") Integer valueSize, @JsonProperty("rate") Double rate) {
-            return new Kv(or(connections, 4), or(pipeline, 1), or(getRatio, 0.9), or(keys, 40_000),
-                    or(keyPrefix, "doc::"), or(distribution, "uniform"), or(zipfExponent, 0.99), or(valueSize, 1024),
+        static Kv of(
+                @JsonProperty("connections") Integer connections,
+                @JsonProperty("pipeline") Integer pipeline,
+                @JsonProperty("get-ratio") Double getRatio,
+                @JsonProperty("keys") Integer keys,
+                @JsonProperty("key-prefix") String keyPrefix,
+                @JsonProperty("distribution") String distribution,
+                @JsonProperty("zipf-exponent") Double zipfExponent,
+                @JsonProperty("value-size") Integer valueSize,
+                @JsonProperty("rate") Double rate) {
+            return new Kv(
+                    or(connections, 4),
+                    or(pipeline, 1),
+                    or(getRatio, 0.9),
+                    or(keys, 40_000),
+                    or(keyPrefix, "doc::"),
+                    or(distribution, "uniform"),
+                    or(zipfExponent, 0.99),
+                    or(valueSize, 1024),
                     or(rate, 0.0));
         }
     }
@@ -100,13 +128,17 @@ public record Workload(String name, Kv kv, Scans scans, boolean baseline) {
 
         public Scans {
             check(concurrency >= 0 && concurrency <= 256, "scans.concurrency", "must be 0-256");
-            check(limits.equals("unlimited") || limits.equals("sdk"), "scans.limits",
+            check(
+                    limits.equals("unlimited") || limits.equals("sdk"),
+                    "scans.limits",
                     "must be unlimited or sdk, got '" + limits + "'");
         }
 
         @JsonCreator
-        static Scans of(@JsonProperty("concurrency") Integer concurrency,
-                        @JsonProperty("documents") Boolean documents, @JsonProperty("limits") String limits) {
+        static Scans of(
+                @JsonProperty("concurrency") Integer concurrency,
+                @JsonProperty("documents") Boolean documents,
+                @JsonProperty("limits") String limits) {
             return new Scans(or(concurrency, 0), or(documents, true), or(limits, "unlimited"));
         }
 
@@ -148,10 +180,12 @@ public record Workload(String name, Kv kv, Scans scans, boolean baseline) {
         try {
             return YAML.readValue(yaml, Workload.class);
         } catch (UnrecognizedPropertyException e) {
-            String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted()
+            String known = e.getKnownPropertyIds().stream()
+                    .map(Object::toString)
+                    .sorted()
                     .collect(Collectors.joining(", "));
-            throw new BenchException("unknown workload key '" + path(e) + "' in " + source + " (known here: "
-                    + known + ")");
+            throw new BenchException(
+                    "unknown workload key '" + path(e) + "' in " + source + " (known here: " + known + ")");
         } catch (JsonMappingException e) {
             Throwable cause = e.getCause();
             if (cause instanceof BenchException b) {
@@ -159,12 +193,14 @@ public record Workload(String name, Kv kv, Scans scans, boolean baseline) {
             }
             throw new BenchException("bad workload " + source + ": " + e.getOriginalMessage() + " at " + path(e));
         } catch (IOException e) {
-            throw new BenchException("bad workload " + source + ": " + e.getMessage().lines().findFirst().orElse(""));
+            throw new BenchException("bad workload " + source + ": "
+                    + e.getMessage().lines().findFirst().orElse(""));
         }
     }
 
     private static String path(JsonMappingException e) {
-        return e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+        return e.getPath().stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
                 .collect(Collectors.joining("."));
     }
 

@@ -49,8 +49,7 @@ class KvBenchIT {
         sync = KvServer.start(config(OutputMode.SYNC));
         work = Files.createTempDirectory(moduleDir().resolve("target"), "kv-bench-it-");
         for (KvServer s : List.of(spool, sync)) {
-            Result load = bench("load", "--target", target(s), "--documents", "2000", "--size", "200..400",
-                    "--quiet");
+            Result load = bench("load", "--target", target(s), "--documents", "2000", "--size", "200..400", "--quiet");
             assertThat(load.code).as(load.toString()).isZero();
             assertThat(load.out).contains("loaded 2,000 documents");
             assertThat(s.engine().bucket("default").stats().items()).isEqualTo(2000);
@@ -75,8 +74,8 @@ class KvBenchIT {
     void runCountsWhatTheServerCountsAndWritesTheReport() throws Exception {
         Path out = work.resolve("run");
         double getsBefore = commands(spool, "get");
-        Result r = bench("run", "--target", target(spool), "--workload", "kv", "--duration", "3s", "--out",
-                out.toString());
+        Result r = bench(
+                "run", "--target", target(spool), "--workload", "kv", "--duration", "3s", "--out", out.toString());
         assertThat(r.code).as(r.toString()).isZero();
         double serverGets = commands(spool, "get") - getsBefore;
 
@@ -118,13 +117,36 @@ class KvBenchIT {
     @Test
     void compareAlternatesTwoServersAndChartsEveryFigure() throws Exception {
         Path out = work.resolve("compare");
-        Result r = bench("compare", "--a", target(spool), "--label-a", "spool", "--b", target(sync), "--label-b",
-                "sync", "--workload", "default", "--duration", "8s", "--rounds", "2", "--warmup", "0s", "--out",
-                out.toString(), "--password", "password");
+        Result r = bench(
+                "compare",
+                "--a",
+                target(spool),
+                "--label-a",
+                "spool",
+                "--b",
+                target(sync),
+                "--label-b",
+                "sync",
+                "--workload",
+                "default",
+                "--duration",
+                "8s",
+                "--rounds",
+                "2",
+                "--warmup",
+                "0s",
+                "--out",
+                out.toString(),
+                "--password",
+                "password");
         assertThat(r.code).as(r.toString()).isZero();
         // Round 1 runs a then b, round 2 b then a; each turn a baseline and a load phase.
-        assertThat(r.err).containsSubsequence("round 1/2: spool baseline", "round 1/2: sync baseline",
-                "round 2/2: sync baseline", "round 2/2: spool baseline");
+        assertThat(r.err)
+                .containsSubsequence(
+                        "round 1/2: spool baseline",
+                        "round 1/2: sync baseline",
+                        "round 2/2: sync baseline",
+                        "round 2/2: spool baseline");
         JsonNode results = JSON.readTree(out.resolve("results.json").toFile());
         assertThat(results.get("phases")).hasSize(8);
         List<String> sides = new ArrayList<>();
@@ -132,33 +154,57 @@ class KvBenchIT {
         assertThat(sides).containsExactly("spool", "sync");
         for (JsonNode phase : results.get("phases")) {
             if (phase.get("phase").asText().equals("load")) {
-                assertThat(phase.get("scans").get("items").asLong()).as("scan items").isPositive();
-                assertThat(phase.get("server_meters").path("kv_output_writes_total{mode=\""
-                        + phase.get("side").asText() + "\",origin=\"offloop\"}").asDouble())
-                        .as("off-loop writes in the side's own mode").isPositive();
+                assertThat(phase.get("scans").get("items").asLong())
+                        .as("scan items")
+                        .isPositive();
+                assertThat(phase.get("server_meters")
+                                .path("kv_output_writes_total{mode=\""
+                                        + phase.get("side").asText() + "\",origin=\"offloop\"}")
+                                .asDouble())
+                        .as("off-loop writes in the side's own mode")
+                        .isPositive();
             }
         }
         String html = Files.readString(out.resolve("report.html"));
         // Throughput per mode, latency percentiles per op type, neighbour latency over time, server meters.
         assertThat(count(html, "src=\"data:image/png;base64,")).isGreaterThanOrEqualTo(4);
         String md = Files.readString(out.resolve("report.md"));
-        assertThat(md).contains("| spool | load |").contains("| sync | load |")
-                .contains("- command: `kv-bench compare --a ").contains("--password ***")
+        assertThat(md)
+                .contains("| spool | load |")
+                .contains("| sync | load |")
+                .contains("- command: `kv-bench compare --a ")
+                .contains("--password ***")
                 .doesNotContain("--password password");
     }
 
     @Test
     void switchModeComparesOneServerInBothModes() throws Exception {
         Path out = work.resolve("switch");
-        Result r = bench("compare", "--target", target(spool), "--switch-mode", "--workload", "default",
-                "--duration", "4s", "--rounds", "1", "--warmup", "0s", "--out", out.toString());
+        Result r = bench(
+                "compare",
+                "--target",
+                target(spool),
+                "--switch-mode",
+                "--workload",
+                "default",
+                "--duration",
+                "4s",
+                "--rounds",
+                "1",
+                "--warmup",
+                "0s",
+                "--out",
+                out.toString());
         assertThat(r.code).as(r.toString()).isZero();
         JsonNode results = JSON.readTree(out.resolve("results.json").toFile());
         for (JsonNode phase : results.get("phases")) {
             if (phase.get("phase").asText().equals("load")) {
                 String mode = phase.get("side").asText();
-                assertThat(phase.get("server_meters").path("kv_output_writes_total{mode=\"" + mode
-                        + "\",origin=\"offloop\"}").asDouble()).as("off-loop writes in " + mode).isPositive();
+                assertThat(phase.get("server_meters")
+                                .path("kv_output_writes_total{mode=\"" + mode + "\",origin=\"offloop\"}")
+                                .asDouble())
+                        .as("off-loop writes in " + mode)
+                        .isPositive();
             }
         }
         // The server is left in the mode of the last phase, and said so.
@@ -173,16 +219,15 @@ class KvBenchIT {
         Files.writeString(badWorkload, "name: bad\nkv: {connections: 1}\nscanz: {}\n");
         String t = "127.0.0.1:" + spool.port();
         Object[][] cases = {
-                {new String[] {"run", "--target", "127.0.0.1:" + closed}, "cannot connect to 127.0.0.1:" + closed},
-                {new String[] {"run", "--target", t, "--password", "wrong"}, "authentication failed"},
-                {new String[] {"run", "--target", t, "--bucket", "nope"}, "bucket 'nope' does not exist"},
-                {new String[] {"run", "--target", "127.0.0.1:" + spool.mgmtPort()}, "does not speak MCBP"},
-                {new String[] {"run", "--target", t, "--workload", badWorkload.toString()},
-                        "unknown workload key 'scanz'"},
-                {new String[] {"run", "--target", t, "--workload", "no-such-workload"}, "no-such-workload"},
-                {new String[] {"compare", "--target", t, "--switch-mode"}, "management port"},
-                {new String[] {"run", "--target", t, "--client", "other"}, "--client must be raw or sdk"},
-                {new String[] {"load", "--target", "nonsense"}, "nonsense"},
+            {new String[] {"run", "--target", "127.0.0.1:" + closed}, "cannot connect to 127.0.0.1:" + closed},
+            {new String[] {"run", "--target", t, "--password", "wrong"}, "authentication failed"},
+            {new String[] {"run", "--target", t, "--bucket", "nope"}, "bucket 'nope' does not exist"},
+            {new String[] {"run", "--target", "127.0.0.1:" + spool.mgmtPort()}, "does not speak MCBP"},
+            {new String[] {"run", "--target", t, "--workload", badWorkload.toString()}, "unknown workload key 'scanz'"},
+            {new String[] {"run", "--target", t, "--workload", "no-such-workload"}, "no-such-workload"},
+            {new String[] {"compare", "--target", t, "--switch-mode"}, "management port"},
+            {new String[] {"run", "--target", t, "--client", "other"}, "--client must be raw or sdk"},
+            {new String[] {"load", "--target", "nonsense"}, "nonsense"},
         };
         for (Object[] c : cases) {
             String[] args = (String[]) c[0];
@@ -200,21 +245,41 @@ class KvBenchIT {
         Path stdout = work.resolve("interrupted.out");
         Path stderr = work.resolve("interrupted.err");
         double before = commands(spool, "get");
-        Process p = start(stdout, stderr, "run", "--target", target(spool), "--workload", "kv", "--duration", "10m",
-                "--out", out.toString());
+        Process p = start(
+                stdout,
+                stderr,
+                "run",
+                "--target",
+                target(spool),
+                "--workload",
+                "kv",
+                "--duration",
+                "10m",
+                "--out",
+                out.toString());
         try {
             // Measuring has begun once the server counts this client's gets.
             Await.until(DEADLINE, () -> commands(spool, "get") - before > 1000, "kv-bench never started measuring");
-            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).inheritIO().start();
+            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid()))
+                    .inheritIO()
+                    .start();
             assertThat(kill.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            assertThat(p.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS)).as("kv-bench stopped").isTrue();
+            assertThat(p.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS))
+                    .as("kv-bench stopped")
+                    .isTrue();
         } finally {
             p.destroyForcibly();
         }
         JsonNode results = JSON.readTree(out.resolve("results.json").toFile());
         assertThat(results.get("interrupted").asBoolean()).isTrue();
         assertThat(results.get("phases")).isNotEmpty();
-        assertThat(results.get("phases").get(0).path("ops").path("get").path("count").asLong()).isPositive();
+        assertThat(results.get("phases")
+                        .get(0)
+                        .path("ops")
+                        .path("get")
+                        .path("count")
+                        .asLong())
+                .isPositive();
         assertThat(Files.readString(out.resolve("report.md"))).contains("interrupted");
         assertThat(Files.readString(stdout)).contains("| side | phase |");
     }
@@ -233,7 +298,8 @@ class KvBenchIT {
     /** Commands with this opcode the server answered, every status. */
     private static double commands(KvServer s, String opcode) {
         double total = 0;
-        for (var m : s.context().registry().find("kv.commands").tag("opcode", opcode).meters()) {
+        for (var m :
+                s.context().registry().find("kv.commands").tag("opcode", opcode).meters()) {
             if (m instanceof FunctionCounter fc) {
                 total += fc.count();
             } else if (m instanceof Counter c) {
@@ -251,7 +317,8 @@ class KvBenchIT {
     }
 
     private static Path moduleDir() {
-        return Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).toAbsolutePath();
+        return Path.of(System.getProperty("basedir", System.getProperty("user.dir")))
+                .toAbsolutePath();
     }
 
     private static Path jar() {
@@ -275,7 +342,10 @@ class KvBenchIT {
         command.add("-jar");
         command.add(jar().toString());
         command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+        return new ProcessBuilder(command)
+                .redirectOutput(stdout.toFile())
+                .redirectError(stderr.toFile())
+                .start();
     }
 
     private Result bench(String... args) throws Exception {
@@ -286,7 +356,9 @@ class KvBenchIT {
             p.destroyForcibly();
             fail("kv-bench " + String.join(" ", args) + " did not finish within " + DEADLINE);
         }
-        return new Result(p.exitValue(), Files.readString(stdout, StandardCharsets.UTF_8),
+        return new Result(
+                p.exitValue(),
+                Files.readString(stdout, StandardCharsets.UTF_8),
                 Files.readString(stderr, StandardCharsets.UTF_8));
     }
 }

@@ -21,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -32,6 +31,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -102,8 +102,9 @@ class OutputModeBenchmark {
             for (OutputMode mode : MODES) {
                 StreamCommand stream = new StreamCommand(PRODUCER_THREADS);
                 streams.put(mode, stream);
-                servers.put(mode, TestServer.start(TestServer.config().outputMode(mode).build(),
-                        List.of(stream.spec())));
+                servers.put(
+                        mode,
+                        TestServer.start(TestServer.config().outputMode(mode).build(), List.of(stream.spec())));
             }
             var context = servers.get(OutputMode.SPOOL).server().context();
             report.append(header(runs, seconds, context.transportName(), context.eventLoopThreads()));
@@ -179,9 +180,14 @@ class OutputModeBenchmark {
     // ---------------------------------------------------------------- one run
 
     /** What one run measured; the per-frame figures are derived in {@link #table}. */
-    record Run(long frames, long wireBytes, long nanos, OutputMetrics.Snapshot metrics, long producerPauses,
-               long[] ctxByGroup, long[] cpuNanosByGroup) {
-    }
+    record Run(
+            long frames,
+            long wireBytes,
+            long nanos,
+            OutputMetrics.Snapshot metrics,
+            long producerPauses,
+            long[] ctxByGroup,
+            long[] cpuNanosByGroup) {}
 
     private Run run(OutputMode mode, int size, int producers, int perProducer) throws Exception {
         TestServer server = servers.get(mode);
@@ -192,7 +198,8 @@ class OutputModeBenchmark {
             socket.setReceiveBufferSize(1 << 20);
             socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
             socket.setSoTimeout(60_000);
-            byte[] request = StreamCommand.request(OPAQUE, producers, perProducer, size).build();
+            byte[] request =
+                    StreamCommand.request(OPAQUE, producers, perProducer, size).build();
             StreamReader reader = new StreamReader(socket.getInputStream(), OPAQUE, producers, perProducer, size);
 
             StreamCommand stream = streams.get(mode);
@@ -217,20 +224,37 @@ class OutputModeBenchmark {
             long pauses1 = stream.pauses.get();
 
             assertThat(frames).as("data frames received").isEqualTo((long) producers * perProducer);
-            return new Run(frames, frames * (24L + size), t1 - t0, delta(m0, m1), pauses1 - pauses0,
+            return new Run(
+                    frames,
+                    frames * (24L + size),
+                    t1 - t0,
+                    delta(m0, m1),
+                    pauses1 - pauses0,
                     minus(ctx1, ctx0),
                     minus(cpu1, cpu0));
         }
     }
 
     private static OutputMetrics.Snapshot delta(OutputMetrics.Snapshot a, OutputMetrics.Snapshot b) {
-        return new OutputMetrics.Snapshot(b.mode(), b.onLoopWrites() - a.onLoopWrites(),
-                b.offLoopWrites() - a.offLoopWrites(), b.drains() - a.drains(), b.handOffs() - a.handOffs(),
-                b.handOffWaitNanos() - a.handOffWaitNanos(), b.loopTasks() - a.loopTasks(),
-                b.pauses() - a.pauses(), b.resumes() - a.resumes(), b.dropped() - a.dropped(), b.spoolDepth(),
-                b.spoolBytes(), b.quantumExhausted() - a.quantumExhausted(), b.scheduleDelays() - a.scheduleDelays(),
-                b.scheduleDelayNanos() - a.scheduleDelayNanos(), b.outputTurns() - a.outputTurns(),
-                b.outputTurnBytes() - a.outputTurnBytes(), b.producers());
+        return new OutputMetrics.Snapshot(
+                b.mode(),
+                b.onLoopWrites() - a.onLoopWrites(),
+                b.offLoopWrites() - a.offLoopWrites(),
+                b.drains() - a.drains(),
+                b.handOffs() - a.handOffs(),
+                b.handOffWaitNanos() - a.handOffWaitNanos(),
+                b.loopTasks() - a.loopTasks(),
+                b.pauses() - a.pauses(),
+                b.resumes() - a.resumes(),
+                b.dropped() - a.dropped(),
+                b.spoolDepth(),
+                b.spoolBytes(),
+                b.quantumExhausted() - a.quantumExhausted(),
+                b.scheduleDelays() - a.scheduleDelays(),
+                b.scheduleDelayNanos() - a.scheduleDelayNanos(),
+                b.outputTurns() - a.outputTurns(),
+                b.outputTurnBytes() - a.outputTurnBytes(),
+                b.producers());
     }
 
     private static long[] minus(long[] a, long[] b) {
@@ -318,7 +342,9 @@ class OutputModeBenchmark {
                                 throw new AssertionError("bytes after the final response");
                             }
                             for (int p = 0; p < producers; p++) {
-                                assertThat(nextSeq[p]).as("frames of producer %d", p).isEqualTo(perProducer);
+                                assertThat(nextSeq[p])
+                                        .as("frames of producer %d", p)
+                                        .isEqualTo(perProducer);
                             }
                             return frames;
                         }
@@ -335,19 +361,25 @@ class OutputModeBenchmark {
             int status = ((header[6] & 0xff) << 8) | (header[7] & 0xff);
             long bodyLength = u32(header, 8);
             int frameOpaque = (int) u32(header, 12);
-            if (magic != 0x81 || opcode != StreamCommand.OPCODE.code() || status != 0 || frameOpaque != opaque
-                    || keyLength != 0 || extrasLength != 0 || bodyLength > valueSize) {
-                throw new AssertionError(String.format("unexpected response header after %d frames: magic 0x%x "
-                                + "opcode 0x%x status 0x%x opaque 0x%x key %d extras %d body %d", frames, magic,
-                        opcode, status, frameOpaque, keyLength, extrasLength, bodyLength));
+            if (magic != 0x81
+                    || opcode != StreamCommand.OPCODE.code()
+                    || status != 0
+                    || frameOpaque != opaque
+                    || keyLength != 0
+                    || extrasLength != 0
+                    || bodyLength > valueSize) {
+                throw new AssertionError(String.format(
+                        "unexpected response header after %d frames: magic 0x%x "
+                                + "opcode 0x%x status 0x%x opaque 0x%x key %d extras %d body %d",
+                        frames, magic, opcode, status, frameOpaque, keyLength, extrasLength, bodyLength));
             }
             return (int) bodyLength;
         }
 
         private void checkData(int bodyLength, long frames) {
             if (bodyLength != valueSize) {
-                throw new AssertionError("frame " + frames + " has a " + bodyLength + "-byte value, expected "
-                        + valueSize);
+                throw new AssertionError(
+                        "frame " + frames + " has a " + bodyLength + "-byte value, expected " + valueSize);
             }
             int producer = (int) u32(head, 0);
             int seq = (int) u32(head, 4);
@@ -364,7 +396,9 @@ class OutputModeBenchmark {
         }
 
         private static long u32(byte[] b, int off) {
-            return ((b[off] & 0xffL) << 24) | ((b[off + 1] & 0xff) << 16) | ((b[off + 2] & 0xff) << 8)
+            return ((b[off] & 0xffL) << 24)
+                    | ((b[off + 1] & 0xff) << 16)
+                    | ((b[off + 2] & 0xff) << 8)
                     | (b[off + 3] & 0xff);
         }
     }
@@ -412,7 +446,8 @@ class OutputModeBenchmark {
                                 name = line.substring(5).trim();
                             } else if (line.startsWith("voluntary_ctxt_switches:")
                                     || line.startsWith("nonvoluntary_ctxt_switches:")) {
-                                switches += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                                switches += Long.parseLong(
+                                        line.substring(line.indexOf(':') + 1).trim());
                             }
                         }
                     } catch (IOException | UncheckedIOException e) {
@@ -459,7 +494,9 @@ class OutputModeBenchmark {
 
     private static String header(int runs, double seconds, String transport, int loops) {
         Runtime rt = Runtime.getRuntime();
-        return String.format(Locale.ROOT, "%nkv-frontend output modes: spool vs sync hand-off (%s)%n"
+        return String.format(
+                Locale.ROOT,
+                "%nkv-frontend output modes: spool vs sync hand-off (%s)%n"
                         + "JVM %s %s, %d CPUs visible, max heap %d MiB, leak detection %s, assertions %s%n"
                         + "server per mode: transport %s, %d event loops, %d producer threads; client: one raw "
                         + "socket per run, lean reader thread%n"
@@ -473,9 +510,17 @@ class OutputModeBenchmark {
                         + "(/proc/self/task/*/status); CPU = thread CPU time (ThreadMXBean), other = rest of the "
                         + "process (GC, JIT, ...)%n",
                 LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME.withLocale(Locale.ROOT)),
-                System.getProperty("java.vm.name"), System.getProperty("java.version"), rt.availableProcessors(),
-                rt.maxMemory() >> 20, ResourceLeakDetector.getLevel(), assertionsOn() ? "on" : "off",
-                transport, loops, PRODUCER_THREADS, seconds, runs);
+                System.getProperty("java.vm.name"),
+                System.getProperty("java.version"),
+                rt.availableProcessors(),
+                rt.maxMemory() >> 20,
+                ResourceLeakDetector.getLevel(),
+                assertionsOn() ? "on" : "off",
+                transport,
+                loops,
+                PRODUCER_THREADS,
+                seconds,
+                runs);
     }
 
     @SuppressWarnings("AssertWithSideEffects")
@@ -489,39 +534,68 @@ class OutputModeBenchmark {
         List<Run> spool = results.get(OutputMode.SPOOL);
         List<Run> sync = results.get(OutputMode.SYNC);
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%n== value %s, %d producer%s (median of %d runs per mode; "
-                        + "load average %s) ==%n", bytes(size), producers, producers == 1 ? "" : "s", runs,
+        sb.append(String.format(
+                Locale.ROOT,
+                "%n== value %s, %d producer%s (median of %d runs per mode; " + "load average %s) ==%n",
+                bytes(size),
+                producers,
+                producers == 1 ? "" : "s",
+                runs,
                 loadAverage()));
         sb.append(String.format(Locale.ROOT, "%-34s %16s %16s %10s%n", "", "spool", "sync", "sync/spool"));
         row(sb, "frames per run", spool, sync, r -> r.frames, "%.0f");
         row(sb, "run time s", spool, sync, r -> r.nanos / 1e9, "%.2f");
         row(sb, "frames/s", spool, sync, r -> r.frames * 1e9 / r.nanos, "%.0f");
-        sb.append(String.format(Locale.ROOT, "%-34s %16s %16s%n", "  spread frames/s (min..max)",
-                spread(spool), spread(sync)));
+        sb.append(String.format(
+                Locale.ROOT, "%-34s %16s %16s%n", "  spread frames/s (min..max)", spread(spool), spread(sync)));
         row(sb, "MB/s", spool, sync, r -> r.wireBytes * 1e3 / r.nanos, "%.1f");
         row(sb, "loop tasks / 1000 frames", spool, sync, r -> per1000(r.metrics.loopTasks(), r), "%.1f");
         row(sb, "drains / 1000 frames", spool, sync, r -> per1000(r.metrics.drains(), r), "%.1f");
-        row(sb, "  other loop tasks / 1000 frames", spool, sync,
-                r -> per1000(r.metrics.loopTasks() - r.metrics.drains() - r.metrics.handOffs(), r), "%.1f");
-        row(sb, "frames per drain", spool, sync,
-                r -> r.metrics.drains() == 0 ? 0 : (double) r.frames / r.metrics.drains(), "%.1f");
+        row(
+                sb,
+                "  other loop tasks / 1000 frames",
+                spool,
+                sync,
+                r -> per1000(r.metrics.loopTasks() - r.metrics.drains() - r.metrics.handOffs(), r),
+                "%.1f");
+        row(
+                sb,
+                "frames per drain",
+                spool,
+                sync,
+                r -> r.metrics.drains() == 0 ? 0 : (double) r.frames / r.metrics.drains(),
+                "%.1f");
         row(sb, "hand-offs / 1000 frames", spool, sync, r -> per1000(r.metrics.handOffs(), r), "%.1f");
-        row(sb, "producer wait us / frame", spool, sync, r -> r.metrics.handOffWaitNanos() / 1e3 / r.frames,
-                "%.2f");
+        row(sb, "producer wait us / frame", spool, sync, r -> r.metrics.handOffWaitNanos() / 1e3 / r.frames, "%.2f");
         row(sb, "PAUSE answers / 1000 frames", spool, sync, r -> per1000(r.metrics.pauses(), r), "%.2f");
         row(sb, "producer yields / 1000 frames", spool, sync, r -> per1000(r.producerPauses, r), "%.2f");
         row(sb, "capacity call-backs / 1000 frames", spool, sync, r -> per1000(r.metrics.resumes(), r), "%.2f");
-        row(sb, "ctx switches / 1000 frames", spool, sync, r -> per1000(r.ctxByGroup[ThreadGroupStats.TOTAL], r),
+        row(
+                sb,
+                "ctx switches / 1000 frames",
+                spool,
+                sync,
+                r -> per1000(r.ctxByGroup[ThreadGroupStats.TOTAL], r),
                 "%.1f");
         for (int g = 0; g < ThreadGroupStats.NAMES.length; g++) {
             int group = g;
             row(sb, "  " + ThreadGroupStats.NAMES[g], spool, sync, r -> per1000(r.ctxByGroup[group], r), "%.1f");
         }
-        row(sb, "CPU us / frame (process)", spool, sync,
-                r -> r.cpuNanosByGroup[ThreadGroupStats.TOTAL] / 1e3 / r.frames, "%.3f");
+        row(
+                sb,
+                "CPU us / frame (process)",
+                spool,
+                sync,
+                r -> r.cpuNanosByGroup[ThreadGroupStats.TOTAL] / 1e3 / r.frames,
+                "%.3f");
         for (int g = 0; g < ThreadGroupStats.NAMES.length; g++) {
             int group = g;
-            row(sb, "  " + ThreadGroupStats.NAMES[g], spool, sync, r -> r.cpuNanosByGroup[group] / 1e3 / r.frames,
+            row(
+                    sb,
+                    "  " + ThreadGroupStats.NAMES[g],
+                    spool,
+                    sync,
+                    r -> r.cpuNanosByGroup[group] / 1e3 / r.frames,
                     "%.3f");
         }
         return sb.toString();
@@ -540,13 +614,13 @@ class OutputModeBenchmark {
         return count * 1000.0 / r.frames;
     }
 
-    private static void row(StringBuilder sb, String label, List<Run> a, List<Run> b, ToDoubleFunction<Run> f,
-                            String format) {
+    private static void row(
+            StringBuilder sb, String label, List<Run> a, List<Run> b, ToDoubleFunction<Run> f, String format) {
         double ma = median(a, f);
         double mb = median(b, f);
         String ratio = ma == 0 || mb == 0 ? "-" : String.format(Locale.ROOT, "%.2f", mb / ma);
-        sb.append(String.format(Locale.ROOT, "%-34s %16s %16s %10s%n", label, group(format, ma), group(format, mb),
-                ratio));
+        sb.append(String.format(
+                Locale.ROOT, "%-34s %16s %16s %10s%n", label, group(format, ma), group(format, mb), ratio));
     }
 
     private static String group(String format, double v) {
@@ -557,7 +631,10 @@ class OutputModeBenchmark {
     }
 
     private static String spread(List<Run> runs) {
-        double[] rates = runs.stream().mapToDouble(r -> r.frames * 1e9 / r.nanos).sorted().toArray();
+        double[] rates = runs.stream()
+                .mapToDouble(r -> r.frames * 1e9 / r.nanos)
+                .sorted()
+                .toArray();
         return String.format(Locale.ROOT, "%,.0f..%,.0f", rates[0], rates[rates.length - 1]);
     }
 
@@ -572,7 +649,10 @@ class OutputModeBenchmark {
     }
 
     private static int[] ints(String csv) {
-        return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty())
-                .mapToInt(Integer::parseInt).toArray();
+        return Arrays.stream(csv.split(","))
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .mapToInt(Integer::parseInt)
+                .toArray();
     }
 }

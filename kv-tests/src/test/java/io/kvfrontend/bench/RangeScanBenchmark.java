@@ -53,11 +53,14 @@ class RangeScanBenchmark {
     private static final int[] CONCURRENCY = {1, 4};
     /** The Java SDK's default continue limits (ScanOptions: batchItemLimit 50, batchByteLimit 15,000). */
     private static final int SDK_ITEMS = 50;
+
     private static final int SDK_BYTES = 15_000;
 
     /** What a scanning client scans, and with which continue limits. */
     enum Kind {
-        KEYS("key-only", true, false), DOCS("1 KiB docs", false, false), DOCS_SDK("docs, SDK", false, true);
+        KEYS("key-only", true, false),
+        DOCS("1 KiB docs", false, false),
+        DOCS_SDK("docs, SDK", false, true);
 
         final String label;
         final boolean keyOnly;
@@ -70,9 +73,17 @@ class RangeScanBenchmark {
         }
     }
 
-    record Result(String workload, int scans, OutputMode mode, double itemsPerSec, double mbPerSec, long frames,
-                  double loopTasksPer1kFrames, double getP50Micros, double getP99Micros, long gets) {
-    }
+    record Result(
+            String workload,
+            int scans,
+            OutputMode mode,
+            double itemsPerSec,
+            double mbPerSec,
+            long frames,
+            double loopTasksPer1kFrames,
+            double getP50Micros,
+            double getP99Micros,
+            long gets) {}
 
     @Test
     @Timeout(value = 20, unit = TimeUnit.MINUTES)
@@ -100,16 +111,24 @@ class RangeScanBenchmark {
             for (OutputMode mode : OutputMode.values()) {
                 System.gc();
                 double[] idle = idleGets(servers.get(mode));
-                baselines.add(String.format(Locale.ROOT,
-                        "%-5s get latency without scans: p50 %.1f us, p99 %.1f us", mode.configName(), idle[0],
+                baselines.add(String.format(
+                        Locale.ROOT,
+                        "%-5s get latency without scans: p50 %.1f us, p99 %.1f us",
+                        mode.configName(),
+                        idle[0],
                         idle[1]));
             }
             for (Kind kind : Kind.values()) {
                 for (int scans : CONCURRENCY) {
                     for (OutputMode mode : OutputMode.values()) {
                         System.gc();
-                        results.add(run(servers.get(mode), mode, kind, kind.keyOnly ? 20 : kind.sdkLimits ? 2 : 4,
-                                scans, "measure"));
+                        results.add(run(
+                                servers.get(mode),
+                                mode,
+                                kind,
+                                kind.keyOnly ? 20 : kind.sdkLimits ? 2 : 4,
+                                scans,
+                                "measure"));
                     }
                 }
             }
@@ -125,10 +144,19 @@ class RangeScanBenchmark {
     }
 
     private static TestServer start(OutputMode mode) {
-        BucketConfig bucket = new BucketConfig("default", 1L << 30, 1, BucketConfig.DEFAULT_MAX_VALUE_BYTES, true,
+        BucketConfig bucket = new BucketConfig(
+                "default",
+                1L << 30,
+                1,
+                BucketConfig.DEFAULT_MAX_VALUE_BYTES,
+                true,
                 List.of(new ScopeConfig("_default", List.of("keys"))));
-        return TestServer.start(TestServer.config().outputMode(mode).eventLoopThreads(1).backgroundThreads(2)
-                .buckets(List.of(bucket)).build());
+        return TestServer.start(TestServer.config()
+                .outputMode(mode)
+                .eventLoopThreads(1)
+                .backgroundThreads(2)
+                .buckets(List.of(bucket))
+                .build());
     }
 
     private static void load(TestServer server) {
@@ -152,8 +180,8 @@ class RangeScanBenchmark {
      * {@code scans} clients each scan the whole collection {@code repeats} times while a get client
      * measures latency.
      */
-    private static Result run(TestServer server, OutputMode mode, Kind kind, int repeats, int scans,
-                              String label) throws Exception {
+    private static Result run(TestServer server, OutputMode mode, Kind kind, int repeats, int scans, String label)
+            throws Exception {
         OutputMetrics metrics = server.server().context().outputMetrics();
         // The scanning clients share the two cores with the server and the get client; at normal
         // priority they would delay the get client's own thread, which is not what is measured here.
@@ -187,9 +215,17 @@ class RangeScanBenchmark {
             if (label == null) {
                 return null;
             }
-            return new Result(kind.label, scans, mode, items / seconds, bytes / seconds / 1e6,
-                    frames, frames == 0 ? 0 : tasks * 1000.0 / frames, percentile(latencies, 50),
-                    percentile(latencies, 99), latencies.length);
+            return new Result(
+                    kind.label,
+                    scans,
+                    mode,
+                    items / seconds,
+                    bytes / seconds / 1e6,
+                    frames,
+                    frames == 0 ? 0 : tasks * 1000.0 / frames,
+                    percentile(latencies, 50),
+                    percentile(latencies, 99),
+                    latencies.length);
         } finally {
             scanning.set(false);
             pool.shutdownNow();
@@ -209,8 +245,13 @@ class RangeScanBenchmark {
             PhaseRunner.ScanCounters counters = new PhaseRunner.ScanCounters();
             for (int i = 0; i < repeats; i++) {
                 byte[] uuid = c.createScan(kind.keyOnly, kind.keyOnly ? Integer.toHexString(KEYS_COLLECTION) : null);
-                while (!c.continueScan(uuid, kind.keyOnly, kind.sdkLimits ? SDK_ITEMS : 0,
-                        kind.sdkLimits ? SDK_BYTES : 0, counters).complete()) {
+                while (!c.continueScan(
+                                uuid,
+                                kind.keyOnly,
+                                kind.sdkLimits ? SDK_ITEMS : 0,
+                                kind.sdkLimits ? SDK_BYTES : 0,
+                                counters)
+                        .complete()) {
                     // next continue
                 }
             }
@@ -273,25 +314,37 @@ class RangeScanBenchmark {
         return sorted[Math.max(0, idx)] / 1000.0;
     }
 
-
     private static String table(List<Result> results, List<String> baselines) {
         StringBuilder sb = new StringBuilder();
         sb.append("Range scans: spool vs sync hand-off (1 event loop, 2 aux threads, ")
-                .append(Runtime.getRuntime().availableProcessors()).append(" cores; ")
-                .append(KEY_COUNT).append(" keys / ").append(DOC_COUNT).append(" x 1 KiB docs; one unlimited continue "
+                .append(Runtime.getRuntime().availableProcessors())
+                .append(" cores; ")
+                .append(KEY_COUNT)
+                .append(" keys / ")
+                .append(DOC_COUNT)
+                .append(" x 1 KiB docs; one unlimited continue "
                         + "per scan, or with the SDK's defaults continues of 50 items / 15,000 bytes)\n\n");
-        String header = String.format(Locale.ROOT, "%-11s %5s | %-44s | %-44s%n", "workload", "scans",
-                "spool: items/s  MB/s  tasks/1k-fr  get p50/p99 us", "sync: items/s  MB/s  tasks/1k-fr  get p50/p99 us");
+        String header = String.format(
+                Locale.ROOT,
+                "%-11s %5s | %-44s | %-44s%n",
+                "workload",
+                "scans",
+                "spool: items/s  MB/s  tasks/1k-fr  get p50/p99 us",
+                "sync: items/s  MB/s  tasks/1k-fr  get p50/p99 us");
         sb.append(header).append("-".repeat(header.length() - 1)).append('\n');
         for (int i = 0; i < results.size(); i++) {
             Result spool = results.get(i);
             if (spool.mode() != OutputMode.SPOOL) {
                 continue;
             }
-            Result sync = results.stream().filter(r -> r.mode() == OutputMode.SYNC
-                    && r.workload().equals(spool.workload()) && r.scans() == spool.scans()).findFirst().orElseThrow();
-            sb.append(String.format(Locale.ROOT, "%-11s %5d | %s | %s%n", spool.workload(), spool.scans(),
-                    cells(spool), cells(sync)));
+            Result sync = results.stream()
+                    .filter(r -> r.mode() == OutputMode.SYNC
+                            && r.workload().equals(spool.workload())
+                            && r.scans() == spool.scans())
+                    .findFirst()
+                    .orElseThrow();
+            sb.append(String.format(
+                    Locale.ROOT, "%-11s %5d | %s | %s%n", spool.workload(), spool.scans(), cells(spool), cells(sync)));
         }
         sb.append('\n');
         baselines.forEach(b -> sb.append(b).append('\n'));
@@ -301,7 +354,13 @@ class RangeScanBenchmark {
     }
 
     private static String cells(Result r) {
-        return String.format(Locale.ROOT, "%10.0f %6.1f %10.1f  %7.1f/%-8.1f", r.itemsPerSec(), r.mbPerSec(),
-                r.loopTasksPer1kFrames(), r.getP50Micros(), r.getP99Micros());
+        return String.format(
+                Locale.ROOT,
+                "%10.0f %6.1f %10.1f  %7.1f/%-8.1f",
+                r.itemsPerSec(),
+                r.mbPerSec(),
+                r.loopTasksPer1kFrames(),
+                r.getP50Micros(),
+                r.getP99Micros());
     }
 }

@@ -85,22 +85,28 @@ class ContainerTest {
 
     /** Starts the image with these {@code podman run} options; {@code port} is the published kv port. */
     private static String[] start(List<String> publish, int port, String... env) {
-        List<String> args = new ArrayList<>(List.of("run", "-d", "--network", "slirp4netns",
-                "-e", "KV_ADMIN_PASSWORD=" + PASSWORD));
+        List<String> args = new ArrayList<>(
+                List.of("run", "-d", "--network", "slirp4netns", "-e", "KV_ADMIN_PASSWORD=" + PASSWORD));
         args.addAll(publish);
         for (String e : env) {
             args.add("-e");
             args.add(e);
         }
         args.add(IMAGE);
-        String id = podman.podman(Duration.ofMinutes(1), args.toArray(String[]::new)).orFail("podman run").output();
+        String id = podman.podman(Duration.ofMinutes(1), args.toArray(String[]::new))
+                .orFail("podman run")
+                .output();
         id = id.lines().reduce((a, b) -> b).orElseThrow().trim();
         started.add(id);
         String container = id;
-        Await.until(Duration.ofSeconds(60),
-                () -> podman.podman(Duration.ofSeconds(30), "healthcheck", "run", container).exitCode() == 0,
+        Await.until(
+                Duration.ofSeconds(60),
+                () -> podman.podman(Duration.ofSeconds(30), "healthcheck", "run", container)
+                                .exitCode()
+                        == 0,
                 () -> "container " + container + " healthy; logs:\n"
-                        + podman.podman(Duration.ofSeconds(10), "logs", container).output());
+                        + podman.podman(Duration.ofSeconds(10), "logs", container)
+                                .output());
         return new String[] {id, Integer.toString(port)};
     }
 
@@ -112,9 +118,13 @@ class ContainerTest {
     void aJavaSdkClientUpsertsAndRangeScansTheContainer() throws Exception {
         int kv = freePort();
         int mgmt = freePort();
-        String[] c = start(List.of("-p", "127.0.0.1:" + kv + ":" + kv, "-p", "127.0.0.1:" + mgmt + ":" + mgmt), kv,
-                "KV_PORT=" + kv, "KV_MGMT_PORT=" + mgmt);
-        Cluster cluster = Cluster.connect("couchbase://127.0.0.1:" + kv + "=kv,127.0.0.1:" + mgmt + "=manager",
+        String[] c = start(
+                List.of("-p", "127.0.0.1:" + kv + ":" + kv, "-p", "127.0.0.1:" + mgmt + ":" + mgmt),
+                kv,
+                "KV_PORT=" + kv,
+                "KV_MGMT_PORT=" + mgmt);
+        Cluster cluster = Cluster.connect(
+                "couchbase://127.0.0.1:" + kv + "=kv,127.0.0.1:" + mgmt + "=manager",
                 ClusterOptions.clusterOptions("Administrator", PASSWORD)
                         .environment(e -> e.timeoutConfig(t -> t.kvTimeout(Duration.ofSeconds(10)))));
         try {
@@ -124,7 +134,10 @@ class ContainerTest {
             for (int i = 0; i < 50; i++) {
                 col.upsert(String.format("scan::%03d", i), JsonObject.create().put("n", i));
             }
-            List<String> ids = col.scan(ScanType.prefixScan("scan::")).map(ScanResult::id).sorted().toList();
+            List<String> ids = col.scan(ScanType.prefixScan("scan::"))
+                    .map(ScanResult::id)
+                    .sorted()
+                    .toList();
             assertThat(ids).hasSize(50).first().isEqualTo("scan::000");
             assertThat(col.get("scan::007").contentAsObject().getInt("n")).isEqualTo(7);
         } finally {
@@ -134,22 +147,35 @@ class ContainerTest {
     }
 
     private static MemcachedClient client(int port) throws IOException {
-        return new MemcachedClient(new ConnectionFactoryBuilder()
-                .setProtocol(ConnectionFactoryBuilder.Protocol.BINARY)
-                .setOpTimeout(5000)
-                .setAuthDescriptor(new AuthDescriptor(new String[] {"PLAIN"},
-                        new PlainCallbackHandler("Administrator", PASSWORD)))
-                .build(), List.of(new InetSocketAddress("127.0.0.1", port)));
+        return new MemcachedClient(
+                new ConnectionFactoryBuilder()
+                        .setProtocol(ConnectionFactoryBuilder.Protocol.BINARY)
+                        .setOpTimeout(5000)
+                        .setAuthDescriptor(new AuthDescriptor(
+                                new String[] {"PLAIN"}, new PlainCallbackHandler("Administrator", PASSWORD)))
+                        .build(),
+                List.of(new InetSocketAddress("127.0.0.1", port)));
     }
 
     @Test
     void theImageRunsAsANonRootUserWithAHealthCheckAndTheMcbpPorts() {
-        String inspect = podman.podman(Duration.ofSeconds(30), "image", "inspect", IMAGE, "--format",
-                "{{.Config.User}}|{{json .HealthCheck}}|{{json .Config.ExposedPorts}}").orFail("inspect").output();
+        String inspect = podman.podman(
+                        Duration.ofSeconds(30),
+                        "image",
+                        "inspect",
+                        IMAGE,
+                        "--format",
+                        "{{.Config.User}}|{{json .HealthCheck}}|{{json .Config.ExposedPorts}}")
+                .orFail("inspect")
+                .output();
         String[] parts = inspect.split("\\|");
         assertThat(parts[0]).isEqualTo("10001:10001");
         assertThat(parts[1]).contains("io.kvfrontend.server.HealthProbe");
-        assertThat(parts[2]).contains("11210/tcp").contains("8091/tcp").contains("11207/tcp").contains("18091/tcp");
+        assertThat(parts[2])
+                .contains("11210/tcp")
+                .contains("8091/tcp")
+                .contains("11207/tcp")
+                .contains("18091/tcp");
     }
 
     @Test
@@ -160,12 +186,15 @@ class ContainerTest {
         try {
             assertThat(mc.set("container-key", 0, "container-value").get()).isTrue();
             assertThat(mc.get("container-key")).isEqualTo("container-value");
-            Map<String, String> output = mc.getStats("output").values().iterator().next();
+            Map<String, String> output =
+                    mc.getStats("output").values().iterator().next();
             assertThat(output).containsEntry("output_mode", "spool");
         } finally {
             mc.shutdown();
         }
-        assertThat(podman.podman(Duration.ofSeconds(30), "healthcheck", "run", c[0]).exitCode()).isZero();
+        assertThat(podman.podman(Duration.ofSeconds(30), "healthcheck", "run", c[0])
+                        .exitCode())
+                .isZero();
 
         long start = System.nanoTime();
         podman.podman(STOP_BOUND.plusSeconds(10), "stop", "-t", Long.toString(STOP_BOUND.toSeconds()), c[0])
@@ -185,26 +214,39 @@ class ContainerTest {
         Path certs = Podman.repoRoot().resolve("kv-tests/target/container-certs");
         Files.deleteIfExists(certs.resolve("cert.pem"));
         Files.deleteIfExists(certs.resolve("key.pem"));
-        podman.script("make-dev-cert.sh", Duration.ofMinutes(1), certs.toString()).orFail("make-dev-cert.sh");
+        podman.script("make-dev-cert.sh", Duration.ofMinutes(1), certs.toString())
+                .orFail("make-dev-cert.sh");
         // The container's user (10001) must be able to read the key: fine for a local pair.
         Files.setPosixFilePermissions(certs.resolve("key.pem"), PosixFilePermissions.fromString("rw-r--r--"));
         int tlsPort = freePort();
-        String[] c = run(List.of("-p", "127.0.0.1:" + tlsPort + ":11207", "-v", certs + ":/certs:ro"),
-                "KV_TLS_CERT=/certs/cert.pem", "KV_TLS_KEY=/certs/key.pem");
+        String[] c = run(
+                List.of("-p", "127.0.0.1:" + tlsPort + ":11207", "-v", certs + ":/certs:ro"),
+                "KV_TLS_CERT=/certs/cert.pem",
+                "KV_TLS_KEY=/certs/key.pem");
         X509Certificate cert;
         try (InputStream in = Files.newInputStream(certs.resolve("cert.pem"))) {
             cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
         }
-        try (McbpClient tls = new McbpClient(TestCertificates.connect(TestCertificates.clientContext(cert),
-                tlsPort))) {
-            assertThat(tls.call(Frames.request(0x21).key("PLAIN").value("\0Administrator\0" + PASSWORD)
-                    .opaque(1)).status()).isZero();
-            assertThat(tls.call(Frames.request(0x01).key("tls-key").extras(Frames.storeExtras(0, 0))
-                    .value("tls-value").opaque(2)).status()).isZero();
+        try (McbpClient tls = new McbpClient(TestCertificates.connect(TestCertificates.clientContext(cert), tlsPort))) {
+            assertThat(tls.call(Frames.request(0x21)
+                                    .key("PLAIN")
+                                    .value("\0Administrator\0" + PASSWORD)
+                                    .opaque(1))
+                            .status())
+                    .isZero();
+            assertThat(tls.call(Frames.request(0x01)
+                                    .key("tls-key")
+                                    .extras(Frames.storeExtras(0, 0))
+                                    .value("tls-value")
+                                    .opaque(2))
+                            .status())
+                    .isZero();
         }
         MemcachedClient mc = client(Integer.parseInt(c[1]));
         try {
-            assertThat(mc.get("tls-key")).as("the plain port serves the same data").isEqualTo("tls-value");
+            assertThat(mc.get("tls-key"))
+                    .as("the plain port serves the same data")
+                    .isEqualTo("tls-value");
         } finally {
             mc.shutdown();
         }
@@ -222,7 +264,8 @@ class ContainerTest {
         MemcachedClient mc = client(Integer.parseInt(c[1]));
         try {
             assertThat(mc.set("k", 0, "v").get()).isTrue();
-            Map<String, String> output = mc.getStats("output").values().iterator().next();
+            Map<String, String> output =
+                    mc.getStats("output").values().iterator().next();
             assertThat(output).containsEntry("output_mode", "sync");
         } finally {
             mc.shutdown();

@@ -40,28 +40,38 @@ class DevCertScriptTest {
         Podman scripts = new Podman(Podman.repoRoot());
         Path certs = dir.resolve("certs");
         String first = scripts.script("make-dev-cert.sh", Duration.ofMinutes(1), certs.toString(), "kv.test")
-                .orFail("make-dev-cert.sh").output();
+                .orFail("make-dev-cert.sh")
+                .output();
         assertThat(first).contains("wrote");
         Path cert = certs.resolve("cert.pem");
         Path key = certs.resolve("key.pem");
         assertThat(Files.readString(key)).startsWith("-----BEGIN PRIVATE KEY-----");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key)))
+                .isEqualTo("rw-------");
         byte[] certBytes = Files.readAllBytes(cert);
         byte[] keyBytes = Files.readAllBytes(key);
 
         String again = scripts.script("make-dev-cert.sh", Duration.ofMinutes(1), certs.toString())
-                .orFail("make-dev-cert.sh again").output();
+                .orFail("make-dev-cert.sh again")
+                .output();
         assertThat(again).contains("keeping");
         assertThat(Files.readAllBytes(cert)).isEqualTo(certBytes);
         assertThat(Files.readAllBytes(key)).isEqualTo(keyBytes);
 
         X509Certificate x509 = read(cert);
-        assertThat(x509.getSubjectAlternativeNames()).extracting(san -> san.get(1).toString())
+        assertThat(x509.getSubjectAlternativeNames())
+                .extracting(san -> san.get(1).toString())
                 .contains("localhost", "127.0.0.1", "kv.test");
-        TlsConfig tls = TlsConfig.builder().cert(cert.toString()).key(key.toString()).port(0).mgmtPort(-1).build();
+        TlsConfig tls = TlsConfig.builder()
+                .cert(cert.toString())
+                .key(key.toString())
+                .port(0)
+                .mgmtPort(-1)
+                .build();
         try (TestServer server = TestServer.start(TestServer.config().tls(tls).build());
-             SSLSocket s = TestCertificates.connect(TestCertificates.clientContext(x509), server.server().tlsPort());
-             McbpClient c = new McbpClient(s)) {
+                SSLSocket s = TestCertificates.connect(
+                        TestCertificates.clientContext(x509), server.server().tlsPort());
+                McbpClient c = new McbpClient(s)) {
             assertThat(s.getSession().getPeerCertificates()[0]).isEqualTo(x509);
             assertThat(c.call(Frames.request(0x0a).opaque(1)).status()).isZero();
         }
@@ -71,21 +81,38 @@ class DevCertScriptTest {
     void anOpensslEncryptedKeyWorksWithItsPassword() throws Exception {
         Podman scripts = new Podman(Podman.repoRoot());
         Path certs = dir.resolve("certs");
-        scripts.script("make-dev-cert.sh", Duration.ofMinutes(1), certs.toString()).orFail("make-dev-cert.sh");
+        scripts.script("make-dev-cert.sh", Duration.ofMinutes(1), certs.toString())
+                .orFail("make-dev-cert.sh");
         Path encrypted = dir.resolve("key.enc.pem");
         // As the README says to encrypt a key: PKCS#8, PBES2 with AES-256.
-        Process p = new ProcessBuilder(List.of("openssl", "pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in",
-                certs.resolve("key.pem").toString(), "-out", encrypted.toString(), "-passout", "pass:dev-secret"))
-                .redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(List.of(
+                        "openssl",
+                        "pkcs8",
+                        "-topk8",
+                        "-v2",
+                        "aes-256-cbc",
+                        "-in",
+                        certs.resolve("key.pem").toString(),
+                        "-out",
+                        encrypted.toString(),
+                        "-passout",
+                        "pass:dev-secret"))
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes());
         assertThat(p.waitFor()).as(out).isZero();
         assertThat(Files.readString(encrypted)).startsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----");
         X509Certificate x509 = read(certs.resolve("cert.pem"));
-        TlsConfig tls = TlsConfig.builder().cert(certs.resolve("cert.pem").toString()).key(encrypted.toString())
-                .keyPassword("dev-secret").port(0).mgmtPort(-1).build();
+        TlsConfig tls = TlsConfig.builder()
+                .cert(certs.resolve("cert.pem").toString())
+                .key(encrypted.toString())
+                .keyPassword("dev-secret")
+                .port(0)
+                .mgmtPort(-1)
+                .build();
         try (TestServer server = TestServer.start(TestServer.config().tls(tls).build());
-             McbpClient c = new McbpClient(TestCertificates.connect(TestCertificates.clientContext(x509),
-                     server.server().tlsPort()))) {
+                McbpClient c = new McbpClient(TestCertificates.connect(
+                        TestCertificates.clientContext(x509), server.server().tlsPort()))) {
             assertThat(c.call(Frames.request(0x0a).opaque(1)).status()).isZero();
         }
     }

@@ -30,12 +30,14 @@ final class Podman {
     }
 
     static Path repoRoot() {
-        Path module = Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).toAbsolutePath();
+        Path module = Path.of(System.getProperty("basedir", System.getProperty("user.dir")))
+                .toAbsolutePath();
         return module.getParent();
     }
 
     Result script(String name, Duration deadline, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("bash", repo.resolve("docker").resolve(name).toString()));
+        List<String> cmd = new ArrayList<>(
+                List.of("bash", repo.resolve("docker").resolve(name).toString()));
         cmd.addAll(List.of(args));
         return run(deadline, cmd);
     }
@@ -50,22 +52,27 @@ final class Podman {
 
     private Result run(Duration deadline, List<String> command) {
         try {
-            Process p = new ProcessBuilder(command).directory(repo.toFile()).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(command)
+                    .directory(repo.toFile())
+                    .redirectErrorStream(true)
+                    .start();
             // Read while waiting, so a chatty command cannot block on a full pipe.
             StringBuilder out = new StringBuilder();
-            Thread reader = new Thread(() -> {
-                try {
-                    out.append(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-                } catch (IOException e) {
-                    out.append("\n(output lost: ").append(e).append(')');
-                }
-            }, "podman-output");
+            Thread reader = new Thread(
+                    () -> {
+                        try {
+                            out.append(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+                        } catch (IOException e) {
+                            out.append("\n(output lost: ").append(e).append(')');
+                        }
+                    },
+                    "podman-output");
             reader.start();
             if (!p.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 reader.join(5000);
-                throw new AssertionError(String.join(" ", command) + " did not finish within " + deadline + ":\n"
-                        + out);
+                throw new AssertionError(
+                        String.join(" ", command) + " did not finish within " + deadline + ":\n" + out);
             }
             reader.join(10_000);
             return new Result(p.exitValue(), out.toString().trim());

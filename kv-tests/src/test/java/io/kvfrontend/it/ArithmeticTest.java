@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 /** Increment/Decrement on the wire (mcbp-protocol.md 4.2). */
 class ArithmeticTest extends OneServerPerClass {
     private static final String MAX = "18446744073709551615"; // 2^64 - 1
+
     private Response incr(String key, long delta) {
         return c.call(arithmetic(INCREMENT, key, delta, 0, 0));
     }
@@ -28,7 +29,9 @@ class ArithmeticTest extends OneServerPerClass {
         assertThat(get.valueString()).isEqualTo("100");
         assertThat(get.cas()).isEqualTo(r.cas()).isNotZero();
         assertThat(get.extrasInt(0)).as("a created counter has flags 0").isZero();
-        assertThat(get.datatype()).as("JSON bit hidden from a client that did not negotiate JSON").isZero();
+        assertThat(get.datatype())
+                .as("JSON bit hidden from a client that did not negotiate JSON")
+                .isZero();
     }
 
     @Test
@@ -84,7 +87,8 @@ class ArithmeticTest extends OneServerPerClass {
         Response r = c.call(arithmetic(INCREMENT, "a-nocreate", 1, 5, NO_CREATE));
         assertThat(r.status()).isEqualTo(KEY_ENOENT);
         assertThat(r.value()).isEmpty();
-        assertThat(c.call(arithmetic(DECREMENT, "a-nocreate", 1, 5, NO_CREATE)).status()).isEqualTo(KEY_ENOENT);
+        assertThat(c.call(arithmetic(DECREMENT, "a-nocreate", 1, 5, NO_CREATE)).status())
+                .isEqualTo(KEY_ENOENT);
         assertThat(c.call(get("a-nocreate")).status()).isEqualTo(KEY_ENOENT);
     }
 
@@ -98,7 +102,8 @@ class ArithmeticTest extends OneServerPerClass {
     @Test
     void arithmeticWithANonZeroCasOrWrongExtrasIsEinval() {
         mustSet(c, "a-rules", "1");
-        assertThat(c.call(arithmetic(INCREMENT, "a-rules", 1, 0, 0).cas(1)).status()).isEqualTo(EINVAL);
+        assertThat(c.call(arithmetic(INCREMENT, "a-rules", 1, 0, 0).cas(1)).status())
+                .isEqualTo(EINVAL);
         assertThat(c.call(keyed(INCREMENT, "a-rules")).status()).isEqualTo(EINVAL);
         assertThat(c.call(get("a-rules")).valueString()).isEqualTo("1");
     }

@@ -10,8 +10,7 @@ import java.util.function.BooleanSupplier;
 final class Await {
     private static final long POLL_NANOS = Duration.ofMillis(5).toNanos();
 
-    private Await() {
-    }
+    private Await() {}
 
     /** Polls {@code condition} until it holds; fails naming {@code what} if it does not within {@code deadline}. */
     static void until(String what, Duration deadline, BooleanSupplier condition) {

@@ -112,7 +112,8 @@ class ConcurrencyTest {
             try (McbpClient c = server.client()) {
                 int op = client % 2 == 0 ? INCREMENT : DECREMENT;
                 for (int i = 0; i < perClient; i++) {
-                    assertThat(c.call(arithmetic(op, "raw-updown", 3, 0, 0)).status()).isEqualTo(SUCCESS);
+                    assertThat(c.call(arithmetic(op, "raw-updown", 3, 0, 0)).status())
+                            .isEqualTo(SUCCESS);
                 }
             }
         });
@@ -141,7 +142,9 @@ class ConcurrencyTest {
                         if (write.status() == SUCCESS) {
                             break;
                         }
-                        assertThat(write.status()).as("a lost race is KeyEexists").isEqualTo(KEY_EEXISTS);
+                        assertThat(write.status())
+                                .as("a lost race is KeyEexists")
+                                .isEqualTo(KEY_EEXISTS);
                     }
                 }
             }

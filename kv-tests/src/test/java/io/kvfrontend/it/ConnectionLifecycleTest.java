@@ -36,8 +36,11 @@ class ConnectionLifecycleTest {
     private static long stat(String name) {
         try (McbpClient c = server.client()) {
             List<Response> rs = c.send(Frames.request(STAT)).receiveStats();
-            return rs.stream().filter(r -> r.keyString().equals(name)).mapToLong(r -> Long.parseLong(r.valueString()))
-                    .findFirst().orElseThrow(() -> new AssertionError("no stat " + name));
+            return rs.stream()
+                    .filter(r -> r.keyString().equals(name))
+                    .mapToLong(r -> Long.parseLong(r.valueString()))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no stat " + name));
         }
     }
 
@@ -71,7 +74,8 @@ class ConnectionLifecycleTest {
     void aFrameOverTheConfiguredLimitClosesTheConnectionBeforeItsBodyArrives() {
         try (McbpClient c = server.client()) {
             // Only the header is sent: the server judges the declared length.
-            byte[] header = Arrays.copyOf(set("big", "v").bodyLengthField(64 * 1024 + 1).build(), 24);
+            byte[] header =
+                    Arrays.copyOf(set("big", "v").bodyLengthField(64 * 1024 + 1).build(), 24);
             c.sendRaw(header);
             c.awaitClosedByServer(Duration.ofSeconds(5));
         }
@@ -99,10 +103,16 @@ class ConnectionLifecycleTest {
         byte[] chunk = new byte[60 * 1024];
         Arrays.fill(chunk, (byte) 'z');
         try (McbpClient c = server.client()) {
-            assertThat(c.call(Frames.request(SET).key("pending").extras(Frames.storeExtras(0, 0)).value(chunk))
-                    .status()).isEqualTo(SUCCESS);
+            assertThat(c.call(Frames.request(SET)
+                                    .key("pending")
+                                    .extras(Frames.storeExtras(0, 0))
+                                    .value(chunk))
+                            .status())
+                    .isEqualTo(SUCCESS);
             for (int i = 0; i < 3; i++) {
-                assertThat(c.call(Frames.request(APPEND).key("pending").value(chunk)).status()).isEqualTo(SUCCESS);
+                assertThat(c.call(Frames.request(APPEND).key("pending").value(chunk))
+                                .status())
+                        .isEqualTo(SUCCESS);
             }
             Pipelined gets = new Pipelined();
             for (int i = 0; i < 200; i++) {
@@ -140,14 +150,15 @@ class ConnectionLifecycleTest {
                 clients.add(server.client());
             }
             for (int i = 0; i < n; i++) {
-                assertThat(clients.get(i).call(set("many-" + i, "v" + i)).status()).isEqualTo(SUCCESS);
+                assertThat(clients.get(i).call(set("many-" + i, "v" + i)).status())
+                        .isEqualTo(SUCCESS);
             }
             for (int i = 0; i < n; i++) {
-                assertThat(clients.get((i + 1) % n).call(get("many-" + i)).valueString()).isEqualTo("v" + i);
+                assertThat(clients.get((i + 1) % n).call(get("many-" + i)).valueString())
+                        .isEqualTo("v" + i);
             }
             // The clients, plus the connection that asks.
-            Await.until("all connections are counted", Duration.ofSeconds(10),
-                    () -> stat("curr_connections") == n + 1);
+            Await.until("all connections are counted", Duration.ofSeconds(10), () -> stat("curr_connections") == n + 1);
         } finally {
             clients.forEach(McbpClient::close);
         }

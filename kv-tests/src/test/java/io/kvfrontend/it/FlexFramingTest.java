@@ -15,6 +15,7 @@ class FlexFramingTest extends OneServerPerClass {
     private static final byte BARRIER = 0x00;
     private static final byte PRESERVE_TTL = 0x50;
     private static final byte[] DURABILITY_MAJORITY = {0x11, 0x01};
+
     private long expiryOf(String key) {
         return Integer.toUnsignedLong(c.call(keyed(GET_META, key)).extrasInt(8));
     }
@@ -36,9 +37,12 @@ class FlexFramingTest extends OneServerPerClass {
         long expiry = expiryOf("flex-ttl");
         assertThat(expiry).isPositive();
 
-        assertThat(c.call(store(SET, "flex-ttl", "v2", 0, 0).flex(PRESERVE_TTL)).status()).isEqualTo(SUCCESS);
+        assertThat(c.call(store(SET, "flex-ttl", "v2", 0, 0).flex(PRESERVE_TTL)).status())
+                .isEqualTo(SUCCESS);
         assertThat(expiryOf("flex-ttl")).isEqualTo(expiry);
-        assertThat(c.call(store(REPLACE, "flex-ttl", "v3", 0, 0).flex(PRESERVE_TTL)).status()).isEqualTo(SUCCESS);
+        assertThat(c.call(store(REPLACE, "flex-ttl", "v3", 0, 0).flex(PRESERVE_TTL))
+                        .status())
+                .isEqualTo(SUCCESS);
         assertThat(expiryOf("flex-ttl")).isEqualTo(expiry);
         assertThat(c.call(get("flex-ttl")).valueString()).isEqualTo("v3");
 
@@ -49,17 +53,20 @@ class FlexFramingTest extends OneServerPerClass {
 
     @Test
     void preserveTtlOnACommandThatDoesNotSupportItIsNotSupported() {
-        assertThat(c.call(store(ADD, "flex-add", "v", 0, 0).flex(PRESERVE_TTL)).status()).isEqualTo(NOT_SUPPORTED);
-        assertThat(c.call(withExpiry(TOUCH, "flex-add", 0).flex(PRESERVE_TTL)).status()).isEqualTo(NOT_SUPPORTED);
+        assertThat(c.call(store(ADD, "flex-add", "v", 0, 0).flex(PRESERVE_TTL)).status())
+                .isEqualTo(NOT_SUPPORTED);
+        assertThat(c.call(withExpiry(TOUCH, "flex-add", 0).flex(PRESERVE_TTL)).status())
+                .isEqualTo(NOT_SUPPORTED);
         assertThat(c.call(get("flex-add")).status()).isEqualTo(KEY_ENOENT);
     }
 
     @Test
     void durabilityIsRefusedOnQuietAndReadOpcodes() {
-        c.send(store(SETQ, "flex-dur", "v", 0, 0).flex(DURABILITY_MAJORITY).opaque(1)).send(noop().opaque(2));
-        assertThat(c.receive(2)).extracting(Response::opaque, Response::status)
-                .containsExactly(tuple(1, EINVAL),
-                        tuple(2, SUCCESS));
+        c.send(store(SETQ, "flex-dur", "v", 0, 0).flex(DURABILITY_MAJORITY).opaque(1))
+                .send(noop().opaque(2));
+        assertThat(c.receive(2))
+                .extracting(Response::opaque, Response::status)
+                .containsExactly(tuple(1, EINVAL), tuple(2, SUCCESS));
         assertThat(c.call(get("flex-dur").flex(DURABILITY_MAJORITY)).status()).isEqualTo(EINVAL);
         assertThat(c.call(get("flex-dur")).status()).isEqualTo(KEY_ENOENT);
     }

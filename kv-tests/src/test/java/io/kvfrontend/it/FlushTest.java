@@ -20,14 +20,15 @@ import org.junit.jupiter.api.Test;
 class FlushTest {
 
     private static TestServer serverWithFlush(boolean enabled) {
-        BucketConfig b = new BucketConfig("default", BucketConfig.DEFAULT_QUOTA_BYTES, 64,
-                BucketConfig.DEFAULT_MAX_VALUE_BYTES, enabled);
+        BucketConfig b = new BucketConfig(
+                "default", BucketConfig.DEFAULT_QUOTA_BYTES, 64, BucketConfig.DEFAULT_MAX_VALUE_BYTES, enabled);
         return TestServer.start(TestServer.config().buckets(List.of(b)).build());
     }
 
     @Test
     void flushAnswersSuccessAndEmptiesTheBucket() {
-        try (TestServer server = serverWithFlush(true); McbpClient c = server.client()) {
+        try (TestServer server = serverWithFlush(true);
+                McbpClient c = server.client()) {
             Mcbp.mustSet(c, "a", "1");
             Mcbp.mustSet(c, "b", "2");
             Response r = c.call(Frames.request(FLUSH).opaque(5));
@@ -40,16 +41,19 @@ class FlushTest {
 
     @Test
     void flushWithAZeroDelayExtrasIsAccepted() {
-        try (TestServer server = serverWithFlush(true); McbpClient c = server.client()) {
+        try (TestServer server = serverWithFlush(true);
+                McbpClient c = server.client()) {
             Mcbp.mustSet(c, "a", "1");
-            assertThat(c.call(Frames.request(FLUSH).extras(Frames.int32(0))).status()).isEqualTo(SUCCESS);
+            assertThat(c.call(Frames.request(FLUSH).extras(Frames.int32(0))).status())
+                    .isEqualTo(SUCCESS);
             assertThat(c.call(Mcbp.get("a")).status()).isEqualTo(KEY_ENOENT);
         }
     }
 
     @Test
     void flushQuietSendsNothingOnSuccess() {
-        try (TestServer server = serverWithFlush(true); McbpClient c = server.client()) {
+        try (TestServer server = serverWithFlush(true);
+                McbpClient c = server.client()) {
             Mcbp.mustSet(c, "a", "1");
             c.send(Frames.request(FLUSHQ).opaque(1)).send(Mcbp.noop().opaque(2));
             Response r = c.receive();
@@ -61,7 +65,8 @@ class FlushTest {
 
     @Test
     void flushOfABucketWithFlushDisabledAnswersNotSupportedAndKeepsTheItems() {
-        try (TestServer server = serverWithFlush(false); McbpClient c = server.client()) {
+        try (TestServer server = serverWithFlush(false);
+                McbpClient c = server.client()) {
             Mcbp.mustSet(c, "a", "1");
             Response r = c.call(Frames.request(FLUSH).opaque(9));
             assertThat(r.status()).isEqualTo(NOT_SUPPORTED);
@@ -78,9 +83,11 @@ class FlushTest {
 
     @Test
     void aDelayedFlushIsNotSupported() {
-        try (TestServer server = serverWithFlush(true); McbpClient c = server.client()) {
+        try (TestServer server = serverWithFlush(true);
+                McbpClient c = server.client()) {
             Mcbp.mustSet(c, "a", "1");
-            assertThat(c.call(Frames.request(FLUSH).extras(Frames.int32(10))).status()).isEqualTo(NOT_SUPPORTED);
+            assertThat(c.call(Frames.request(FLUSH).extras(Frames.int32(10))).status())
+                    .isEqualTo(NOT_SUPPORTED);
             assertThat(c.call(Mcbp.get("a")).valueString()).isEqualTo("1");
         }
     }

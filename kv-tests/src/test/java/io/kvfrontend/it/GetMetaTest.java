@@ -86,7 +86,8 @@ class GetMetaTest extends OneServerPerClass {
                 .send(keyed(GETQ_META, "meta-q").extras((byte) 2).opaque(2))
                 .send(noop().opaque(3));
         List<Response> rs = c.receive(2);
-        assertThat(rs).extracting(Response::opaque, Response::opcode, Response::status)
+        assertThat(rs)
+                .extracting(Response::opaque, Response::opcode, Response::status)
                 .containsExactly(tuple(2, GETQ_META, SUCCESS), tuple(3, NOOP, SUCCESS));
         assertThat(rs.get(0).extras()).hasSize(21);
     }
@@ -102,6 +103,7 @@ class GetMetaTest extends OneServerPerClass {
     void anUnknownVersionIsEinval() {
         mustSet(c, "meta-v3", "v");
         assertThat(getMeta("meta-v3", 3).status()).isEqualTo(EINVAL);
-        assertThat(c.call(keyed(GET_META, "meta-v3").extras(new byte[2])).status()).isEqualTo(EINVAL);
+        assertThat(c.call(keyed(GET_META, "meta-v3").extras(new byte[2])).status())
+                .isEqualTo(EINVAL);
     }
 }

@@ -66,9 +66,17 @@ class HelloFeaturesTest {
 
     @BeforeAll
     static void startServer() {
-        server = TestServer.start(TestServer.config().buckets(List.of(BucketConfig.defaults("default")
-                .withScopes(List.of(new ScopeConfig("s", List.of("c")))), BucketConfig.defaults("other"))).build());
-        collectionId = server.server().engine().bucket("default").collections().collection("s", "c").id();
+        server = TestServer.start(TestServer.config()
+                .buckets(List.of(
+                        BucketConfig.defaults("default").withScopes(List.of(new ScopeConfig("s", List.of("c")))),
+                        BucketConfig.defaults("other")))
+                .build());
+        collectionId = server.server()
+                .engine()
+                .bucket("default")
+                .collections()
+                .collection("s", "c")
+                .id();
     }
 
     @AfterAll
@@ -137,19 +145,44 @@ class HelloFeaturesTest {
 
     @Test
     void helloAcksTheImplementedSubsetInAscendingOrderWithoutDuplicates() {
-        int[] acked = hello(COLLECTIONS, XERROR, MUTATION_SEQNO, SNAPPY, 0xffff, XERROR, UNORDERED, TRACING,
-                ALT_REQUEST, SYNC_REPLICATION, PRESERVE_TTL, KNOWN_VERSION, DEDUPE_NMVB, JSON_FEATURE,
-                SELECT_BUCKET_FEATURE, XATTR);
+        int[] acked = hello(
+                COLLECTIONS,
+                XERROR,
+                MUTATION_SEQNO,
+                SNAPPY,
+                0xffff,
+                XERROR,
+                UNORDERED,
+                TRACING,
+                ALT_REQUEST,
+                SYNC_REPLICATION,
+                PRESERVE_TTL,
+                KNOWN_VERSION,
+                DEDUPE_NMVB,
+                JSON_FEATURE,
+                SELECT_BUCKET_FEATURE,
+                XATTR);
 
-        assertThat(acked).containsExactly(MUTATION_SEQNO, XERROR, SELECT_BUCKET_FEATURE, JSON_FEATURE, ALT_REQUEST,
-                SYNC_REPLICATION, COLLECTIONS, PRESERVE_TTL, KNOWN_VERSION, DEDUPE_NMVB);
+        assertThat(acked)
+                .containsExactly(
+                        MUTATION_SEQNO,
+                        XERROR,
+                        SELECT_BUCKET_FEATURE,
+                        JSON_FEATURE,
+                        ALT_REQUEST,
+                        SYNC_REPLICATION,
+                        COLLECTIONS,
+                        PRESERVE_TTL,
+                        KNOWN_VERSION,
+                        DEDUPE_NMVB);
     }
 
     @Test
     void theJavaSdksRequestGetsTheProfileOfSdkCompatSection9() {
         // The default request of SDK 3.9/3.12 (sdk-compat.md 1.3), in its order.
-        int[] acked = hello(0x04, 0x06, 0x07, 0x08, 0x0a, 0x0b, 0x0c, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15,
-                0x17, 0x1a, 0x1c, 0x1d, 0x1e, 0x1f, 0x21);
+        int[] acked = hello(
+                0x04, 0x06, 0x07, 0x08, 0x0a, 0x0b, 0x0c, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x17, 0x1a,
+                0x1c, 0x1d, 0x1e, 0x1f, 0x21);
 
         // SYNC_REPLICATION never without ALT_REQUEST (sdk-compat.md 1.3), never SNAPPY or UNORDERED;
         // DUPLEX (0x0c) and CLUSTERMAP_CHANGE_NOTIFICATION_BRIEF (0x1f), because the server pushes
@@ -274,7 +307,9 @@ class HelloFeaturesTest {
             Response r = plain.call(Mcbp.get("json-doc").opaque(5));
             assertThat(r.status()).isZero();
             assertThat(r.valueString()).isEqualTo("{\"a\":1}");
-            assertThat(r.datatype()).as("datatype masked for a client without JSON").isZero();
+            assertThat(r.datatype())
+                    .as("datatype masked for a client without JSON")
+                    .isZero();
         }
         hello();
         assertThat(call(Mcbp.get("json-doc")).datatype()).isZero();
@@ -290,14 +325,27 @@ class HelloFeaturesTest {
         assertThat(id.status()).isZero();
         assertThat(ByteBuffer.wrap(id.extras()).getInt(8)).isEqualTo(collectionId);
 
-        assertThat(call(Frames.request(Mcbp.SET).key(key(0, "col-k")).extras(Frames.storeExtras(0, 0))
-                .value("in default")).status()).isZero();
-        assertThat(call(Frames.request(Mcbp.SET).key(key(collectionId, "col-k")).extras(Frames.storeExtras(0, 0))
-                .value("in s.c")).status()).isZero();
+        assertThat(call(Frames.request(Mcbp.SET)
+                                .key(key(0, "col-k"))
+                                .extras(Frames.storeExtras(0, 0))
+                                .value("in default"))
+                        .status())
+                .isZero();
+        assertThat(call(Frames.request(Mcbp.SET)
+                                .key(key(collectionId, "col-k"))
+                                .extras(Frames.storeExtras(0, 0))
+                                .value("in s.c"))
+                        .status())
+                .isZero();
 
-        assertThat(call(Frames.request(Mcbp.GET).key(key(0, "col-k"))).valueString()).isEqualTo("in default");
-        assertThat(call(Frames.request(Mcbp.GET).key(key(collectionId, "col-k"))).valueString()).isEqualTo("in s.c");
-        assertThat(bucket().get(new DocKey(collectionId, "col-k".getBytes(StandardCharsets.UTF_8))).status().code())
+        assertThat(call(Frames.request(Mcbp.GET).key(key(0, "col-k"))).valueString())
+                .isEqualTo("in default");
+        assertThat(call(Frames.request(Mcbp.GET).key(key(collectionId, "col-k")))
+                        .valueString())
+                .isEqualTo("in s.c");
+        assertThat(bucket().get(new DocKey(collectionId, "col-k".getBytes(StandardCharsets.UTF_8)))
+                        .status()
+                        .code())
                 .isZero();
         // GetK answers the key as sent, prefix included.
         Response getk = call(Frames.request(Mcbp.GETK).key(key(collectionId, "col-k")));
@@ -310,13 +358,15 @@ class HelloFeaturesTest {
         selectDefault();
         assertThat(call(Mcbp.set("plain-k", "plain")).status()).isZero();
         byte[] prefixed = key(0, "plain-k");
-        assertThat(call(Frames.request(Mcbp.GET).key(prefixed)).status()).as("the prefix byte is part of the key")
+        assertThat(call(Frames.request(Mcbp.GET).key(prefixed)).status())
+                .as("the prefix byte is part of the key")
                 .isEqualTo(Mcbp.KEY_ENOENT);
 
         try (McbpClient withCollections = server.client()) {
             withCollections.call(Frames.request(HELLO).key("c").value(new byte[] {0, COLLECTIONS}));
             withCollections.call(Frames.request(SELECT_BUCKET).key("default"));
-            Response r = withCollections.call(Frames.request(Mcbp.GET).key(prefixed).opaque(9));
+            Response r =
+                    withCollections.call(Frames.request(Mcbp.GET).key(prefixed).opaque(9));
             assertThat(r.status()).isZero();
             assertThat(r.valueString()).isEqualTo("plain");
         }
@@ -366,8 +416,9 @@ class HelloFeaturesTest {
         JsonNode config = JSON.readTree(before.value());
         assertThat(config.path("name").asText()).isEqualTo("default");
 
-        call(Frames.request(GET_CLUSTER_CONFIG).extras(known(config.path("revEpoch").asLong(),
-                config.path("rev").asLong())));
+        call(Frames.request(GET_CLUSTER_CONFIG)
+                .extras(known(
+                        config.path("revEpoch").asLong(), config.path("rev").asLong())));
 
         Response after = call(Mcbp.get("nmvb").vbucket(1024));
         assertThat(after.status()).isEqualTo(NOT_MY_VBUCKET);
@@ -390,9 +441,12 @@ class HelloFeaturesTest {
         hello(DEDUPE_NMVB, KNOWN_VERSION, XERROR);
         selectDefault();
         JsonNode config = JSON.readTree(call(Frames.request(GET_CLUSTER_CONFIG)).value());
-        Response newer = call(Frames.request(GET_CLUSTER_CONFIG).extras(known(config.path("revEpoch").asLong(),
-                config.path("rev").asLong() - 1)));
-        assertThat(newer.value()).as("the client's map was older: it is sent the current one").isNotEmpty();
+        Response newer = call(Frames.request(GET_CLUSTER_CONFIG)
+                .extras(known(
+                        config.path("revEpoch").asLong(), config.path("rev").asLong() - 1)));
+        assertThat(newer.value())
+                .as("the client's map was older: it is sent the current one")
+                .isNotEmpty();
 
         Response nmvb = call(Mcbp.get("nmvb").vbucket(1024));
         assertThat(nmvb.status()).isEqualTo(NOT_MY_VBUCKET);
@@ -404,14 +458,20 @@ class HelloFeaturesTest {
         hello(DEDUPE_NMVB, KNOWN_VERSION, XERROR);
         selectDefault();
         JsonNode config = JSON.readTree(call(Frames.request(GET_CLUSTER_CONFIG)).value());
-        assertThat(call(Frames.request(GET_CLUSTER_CONFIG).extras(known(config.path("revEpoch").asLong(),
-                config.path("rev").asLong()))).value()).isEmpty();
+        assertThat(call(Frames.request(GET_CLUSTER_CONFIG)
+                                .extras(known(
+                                        config.path("revEpoch").asLong(),
+                                        config.path("rev").asLong())))
+                        .value())
+                .isEmpty();
 
         assertThat(call(Frames.request(SELECT_BUCKET).key("other")).status()).isZero();
 
         Response nmvb = call(Mcbp.get("nmvb").vbucket(1024));
         assertThat(nmvb.status()).isEqualTo(NOT_MY_VBUCKET);
-        assertThat(JSON.readTree(nmvb.value()).path("name").asText()).as("the other bucket's map").isEqualTo("other");
+        assertThat(JSON.readTree(nmvb.value()).path("name").asText())
+                .as("the other bucket's map")
+                .isEqualTo("other");
     }
 
     @Test
@@ -423,7 +483,9 @@ class HelloFeaturesTest {
 
         Response second = call(Mcbp.get("nmvb").vbucket(1024));
         assertThat(second.status()).isEqualTo(NOT_MY_VBUCKET);
-        assertThat(second.value()).as("the first NotMyVbucket carried the current map").isEmpty();
+        assertThat(second.value())
+                .as("the first NotMyVbucket carried the current map")
+                .isEmpty();
     }
 
     @Test
@@ -431,8 +493,9 @@ class HelloFeaturesTest {
         hello(KNOWN_VERSION, XERROR);
         selectDefault();
         JsonNode config = JSON.readTree(call(Frames.request(GET_CLUSTER_CONFIG)).value());
-        call(Frames.request(GET_CLUSTER_CONFIG).extras(known(config.path("revEpoch").asLong(),
-                config.path("rev").asLong())));
+        call(Frames.request(GET_CLUSTER_CONFIG)
+                .extras(known(
+                        config.path("revEpoch").asLong(), config.path("rev").asLong())));
 
         Response nmvb = call(Mcbp.get("nmvb").vbucket(1024));
         assertThat(nmvb.status()).isEqualTo(NOT_MY_VBUCKET);
@@ -453,13 +516,19 @@ class HelloFeaturesTest {
         Response durable = call(Mcbp.set("flex-k", "v").flex(DURABILITY_MAJORITY));
         assertThat(durable.status()).isZero();
         assertThat(durable.magic()).isEqualTo(0x81);
-        assertThat(call(Mcbp.set("flex-k", "v2").flex(DURABILITY_WITH_TIMEOUT)).status()).isZero();
+        assertThat(call(Mcbp.set("flex-k", "v2").flex(DURABILITY_WITH_TIMEOUT)).status())
+                .isZero();
 
-        assertThat(call(Mcbp.store(Mcbp.SET, "flex-ttl", "v", 0, 1000)).status()).isZero();
-        long expiry = bucket().getMeta(DocKey.ofDefault("flex-ttl".getBytes(StandardCharsets.UTF_8))).expiry();
+        assertThat(call(Mcbp.store(Mcbp.SET, "flex-ttl", "v", 0, 1000)).status())
+                .isZero();
+        long expiry = bucket().getMeta(DocKey.ofDefault("flex-ttl".getBytes(StandardCharsets.UTF_8)))
+                .expiry();
         assertThat(expiry).isNotZero();
-        assertThat(call(Mcbp.store(Mcbp.REPLACE, "flex-ttl", "w", 0, 0).flex(PRESERVE)).status()).isZero();
-        assertThat(bucket().getMeta(DocKey.ofDefault("flex-ttl".getBytes(StandardCharsets.UTF_8))).expiry())
+        assertThat(call(Mcbp.store(Mcbp.REPLACE, "flex-ttl", "w", 0, 0).flex(PRESERVE))
+                        .status())
+                .isZero();
+        assertThat(bucket().getMeta(DocKey.ofDefault("flex-ttl".getBytes(StandardCharsets.UTF_8)))
+                        .expiry())
                 .isEqualTo(expiry);
         assertThat(call(Mcbp.get("flex-ttl")).valueString()).isEqualTo("w");
     }

@@ -34,17 +34,19 @@ class LimitsTest {
     @Test
     void aValueOfExactlyTheMaximumSizeIsStoredAndOneByteMoreIsE2big() {
         try (TestServer server = serverWith(BucketConfig.DEFAULT_QUOTA_BYTES, SMALL_MAX_VALUE);
-             McbpClient c = server.client()) {
+                McbpClient c = server.client()) {
             byte[] max = bytes(SMALL_MAX_VALUE, 'a');
             assertThat(c.call(setBytes("max", max)).status()).isEqualTo(SUCCESS);
             assertThat(c.call(get("max")).value()).isEqualTo(max);
 
-            Response tooBig = c.call(setBytes("too-big", bytes(SMALL_MAX_VALUE + 1, 'b')).opaque(4));
+            Response tooBig =
+                    c.call(setBytes("too-big", bytes(SMALL_MAX_VALUE + 1, 'b')).opaque(4));
             assertThat(tooBig.status()).isEqualTo(E2BIG);
             assertThat(tooBig.opaque()).isEqualTo(4);
             assertThat(c.call(get("too-big")).status()).isEqualTo(KEY_ENOENT);
             // Over the limit for an existing key leaves the old value in place.
-            assertThat(c.call(setBytes("max", bytes(SMALL_MAX_VALUE + 1, 'c'))).status()).isEqualTo(E2BIG);
+            assertThat(c.call(setBytes("max", bytes(SMALL_MAX_VALUE + 1, 'c'))).status())
+                    .isEqualTo(E2BIG);
             assertThat(c.call(get("max")).value()).isEqualTo(max);
         }
     }
@@ -52,8 +54,9 @@ class LimitsTest {
     @Test
     void appendingPastTheMaximumSizeIsE2big() {
         try (TestServer server = serverWith(BucketConfig.DEFAULT_QUOTA_BYTES, SMALL_MAX_VALUE);
-             McbpClient c = server.client()) {
-            assertThat(c.call(setBytes("grow", bytes(SMALL_MAX_VALUE - 1, 'a'))).status()).isEqualTo(SUCCESS);
+                McbpClient c = server.client()) {
+            assertThat(c.call(setBytes("grow", bytes(SMALL_MAX_VALUE - 1, 'a'))).status())
+                    .isEqualTo(SUCCESS);
             assertThat(c.call(concat(APPEND, "grow", "b")).status()).isEqualTo(SUCCESS);
             assertThat(c.call(concat(PREPEND, "grow", "c")).status()).isEqualTo(E2BIG);
             assertThat(c.call(get("grow")).value()).hasSize(SMALL_MAX_VALUE);
@@ -63,13 +66,16 @@ class LimitsTest {
     @Test
     void theDefaultMaximumValueSizeIsTwentyMebibytes() {
         int twentyMiB = 20 * 1024 * 1024;
-        try (TestServer server = TestServer.start(); McbpClient c = server.client()) {
+        try (TestServer server = TestServer.start();
+                McbpClient c = server.client()) {
             byte[] max = bytes(twentyMiB, 'x');
             max[0] = 'F';
             max[twentyMiB - 1] = 'L';
             assertThat(c.call(setBytes("twenty-mib", max)).status()).isEqualTo(SUCCESS);
             assertThat(c.call(get("twenty-mib")).value()).isEqualTo(max);
-            assertThat(c.call(setBytes("twenty-mib-plus-one", bytes(twentyMiB + 1, 'y'))).status()).isEqualTo(E2BIG);
+            assertThat(c.call(setBytes("twenty-mib-plus-one", bytes(twentyMiB + 1, 'y')))
+                            .status())
+                    .isEqualTo(E2BIG);
             assertThat(c.call(get("twenty-mib-plus-one")).status()).isEqualTo(KEY_ENOENT);
         }
     }
@@ -78,7 +84,8 @@ class LimitsTest {
     void aKeyOf250BytesIsAcceptedAndOf251BytesIsEinval() {
         String k250 = "k".repeat(250);
         String k251 = "k".repeat(251);
-        try (TestServer server = TestServer.start(); McbpClient c = server.client()) {
+        try (TestServer server = TestServer.start();
+                McbpClient c = server.client()) {
             assertThat(c.call(set(k250, "v")).status()).isEqualTo(SUCCESS);
             Response got = c.call(keyed(GETK, k250));
             assertThat(got.valueString()).isEqualTo("v");
@@ -93,7 +100,7 @@ class LimitsTest {
     @Test
     void aFullBucketAnswersEtmpfailAndAcceptsWritesAgainAfterDeletes() {
         try (TestServer server = serverWith(16 * 1024, BucketConfig.DEFAULT_MAX_VALUE_BYTES);
-             McbpClient c = server.client()) {
+                McbpClient c = server.client()) {
             byte[] value = bytes(1000, 'q');
             int stored = 0;
             Response r;
@@ -108,7 +115,8 @@ class LimitsTest {
                 assertThat(c.call(get("quota-" + i)).status()).isEqualTo(SUCCESS);
             }
             assertThat(c.call(setBytes("quota-other", value)).status()).isEqualTo(ETMPFAIL);
-            assertThat(c.call(concat(APPEND, "quota-0", new String(value))).status()).isEqualTo(ETMPFAIL);
+            assertThat(c.call(concat(APPEND, "quota-0", new String(value))).status())
+                    .isEqualTo(ETMPFAIL);
 
             assertThat(c.call(keyed(DELETE, "quota-0")).status()).isEqualTo(SUCCESS);
             assertThat(c.call(keyed(DELETE, "quota-1")).status()).isEqualTo(SUCCESS);

@@ -40,7 +40,8 @@ class LockTest {
     @EnumSource(OutputMode.class)
     void aLockedDocumentHidesItsCasAndAdmitsOnlyTheLockCas(OutputMode mode) {
         String k = "lock-" + mode;
-        try (McbpClient c = servers.get(mode).client(); McbpClient other = servers.get(mode).client()) {
+        try (McbpClient c = servers.get(mode).client();
+                McbpClient other = servers.get(mode).client()) {
             long setCas = c.call(store(SET, k, "v1", 5, 0)).cas();
 
             Response locked = c.call(getLocked(k, 10).opaque(21));
@@ -70,8 +71,11 @@ class LockTest {
             assertThat(other.call(withExpiry(GAT, k, 100)).status()).isEqualTo(KEY_EEXISTS);
             // GetLocked and UnlockKey on a lock conflict: Locked, remapped to Etmpfail.
             assertThat(other.call(getLocked(k, 10)).status()).isEqualTo(ETMPFAIL);
-            assertThat(other.call(keyed(UNLOCK_KEY, k).cas(lockCas + 1)).status()).isEqualTo(ETMPFAIL);
-            assertThat(other.call(get(k)).valueString()).as("nothing changed the value").isEqualTo("v1");
+            assertThat(other.call(keyed(UNLOCK_KEY, k).cas(lockCas + 1)).status())
+                    .isEqualTo(ETMPFAIL);
+            assertThat(other.call(get(k)).valueString())
+                    .as("nothing changed the value")
+                    .isEqualTo("v1");
 
             // A mutation with the lock CAS succeeds and releases the lock.
             Response unlocking = other.call(set(k, "v2").cas(lockCas));
@@ -79,7 +83,9 @@ class LockTest {
             Response after = c.call(get(k));
             assertThat(after.valueString()).isEqualTo("v2");
             assertThat(after.cas()).isEqualTo(unlocking.cas()).isNotEqualTo(LOCKED_CAS);
-            assertThat(c.call(set(k, "v3")).status()).as("unlocked: a plain set works").isEqualTo(SUCCESS);
+            assertThat(c.call(set(k, "v3")).status())
+                    .as("unlocked: a plain set works")
+                    .isEqualTo(SUCCESS);
         }
     }
 
@@ -101,7 +107,8 @@ class LockTest {
     void unlockingADocumentThatIsNotLockedIsNotLockedRemappedToEtmpfail() {
         try (McbpClient c = client()) {
             long cas = mustSet(c, "not-locked", "v");
-            assertThat(c.call(keyed(UNLOCK_KEY, "not-locked").cas(cas)).status()).isEqualTo(ETMPFAIL);
+            assertThat(c.call(keyed(UNLOCK_KEY, "not-locked").cas(cas)).status())
+                    .isEqualTo(ETMPFAIL);
         }
     }
 
@@ -109,7 +116,8 @@ class LockTest {
     void lockingOrUnlockingAMissingKeyIsKeyEnoent() {
         try (McbpClient c = client()) {
             assertThat(c.call(getLocked("lock-missing", 10)).status()).isEqualTo(KEY_ENOENT);
-            assertThat(c.call(keyed(UNLOCK_KEY, "lock-missing").cas(1)).status()).isEqualTo(KEY_ENOENT);
+            assertThat(c.call(keyed(UNLOCK_KEY, "lock-missing").cas(1)).status())
+                    .isEqualTo(KEY_ENOENT);
         }
     }
 
@@ -120,7 +128,9 @@ class LockTest {
             Response locked = c.call(keyed(GET_LOCKED, "lock-default"));
             assertThat(locked.status()).isEqualTo(SUCCESS);
             assertThat(c.call(set("lock-default", "x")).status()).isEqualTo(KEY_EEXISTS);
-            assertThat(c.call(keyed(UNLOCK_KEY, "lock-default").cas(locked.cas())).status()).isEqualTo(SUCCESS);
+            assertThat(c.call(keyed(UNLOCK_KEY, "lock-default").cas(locked.cas()))
+                            .status())
+                    .isEqualTo(SUCCESS);
         }
     }
 
@@ -130,7 +140,8 @@ class LockTest {
             mustSet(c, "lock-rules", "v");
             assertThat(c.call(keyed(UNLOCK_KEY, "lock-rules")).status()).isEqualTo(EINVAL);
             assertThat(c.call(getLocked("lock-rules", 10).cas(5)).status()).isEqualTo(EINVAL);
-            assertThat(c.call(Frames.request(GET_LOCKED).key("lock-rules").extras(new byte[2])).status())
+            assertThat(c.call(Frames.request(GET_LOCKED).key("lock-rules").extras(new byte[2]))
+                            .status())
                     .isEqualTo(EINVAL);
             assertThat(c.call(get("lock-rules")).cas()).as("still unlocked").isNotEqualTo(LOCKED_CAS);
         }
@@ -142,7 +153,9 @@ class LockTest {
             mustSet(c, "lock-timeout", "v");
             assertThat(c.call(getLocked("lock-timeout", 1)).status()).isEqualTo(SUCCESS);
             assertThat(c.call(set("lock-timeout", "x")).status()).isEqualTo(KEY_EEXISTS);
-            Await.until("a plain set succeeds once the 1 s lock expired", Duration.ofSeconds(5),
+            Await.until(
+                    "a plain set succeeds once the 1 s lock expired",
+                    Duration.ofSeconds(5),
                     () -> c.call(set("lock-timeout", "after")).status() == SUCCESS);
             assertThat(c.call(get("lock-timeout")).valueString()).isEqualTo("after");
         }

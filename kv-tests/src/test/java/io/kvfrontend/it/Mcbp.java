@@ -62,12 +62,14 @@ final class Mcbp {
     /** Arithmetic expiry meaning "do not create a missing counter" (mcbp-protocol.md 4.2). */
     static final int NO_CREATE = 0xFFFF_FFFF;
 
-    private Mcbp() {
-    }
+    private Mcbp() {}
 
     /** Set, Add, Replace or a quiet variant, with flags and expiry. */
     static Frames store(int opcode, String key, String value, int flags, int expiry) {
-        return Frames.request(opcode).key(key).extras(Frames.storeExtras(flags, expiry)).value(value);
+        return Frames.request(opcode)
+                .key(key)
+                .extras(Frames.storeExtras(flags, expiry))
+                .value(value);
     }
 
     static Frames set(String key, String value) {

@@ -52,7 +52,8 @@ class MutationCommandsTest extends OneServerPerClass {
     void replaceWithCasReplacesOnlyTheMatchingRevision() {
         long cas = mustSet(c, "m-repcas", "1");
         mustSet(c, "m-repcas", "2");
-        assertThat(c.call(store(REPLACE, "m-repcas", "3", 0, 0).cas(cas)).status()).isEqualTo(KEY_EEXISTS);
+        assertThat(c.call(store(REPLACE, "m-repcas", "3", 0, 0).cas(cas)).status())
+                .isEqualTo(KEY_EEXISTS);
         assertThat(c.call(get("m-repcas")).valueString()).isEqualTo("2");
     }
 
@@ -92,7 +93,8 @@ class MutationCommandsTest extends OneServerPerClass {
     void appendWithAStaleCasIsKeyEexists() {
         long cas = mustSet(c, "m-concat-cas", "a");
         mustSet(c, "m-concat-cas", "b");
-        assertThat(c.call(concat(APPEND, "m-concat-cas", "x").cas(cas)).status()).isEqualTo(KEY_EEXISTS);
+        assertThat(c.call(concat(APPEND, "m-concat-cas", "x").cas(cas)).status())
+                .isEqualTo(KEY_EEXISTS);
         assertThat(c.call(get("m-concat-cas")).valueString()).isEqualTo("b");
     }
 
@@ -107,13 +109,22 @@ class MutationCommandsTest extends OneServerPerClass {
 
     @Test
     void aMutationThatBreaksTheRequestRulesIsEinval() {
-        assertThat(c.call(Frames.request(SET).key("m-rules").value("v")).status()).as("no extras").isEqualTo(EINVAL);
-        assertThat(c.call(concat(APPEND, "m-rules", "v").extras(Frames.int32(0))).status()).as("append extras")
+        assertThat(c.call(Frames.request(SET).key("m-rules").value("v")).status())
+                .as("no extras")
                 .isEqualTo(EINVAL);
-        assertThat(c.call(set("m-rules", "v").datatype(0x04)).status()).as("xattr datatype").isEqualTo(EINVAL);
-        assertThat(c.call(set("m-rules", "{}").datatype(0x01)).status()).as("JSON not negotiated")
+        assertThat(c.call(concat(APPEND, "m-rules", "v").extras(Frames.int32(0)))
+                        .status())
+                .as("append extras")
                 .isEqualTo(EINVAL);
-        assertThat(c.call(keyed(DELETE, "m-rules").value("v")).status()).as("delete value").isEqualTo(EINVAL);
+        assertThat(c.call(set("m-rules", "v").datatype(0x04)).status())
+                .as("xattr datatype")
+                .isEqualTo(EINVAL);
+        assertThat(c.call(set("m-rules", "{}").datatype(0x01)).status())
+                .as("JSON not negotiated")
+                .isEqualTo(EINVAL);
+        assertThat(c.call(keyed(DELETE, "m-rules").value("v")).status())
+                .as("delete value")
+                .isEqualTo(EINVAL);
         assertThat(c.call(get("m-rules")).status()).isEqualTo(KEY_ENOENT);
     }
 
@@ -123,8 +134,12 @@ class MutationCommandsTest extends OneServerPerClass {
         for (int i = 0; i < value.length; i++) {
             value[i] = (byte) i;
         }
-        assertThat(c.call(Frames.request(SET).key("m-binary").extras(Frames.storeExtras(0, 0)).value(value))
-                .status()).isEqualTo(SUCCESS);
+        assertThat(c.call(Frames.request(SET)
+                                .key("m-binary")
+                                .extras(Frames.storeExtras(0, 0))
+                                .value(value))
+                        .status())
+                .isEqualTo(SUCCESS);
         assertThat(c.call(get("m-binary")).value()).isEqualTo(value);
     }
 }

@@ -58,7 +58,8 @@ class PackagedJarTest {
 
     private static Path moduleDir() {
         // Surefire runs tests with the module directory as basedir (and working directory).
-        return Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).toAbsolutePath();
+        return Path.of(System.getProperty("basedir", System.getProperty("user.dir")))
+                .toAbsolutePath();
     }
 
     private static Path jar() {
@@ -109,7 +110,9 @@ class PackagedJarTest {
     private static boolean answersListMechs(int port) {
         try (McbpClient c = McbpClient.connect(port)) {
             Response r = c.call(Frames.request(SASL_LIST_MECHS).opaque(1));
-            return r.opcode() == SASL_LIST_MECHS && r.status() == SUCCESS && r.valueString().contains("PLAIN");
+            return r.opcode() == SASL_LIST_MECHS
+                    && r.status() == SUCCESS
+                    && r.valueString().contains("PLAIN");
         } catch (UncheckedIOException notYetListening) {
             return false;
         }
@@ -139,7 +142,8 @@ class PackagedJarTest {
         if (!server.waitFor(EXIT_DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
             fail("the server did not stop within " + EXIT_DEADLINE + " of SIGTERM; output:\n" + output());
         }
-        assertThat(output()).contains("listening on /127.0.0.1:" + port)
+        assertThat(output())
+                .contains("listening on /127.0.0.1:" + port)
                 .contains("Administrator still has the default password");
     }
 
@@ -165,23 +169,31 @@ class PackagedJarTest {
 
         Files.writeString(config, "output-mode: sync\nmgmt-port: " + mgmt + "\nevent-loop-threads: 3\n");
         hangUp(server);
-        Await.until("the mode switched by SIGHUP", START_DEADLINE,
+        Await.until(
+                "the mode switched by SIGHUP",
+                START_DEADLINE,
                 () -> Http.get(mgmt, "/settings/output-mode", admin).body().contains("sync"));
-        Await.until("the restart-only change logged", START_DEADLINE,
+        Await.until(
+                "the restart-only change logged",
+                START_DEADLINE,
                 () -> outputQuietly().contains("apply only at restart"));
-        assertThat(output()).contains("output mode switched from spool to sync (configuration reloaded on SIGHUP)")
+        assertThat(output())
+                .contains("output mode switched from spool to sync (configuration reloaded on SIGHUP)")
                 .contains("event-loop-threads = 3");
 
         Files.writeString(config, "output-mode: nope\nmgmt-port: " + mgmt + "\n");
         hangUp(server);
-        Await.until("the bad reload logged", START_DEADLINE, () -> outputQuietly().contains("not reloaded"));
+        Await.until(
+                "the bad reload logged", START_DEADLINE, () -> outputQuietly().contains("not reloaded"));
         assertThat(output()).contains("output-mode").contains("nope");
         assertThat(Http.get(mgmt, "/settings/output-mode", admin).body()).isEqualTo("{\"mode\":\"sync\"}");
         assertThat(server.isAlive()).isTrue();
     }
 
     private static void hangUp(Process p) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).inheritIO().start();
+        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(p.pid()))
+                .inheritIO()
+                .start();
         assertThat(kill.waitFor(EXIT_DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
         assertThat(kill.exitValue()).isZero();
     }

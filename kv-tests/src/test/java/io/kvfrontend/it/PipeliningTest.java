@@ -34,8 +34,7 @@ class PipeliningTest {
     }
 
     /** What the response to one request must be. */
-    private record Expected(int opaque, int opcode, int status, String value) {
-    }
+    private record Expected(int opaque, int opcode, int status, String value) {}
 
     @ParameterizedTest
     @EnumSource(OutputMode.class)
@@ -73,7 +72,8 @@ class PipeliningTest {
                 Response r = rs.get(i);
                 Expected e = expected.get(i);
                 assertThat(new Expected(r.opaque(), r.opcode(), r.status(), r.valueString()))
-                        .as("response %d", i).isEqualTo(e);
+                        .as("response %d", i)
+                        .isEqualTo(e);
             }
             // Nothing more was sent: the next response is the one to this Noop.
             assertThat(c.call(noop().opaque(-7)).opaque()).isEqualTo(-7);
@@ -97,7 +97,9 @@ class PipeliningTest {
                 batch.add(get("deep").opaque(i));
             }
             List<Response> rs = batch.exchange(c, n);
-            assertThat(rs).extracting(Response::opaque).isEqualTo(IntStream.range(0, n).boxed().toList());
+            assertThat(rs)
+                    .extracting(Response::opaque)
+                    .isEqualTo(IntStream.range(0, n).boxed().toList());
             assertThat(rs).allSatisfy(r -> {
                 assertThat(r.status()).isEqualTo(SUCCESS);
                 assertThat(r.valueString()).isEqualTo("x");
@@ -125,8 +127,12 @@ class PipeliningTest {
         String p = "large-" + mode + "-";
         try (McbpClient c = servers.get(mode).client()) {
             for (int k = 0; k < keys; k++) {
-                assertThat(c.call(Frames.request(SET).key(p + k).extras(Frames.storeExtras(k, 0)).value(values[k]))
-                        .status()).isEqualTo(SUCCESS);
+                assertThat(c.call(Frames.request(SET)
+                                        .key(p + k)
+                                        .extras(Frames.storeExtras(k, 0))
+                                        .value(values[k]))
+                                .status())
+                        .isEqualTo(SUCCESS);
             }
             Pipelined batch = new Pipelined();
             for (int i = 0; i < gets; i++) {

@@ -65,31 +65,38 @@ class QuietCommandsTest {
                     .add(concat(PREPENDQ, p + "app", "a").opaque(17))
                     .add(concat(PREPENDQ, p + "miss", "a").opaque(18))
                     // A validation error (Setq without its 8 bytes of extras) is sent too.
-                    .add(Frames.request(SETQ).key(p + "bad").extras(Frames.int32(0)).value("v").opaque(19))
+                    .add(Frames.request(SETQ)
+                            .key(p + "bad")
+                            .extras(Frames.int32(0))
+                            .value("v")
+                            .opaque(19))
                     .add(withExpiry(GATQ, p + "miss", 0).opaque(20))
                     .add(withExpiry(GATQ, p + "hit", 0).opaque(21))
                     .add(keyed(GETQ_META, p + "miss").opaque(22))
                     .add(keyed(GETQ_META, p + "hit").opaque(23))
                     .add(arithmetic(INCREMENTQ, p + "created", 1, 42, 0).opaque(24))
-                    .add(arithmetic(DECREMENTQ, p + "nocreate", 1, 42, NO_CREATE).opaque(25))
+                    .add(arithmetic(DECREMENTQ, p + "nocreate", 1, 42, NO_CREATE)
+                            .opaque(25))
                     .add(noop().opaque(26));
 
             List<Response> rs = batch.exchange(c, 13);
 
-            assertThat(rs).extracting(Response::opaque, Response::opcode, Response::status).containsExactly(
-                    tuple(2, GETQ, SUCCESS),
-                    tuple(4, GETKQ, SUCCESS),
-                    tuple(6, ADDQ, KEY_EEXISTS),
-                    tuple(8, REPLACEQ, KEY_ENOENT),
-                    tuple(11, DELETEQ, KEY_ENOENT),
-                    tuple(13, INCREMENTQ, DELTA_BADVAL),
-                    tuple(16, APPENDQ, NOT_STORED),
-                    tuple(18, PREPENDQ, NOT_STORED),
-                    tuple(19, SETQ, EINVAL),
-                    tuple(21, GATQ, SUCCESS),
-                    tuple(23, GETQ_META, SUCCESS),
-                    tuple(25, DECREMENTQ, KEY_ENOENT),
-                    tuple(26, NOOP, SUCCESS));
+            assertThat(rs)
+                    .extracting(Response::opaque, Response::opcode, Response::status)
+                    .containsExactly(
+                            tuple(2, GETQ, SUCCESS),
+                            tuple(4, GETKQ, SUCCESS),
+                            tuple(6, ADDQ, KEY_EEXISTS),
+                            tuple(8, REPLACEQ, KEY_ENOENT),
+                            tuple(11, DELETEQ, KEY_ENOENT),
+                            tuple(13, INCREMENTQ, DELTA_BADVAL),
+                            tuple(16, APPENDQ, NOT_STORED),
+                            tuple(18, PREPENDQ, NOT_STORED),
+                            tuple(19, SETQ, EINVAL),
+                            tuple(21, GATQ, SUCCESS),
+                            tuple(23, GETQ_META, SUCCESS),
+                            tuple(25, DECREMENTQ, KEY_ENOENT),
+                            tuple(26, NOOP, SUCCESS));
             assertThat(rs.get(0).valueString()).isEqualTo("v");
             assertThat(rs.get(0).key()).isEmpty();
             assertThat(rs.get(1).keyString()).isEqualTo(p + "hit");
@@ -131,7 +138,8 @@ class QuietCommandsTest {
             long stale = mustSet(c, "quiet-cas", "1");
             mustSet(c, "quiet-cas", "2");
             c.send(store(SETQ, "quiet-cas", "3", 0, 0).cas(stale).opaque(1)).send(noop().opaque(2));
-            assertThat(c.receive(2)).extracting(Response::opaque, Response::status)
+            assertThat(c.receive(2))
+                    .extracting(Response::opaque, Response::status)
                     .containsExactly(tuple(1, KEY_EEXISTS), tuple(2, SUCCESS));
             assertThat(c.call(get("quiet-cas")).valueString()).isEqualTo("2");
         }

@@ -33,9 +33,11 @@ class QuitTest {
 
     /** The server closed the connection: the next read finds the end of the stream (or a reset). */
     private static void assertClosedWithNothingMore(McbpClient c) {
-        assertThatThrownBy(c::receive).as("no further response, then end of stream")
+        assertThatThrownBy(c::receive)
+                .as("no further response, then end of stream")
                 .isInstanceOf(UncheckedIOException.class)
-                .cause().isInstanceOfAny(EOFException.class, SocketException.class);
+                .cause()
+                .isInstanceOfAny(EOFException.class, SocketException.class);
     }
 
     @ParameterizedTest
@@ -70,13 +72,18 @@ class QuitTest {
                     .add(noop().opaque(5))
                     .bytes();
             c.sendRaw(batch);
-            assertThat(c.receive()).extracting(Response::opaque, Response::status).containsExactly(1, SUCCESS);
-            assertThat(c.receive()).extracting(Response::opaque, Response::opcode).containsExactly(2, QUIT);
+            assertThat(c.receive())
+                    .extracting(Response::opaque, Response::status)
+                    .containsExactly(1, SUCCESS);
+            assertThat(c.receive())
+                    .extracting(Response::opaque, Response::opcode)
+                    .containsExactly(2, QUIT);
             assertClosedWithNothingMore(c);
         }
         try (McbpClient check = servers.get(OutputMode.SPOOL).client()) {
             assertThat(check.call(get("quit-before")).status()).isEqualTo(SUCCESS);
-            assertThat(check.call(get("quit-after")).status()).as("the set after Quit never ran")
+            assertThat(check.call(get("quit-after")).status())
+                    .as("the set after Quit never ran")
                     .isEqualTo(KEY_ENOENT);
         }
     }

@@ -64,7 +64,8 @@ class ReadCommandsTest extends OneServerPerClass {
                 .send(keyed(GETKQ, "getkq-2").opaque(2))
                 .send(keyed(GETKQ, "getkq-3").opaque(3))
                 .send(noop().opaque(4));
-        assertThat(c.receive(3)).extracting(Response::opaque, Response::keyString, Response::valueString)
+        assertThat(c.receive(3))
+                .extracting(Response::opaque, Response::keyString, Response::valueString)
                 .containsExactly(tuple(1, "getkq-1", "one"), tuple(3, "getkq-3", "three"), tuple(4, "", ""));
     }
 
@@ -74,8 +75,8 @@ class ReadCommandsTest extends OneServerPerClass {
         c.send(keyed(GETQ, "getq-0").opaque(1))
                 .send(keyed(GETQ, "getq-1").opaque(2))
                 .send(noop().opaque(3));
-        assertThat(c.receive(2)).extracting(Response::opaque, Response::opcode, Response::keyString,
-                        Response::valueString)
+        assertThat(c.receive(2))
+                .extracting(Response::opaque, Response::opcode, Response::keyString, Response::valueString)
                 .containsExactly(tuple(2, GETQ, "", "one"), tuple(3, NOOP, "", ""));
     }
 
@@ -83,13 +84,16 @@ class ReadCommandsTest extends OneServerPerClass {
     void aReadThatBreaksTheRequestRulesIsEinvalAndTheConnectionStaysOpen() {
         mustSet(c, "rules", "v");
         assertThat(c.call(get("rules").cas(5)).status()).as("non-zero CAS").isEqualTo(EINVAL);
-        assertThat(c.call(get("rules").extras(Frames.int32(0))).status()).as("extras").isEqualTo(EINVAL);
+        assertThat(c.call(get("rules").extras(Frames.int32(0))).status())
+                .as("extras")
+                .isEqualTo(EINVAL);
         assertThat(c.call(get("rules").value("x")).status()).as("value").isEqualTo(EINVAL);
         assertThat(c.call(Frames.request(GET)).status()).as("no key").isEqualTo(EINVAL);
         assertThat(c.call(get("rules").datatype(0x01)).status()).as("datatype").isEqualTo(EINVAL);
         // Validation errors are sent for quiet opcodes too.
         c.send(keyed(GETQ, "rules").cas(5).opaque(9)).send(noop().opaque(10));
-        assertThat(c.receive(2)).extracting(Response::opaque, Response::status)
+        assertThat(c.receive(2))
+                .extracting(Response::opaque, Response::status)
                 .containsExactly(tuple(9, EINVAL), tuple(10, SUCCESS));
         assertThat(c.call(get("rules")).valueString()).isEqualTo("v");
     }

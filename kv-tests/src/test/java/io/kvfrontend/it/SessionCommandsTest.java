@@ -27,7 +27,9 @@ class SessionCommandsTest extends OneServerPerClass {
         assertThat(r.status()).isEqualTo(SUCCESS);
         assertThat(r.opaque()).isEqualTo(2);
         assertThat(r.datatype()).isZero();
-        assertThat(r.valueString()).isNotBlank().isEqualTo(server.server().context().version());
+        assertThat(r.valueString())
+                .isNotBlank()
+                .isEqualTo(server.server().context().version());
     }
 
     @Test
@@ -40,10 +42,14 @@ class SessionCommandsTest extends OneServerPerClass {
 
     @Test
     void sessionCommandsWithBodiesTheyMustNotHaveAreEinval() {
-        assertThat(c.call(Frames.request(VERBOSITY)).status()).as("verbosity without extras").isEqualTo(EINVAL);
+        assertThat(c.call(Frames.request(VERBOSITY)).status())
+                .as("verbosity without extras")
+                .isEqualTo(EINVAL);
         assertThat(c.call(noop().key("k")).status()).as("noop with a key").isEqualTo(EINVAL);
         assertThat(c.call(noop().cas(1)).status()).as("noop with a CAS").isEqualTo(EINVAL);
-        assertThat(c.call(Frames.request(VERSION).value("v")).status()).as("version with a value").isEqualTo(EINVAL);
+        assertThat(c.call(Frames.request(VERSION).value("v")).status())
+                .as("version with a value")
+                .isEqualTo(EINVAL);
         assertThat(c.call(noop()).status()).isEqualTo(SUCCESS);
     }
 }

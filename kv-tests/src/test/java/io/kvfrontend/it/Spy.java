@@ -43,8 +43,8 @@ final class Spy implements AutoCloseable {
      * which this server does not offer.
      */
     static Spy connectAs(int port, String user, String password) {
-        return connect(port, false,
-                new AuthDescriptor(new String[] {"PLAIN"}, new PlainCallbackHandler(user, password)));
+        return connect(
+                port, false, new AuthDescriptor(new String[] {"PLAIN"}, new PlainCallbackHandler(user, password)));
     }
 
     private static Spy connect(int port, boolean optimize, AuthDescriptor auth) {

@@ -74,7 +74,9 @@ class SpymemcachedCommandsTest {
             assertThat(c.set("flags-int", 0, 42).get()).isTrue();
             assertThat(c.set("flags-long", 0, 1L << 40).get()).isTrue();
             assertThat(c.set("flags-bytes", 0, big).get()).isTrue();
-            assertThat(c.set("flags-list", 0, new ArrayList<>(List.of("a", "b"))).get()).isTrue();
+            assertThat(c.set("flags-list", 0, new ArrayList<>(List.of("a", "b")))
+                            .get())
+                    .isTrue();
             assertThat(c.get("flags-int")).isEqualTo(42);
             assertThat(c.get("flags-long")).isEqualTo(1L << 40);
             assertThat(c.get("flags-bytes")).isEqualTo(big);
@@ -194,7 +196,9 @@ class SpymemcachedCommandsTest {
         try (Spy s = spy()) {
             MemcachedClient c = s.client();
             assertThat(c.incr("counter-exp", 1, 100, 1)).isEqualTo(100);
-            Await.until("the counter created with a 1 s expiry is gone", Duration.ofSeconds(5),
+            Await.until(
+                    "the counter created with a 1 s expiry is gone",
+                    Duration.ofSeconds(5),
                     () -> c.get("counter-exp") == null);
         }
     }
@@ -277,7 +281,9 @@ class SpymemcachedCommandsTest {
     void getBulkReturnsExactlyThePresentKeys(OutputMode mode) throws Exception {
         try (Spy s = Spy.connect(servers.port(mode))) {
             MemcachedClient c = s.client();
-            List<String> present = IntStream.range(0, 200).mapToObj(i -> "bulk-" + mode + "-" + i).toList();
+            List<String> present = IntStream.range(0, 200)
+                    .mapToObj(i -> "bulk-" + mode + "-" + i)
+                    .toList();
             List<OperationFuture<Boolean>> sets = new ArrayList<>();
             for (String k : present) {
                 sets.add(c.set(k, 0, "value-of-" + k));
@@ -292,7 +298,8 @@ class SpymemcachedCommandsTest {
             Map<String, Object> got = c.getBulk(asked);
 
             assertThat(got).isEqualTo(present.stream().collect(Collectors.toMap(k -> k, k -> "value-of-" + k)));
-            assertThat(c.getBulk("bulk-missing-" + mode + "-1", "bulk-missing-" + mode + "-2")).isEmpty();
+            assertThat(c.getBulk("bulk-missing-" + mode + "-1", "bulk-missing-" + mode + "-2"))
+                    .isEmpty();
         }
     }
 
@@ -305,9 +312,17 @@ class SpymemcachedCommandsTest {
             Map<SocketAddress, Map<String, String>> all = c.getStats();
             assertThat(all).hasSize(1);
             Map<String, String> stats = all.values().iterator().next();
-            assertThat(stats).containsEntry("pid", Long.toString(ProcessHandle.current().pid()))
-                    .containsKeys("uptime", "curr_items", "cmd_get", "cmd_set", "get_hits", "get_misses",
-                            "curr_connections", "total_connections");
+            assertThat(stats)
+                    .containsEntry("pid", Long.toString(ProcessHandle.current().pid()))
+                    .containsKeys(
+                            "uptime",
+                            "curr_items",
+                            "cmd_get",
+                            "cmd_set",
+                            "get_hits",
+                            "get_misses",
+                            "curr_connections",
+                            "total_connections");
             assertThat(Long.parseLong(stats.get("cmd_get"))).isPositive();
             assertThat(Long.parseLong(stats.get("curr_items"))).isPositive();
         }
@@ -316,7 +331,8 @@ class SpymemcachedCommandsTest {
     @Test
     void getStatsOfTheBucketsGroupListsTheDefaultBucket() {
         try (Spy s = spy()) {
-            Map<String, String> stats = s.client().getStats("buckets").values().iterator().next();
+            Map<String, String> stats =
+                    s.client().getStats("buckets").values().iterator().next();
             assertThat(stats).containsKeys("default:curr_items", "default:mem_used", "default:quota");
         }
     }

@@ -46,7 +46,9 @@ class SpymemcachedPipeliningTest {
                 sets.add(c.set(prefix + i, 0, "value-" + i));
             }
             for (int i = 0; i < OPS; i++) {
-                assertThat(sets.get(i).get(Spy.OP_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)).as("set %d", i).isTrue();
+                assertThat(sets.get(i).get(Spy.OP_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS))
+                        .as("set %d", i)
+                        .isTrue();
             }
             List<GetFuture<Object>> gets = new ArrayList<>(OPS);
             List<Future<Object>> misses = new ArrayList<>(OPS);
@@ -55,8 +57,10 @@ class SpymemcachedPipeliningTest {
                 misses.add(c.asyncGet(prefix + "missing-" + i));
             }
             for (int i = 0; i < OPS; i++) {
-                assertThat(gets.get(i).get(Spy.OP_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)).isEqualTo("value-" + i);
-                assertThat(misses.get(i).get(Spy.OP_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)).isNull();
+                assertThat(gets.get(i).get(Spy.OP_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS))
+                        .isEqualTo("value-" + i);
+                assertThat(misses.get(i).get(Spy.OP_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS))
+                        .isNull();
             }
         }
     }
@@ -76,7 +80,8 @@ class SpymemcachedPipeliningTest {
             }
             // One connection executes in arrival order, so the read after the i-th increment sees i.
             for (int i = 0; i < incrs.size(); i++) {
-                assertThat(incrs.get(i).get(Spy.OP_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)).isEqualTo(i + 1);
+                assertThat(incrs.get(i).get(Spy.OP_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS))
+                        .isEqualTo(i + 1);
                 assertThat(reads.get(i).get(Spy.OP_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS))
                         .isEqualTo(Integer.toString(i + 1));
             }

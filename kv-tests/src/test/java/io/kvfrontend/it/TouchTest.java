@@ -26,7 +26,9 @@ class TouchTest extends OneServerPerClass {
     void touchWithAShortExpiryMakesTheDocumentExpire() {
         mustSet(c, "t-expire", "v");
         assertThat(c.call(withExpiry(TOUCH, "t-expire", 1)).status()).isEqualTo(SUCCESS);
-        Await.until("the touched document expired", Duration.ofSeconds(5),
+        Await.until(
+                "the touched document expired",
+                Duration.ofSeconds(5),
                 () -> c.call(get("t-expire")).status() == KEY_ENOENT);
     }
 
@@ -53,7 +55,8 @@ class TouchTest extends OneServerPerClass {
         c.send(withExpiry(GATQ, "t-gatq-missing", 100).opaque(1))
                 .send(withExpiry(GATQ, "t-gatq", 100).opaque(2))
                 .send(noop().opaque(3));
-        assertThat(c.receive(2)).extracting(Response::opaque, Response::opcode, Response::valueString)
+        assertThat(c.receive(2))
+                .extracting(Response::opaque, Response::opcode, Response::valueString)
                 .containsExactly(tuple(2, GATQ, "v"), tuple(3, NOOP, ""));
     }
 

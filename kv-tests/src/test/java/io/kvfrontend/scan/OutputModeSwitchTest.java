@@ -41,35 +41,44 @@ class OutputModeSwitchTest {
     @EnumSource(OutputMode.class)
     void aScanMidStreamKeepsItsModeAndTheNextScanUsesTheNewOne(OutputMode from) {
         OutputMode to = other(from);
-        try (TestServer server = ScanServers.start(ScanServers.config(from).mgmtPort(0)
-                .spoolWaterMarks(64 * 1024, 256 * 1024).build(), RangeScanSettings.defaults());
-             McbpClient loader = server.client();
-             McbpClient slow = McbpClient.connect(server.port(), 16 * 1024)) {
+        try (TestServer server = ScanServers.start(
+                        ScanServers.config(from)
+                                .mgmtPort(0)
+                                .spoolWaterMarks(64 * 1024, 256 * 1024)
+                                .build(),
+                        RangeScanSettings.defaults());
+                McbpClient loader = server.client();
+                McbpClient slow = McbpClient.connect(server.port(), 16 * 1024)) {
             OutputMetrics metrics = server.server().context().outputMetrics();
             int mgmt = server.server().mgmtPort();
             hello(loader);
             hello(slow);
             RangeScanContinueTest.loadDocs(loader, DOCS, SIZE); // 8 MB: more than the socket buffers hold
-            assertThat(Http.get(mgmt, "/settings/output-mode", null).body()).isEqualTo(
-                    "{\"mode\":\"" + from.configName() + "\"}");
+            assertThat(Http.get(mgmt, "/settings/output-mode", null).body())
+                    .isEqualTo("{\"mode\":\"" + from.configName() + "\"}");
 
             // A scan streams to a client that does not read: its producer is parked on full output.
             byte[] id = mustCreate(slow, 0, "{}");
             slow.send(continueScan(0, id, 0, 0, 0, 41));
             Connection conn = server.connectionOf(slow);
-            Await.until(DEADLINE, () -> ScanServers.stats(server).continuing() == 1 && !conn.output().hasCapacity()
-                    && metrics.snapshot(from).producers() == 1, () -> "scan not streaming: " + metrics.snapshot(from));
+            Await.until(
+                    DEADLINE,
+                    () -> ScanServers.stats(server).continuing() == 1
+                            && !conn.output().hasCapacity()
+                            && metrics.snapshot(from).producers() == 1,
+                    () -> "scan not streaming: " + metrics.snapshot(from));
 
-            HttpResponse<String> switched = Http.postForm(mgmt, "/settings/output-mode", "mode=" + to.configName(),
-                    null);
+            HttpResponse<String> switched =
+                    Http.postForm(mgmt, "/settings/output-mode", "mode=" + to.configName(), null);
             assertThat(switched.statusCode()).isEqualTo(200);
-            assertThat(switched.body()).isEqualTo(
-                    "{\"old\":\"" + from.configName() + "\",\"new\":\"" + to.configName() + "\"}");
+            assertThat(switched.body())
+                    .isEqualTo("{\"old\":\"" + from.configName() + "\",\"new\":\"" + to.configName() + "\"}");
             assertThat(metrics.mode()).isEqualTo(to);
 
             // Everyone agrees: the mode is the new one, the running producer is still counted in the old.
             Map<String, String> stat = stat(loader);
-            assertThat(stat).containsEntry("output_mode", to.configName())
+            assertThat(stat)
+                    .containsEntry("output_mode", to.configName())
                     .containsEntry("producers_" + from.configName(), "1")
                     .containsEntry("producers_" + to.configName(), "0");
             assertThat(gauge(server, "kv.output.mode", to)).isEqualTo(1);
@@ -129,7 +138,13 @@ class OutputModeSwitchTest {
     }
 
     private static double gauge(TestServer server, String name, OutputMode mode) {
-        return server.server().context().registry().get(name).tag("mode", mode.configName()).gauge().value();
+        return server.server()
+                .context()
+                .registry()
+                .get(name)
+                .tag("mode", mode.configName())
+                .gauge()
+                .value();
     }
 
     private static Map<String, String> stat(McbpClient c) {

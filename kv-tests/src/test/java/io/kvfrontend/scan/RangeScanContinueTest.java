@@ -30,12 +30,16 @@ class RangeScanContinueTest {
 
     /** {@code n} keys {@code k0000..} whose key-only encoding is exactly 6 bytes (LEB128 5, 5 bytes). */
     private static List<String> load(McbpClient c, int n) {
-        List<String> keys = IntStream.range(0, n).mapToObj(i -> String.format("k%04d", i)).toList();
+        List<String> keys =
+                IntStream.range(0, n).mapToObj(i -> String.format("k%04d", i)).toList();
         for (int start = 0; start < n; start += 1000) {
             int end = Math.min(n, start + 1000);
             ByteArrayOutputStream batch = new ByteArrayOutputStream();
             for (String k : keys.subList(start, end)) {
-                batch.writeBytes(Frames.request(SET).key(k).extras(Frames.storeExtras(0, 0)).value("value-of-" + k)
+                batch.writeBytes(Frames.request(SET)
+                        .key(k)
+                        .extras(Frames.storeExtras(0, 0))
+                        .value("value-of-" + k)
                         .build());
             }
             c.sendRaw(batch.toByteArray());
@@ -57,7 +61,8 @@ class RangeScanContinueTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void itemLimitEndsEachContinueWithMoreThenComplete(OutputMode mode) {
-        try (TestServer server = ScanServers.start(mode); McbpClient c = server.client()) {
+        try (TestServer server = ScanServers.start(mode);
+                McbpClient c = server.client()) {
             hello(c);
             List<String> keys = load(c, 25);
             byte[] id = mustCreate(c, 0, "{\"key_only\":true}");
@@ -85,7 +90,8 @@ class RangeScanContinueTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void byteLimitCountsItemBytesAndAlwaysSendsOneItem(OutputMode mode) {
-        try (TestServer server = ScanServers.start(mode); McbpClient c = server.client()) {
+        try (TestServer server = ScanServers.start(mode);
+                McbpClient c = server.client()) {
             hello(c);
             List<String> keys = load(c, 25);
             byte[] id = mustCreate(c, 0, "{\"key_only\":true}");
@@ -115,7 +121,8 @@ class RangeScanContinueTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void withoutLimitsAContinueSendsBatchesOfAboutEightKibAndOneFinalFrame(OutputMode mode) {
-        try (TestServer server = ScanServers.start(mode); McbpClient c = server.client()) {
+        try (TestServer server = ScanServers.start(mode);
+                McbpClient c = server.client()) {
             hello(c);
             List<String> keys = load(c, 5000); // 30000 bytes of key-only items
             byte[] id = mustCreate(c, 0, "{\"key_only\":true}");
@@ -138,7 +145,8 @@ class RangeScanContinueTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void aTimeLimitEndsContinuesWithMoreAndLosesNothing(OutputMode mode) {
-        try (TestServer server = ScanServers.start(mode); McbpClient c = server.client()) {
+        try (TestServer server = ScanServers.start(mode);
+                McbpClient c = server.client()) {
             hello(c);
             List<String> keys = load(c, 3000);
             byte[] id = mustCreate(c, 0, "{\"key_only\":true}");
@@ -161,7 +169,8 @@ class RangeScanContinueTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void pipelinedContinuesKeepTheirOpaquesAndOrder(OutputMode mode) {
-        try (TestServer server = ScanServers.start(mode); McbpClient c = server.client()) {
+        try (TestServer server = ScanServers.start(mode);
+                McbpClient c = server.client()) {
             hello(c);
             List<String> keys = load(c, 100);
             byte[] id = mustCreate(c, 0, "{\"key_only\":true}");
@@ -191,7 +200,8 @@ class RangeScanContinueTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void cancelUnknownIdsAndWrongVbuckets(OutputMode mode) {
-        try (TestServer server = ScanServers.start(mode); McbpClient c = server.client()) {
+        try (TestServer server = ScanServers.start(mode);
+                McbpClient c = server.client()) {
             hello(c);
             load(c, 10);
             byte[] unknown = new byte[16];
@@ -210,8 +220,10 @@ class RangeScanContinueTest {
             assertThat(c.call(cancel(0, id)).status()).isEqualTo(KEY_ENOENT);
 
             // Wrong extras sizes are invalid requests.
-            assertThat(c.call(Frames.request(CONTINUE).extras(new byte[16])).status()).isEqualTo(EINVAL);
-            assertThat(c.call(Frames.request(CANCEL).extras(new byte[28])).status()).isEqualTo(EINVAL);
+            assertThat(c.call(Frames.request(CONTINUE).extras(new byte[16])).status())
+                    .isEqualTo(EINVAL);
+            assertThat(c.call(Frames.request(CANCEL).extras(new byte[28])).status())
+                    .isEqualTo(EINVAL);
             assertThat(ScanServers.stats(server).open()).isZero();
         }
     }
@@ -223,17 +235,23 @@ class RangeScanContinueTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void aContinueWhileOneRunsIsBusyAndCancelEndsTheRunningOne(OutputMode mode) {
-        try (TestServer server = ScanServers.start(ScanServers.config(mode).spoolWaterMarks(16 * 1024, 64 * 1024)
-                .build(), RangeScanSettings.defaults());
-             McbpClient loader = server.client(); McbpClient slow = McbpClient.connect(server.port(), 8 * 1024);
-             McbpClient other = server.client()) {
+        try (TestServer server = ScanServers.start(
+                        ScanServers.config(mode)
+                                .spoolWaterMarks(16 * 1024, 64 * 1024)
+                                .build(),
+                        RangeScanSettings.defaults());
+                McbpClient loader = server.client();
+                McbpClient slow = McbpClient.connect(server.port(), 8 * 1024);
+                McbpClient other = server.client()) {
             hello(loader);
             hello(slow);
             hello(other);
             loadDocs(loader, 3000, 4096); // 12 MB: far more than the socket buffers and the high-water mark
             byte[] id = mustCreate(slow, 0, "{}");
             slow.send(continueScan(0, id, 0, 0, 0, 5));
-            Await.until(DEADLINE, () -> ScanServers.stats(server).continuing() == 1
+            Await.until(
+                    DEADLINE,
+                    () -> ScanServers.stats(server).continuing() == 1
                             && !server.connectionOf(slow).output().hasCapacity(),
                     () -> "continue not parked: " + ScanServers.stats(server));
 
@@ -271,7 +289,11 @@ class RangeScanContinueTest {
                 for (int j = 0; j < v.length; j++) {
                     v[j] = kb[j % kb.length];
                 }
-                batch.writeBytes(Frames.request(SET).key(k).extras(Frames.storeExtras(i, 0)).value(v).build());
+                batch.writeBytes(Frames.request(SET)
+                        .key(k)
+                        .extras(Frames.storeExtras(i, 0))
+                        .value(v)
+                        .build());
             }
             c.sendRaw(batch.toByteArray());
             for (Response r : c.receive(end - start)) {
@@ -284,13 +306,16 @@ class RangeScanContinueTest {
     @EnumSource(OutputMode.class)
     void anAbandonedScanExpiresAfterTheIdleTimeout(OutputMode mode) {
         RangeScanSettings scans = RangeScanSettings.defaults().withIdleTimeout(Duration.ofMillis(200));
-        try (TestServer server = ScanServers.start(mode, scans); McbpClient c = server.client()) {
+        try (TestServer server = ScanServers.start(mode, scans);
+                McbpClient c = server.client()) {
             hello(c);
             load(c, 30);
             byte[] abandoned = mustCreate(c, 0, "{\"key_only\":true}");
             byte[] untouched = mustCreate(c, 0, "{\"key_only\":true}");
             assertThat(continueOnce(c, 0, abandoned, 10, 0, 0, 1, 0).status()).isEqualTo(RANGE_SCAN_MORE);
-            Await.until(DEADLINE, () -> ScanServers.stats(server).expired() == 2,
+            Await.until(
+                    DEADLINE,
+                    () -> ScanServers.stats(server).expired() == 2,
                     () -> "scans not expired: " + ScanServers.stats(server));
             assertThat(ScanServers.stats(server).open()).isZero();
             assertThat(c.call(continueScan(0, abandoned, 0, 0, 0, 2)).status()).isEqualTo(KEY_ENOENT);
@@ -302,7 +327,8 @@ class RangeScanContinueTest {
     @EnumSource(OutputMode.class)
     void aScanEndsAtItsLifetimeEvenWhileInUse(OutputMode mode) {
         RangeScanSettings scans = RangeScanSettings.defaults().withMaxLifetime(Duration.ofMillis(300));
-        try (TestServer server = ScanServers.start(mode, scans); McbpClient c = server.client()) {
+        try (TestServer server = ScanServers.start(mode, scans);
+                McbpClient c = server.client()) {
             hello(c);
             int n = 20_000;
             load(c, n);
@@ -328,16 +354,21 @@ class RangeScanContinueTest {
     @EnumSource(OutputMode.class)
     void concurrentScansAreLimitedPerConnectionAndPerBucket(OutputMode mode) {
         RangeScanSettings scans = RangeScanSettings.defaults().withLimits(3, 2);
-        try (TestServer server = ScanServers.start(mode, scans); McbpClient a = server.client();
-             McbpClient b = server.client()) {
+        try (TestServer server = ScanServers.start(mode, scans);
+                McbpClient a = server.client();
+                McbpClient b = server.client()) {
             hello(a);
             hello(b);
             load(a, 10);
             byte[] a1 = mustCreate(a, 0, "{}");
             mustCreate(a, 0, "{}");
-            assertThat(a.call(create(0, "{}")).status()).as("third scan of one connection").isEqualTo(EBUSY);
+            assertThat(a.call(create(0, "{}")).status())
+                    .as("third scan of one connection")
+                    .isEqualTo(EBUSY);
             byte[] b1 = mustCreate(b, 0, "{}");
-            assertThat(b.call(create(0, "{}")).status()).as("fourth scan of the bucket").isEqualTo(EBUSY);
+            assertThat(b.call(create(0, "{}")).status())
+                    .as("fourth scan of the bucket")
+                    .isEqualTo(EBUSY);
             assertThat(ScanServers.stats(server).rejected()).isEqualTo(2);
 
             // Ending scans frees their slots at once: by cancel, and by completion.
@@ -356,16 +387,19 @@ class RangeScanContinueTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void scanStatsAppearInStatAndMetrics(OutputMode mode) {
-        try (TestServer server = ScanServers.start(mode); McbpClient c = server.client()) {
+        try (TestServer server = ScanServers.start(mode);
+                McbpClient c = server.client()) {
             hello(c);
             load(c, 10);
             byte[] id = mustCreate(c, 0, "{\"key_only\":true}");
             scanKeys(c, 0, id, 0, 0);
             mustCreate(c, 0, "{}");
             c.send(Frames.request(STAT).key("scans"));
-            Map<String, String> stats = c.receiveStats().stream().filter(r -> r.key().length > 0)
+            Map<String, String> stats = c.receiveStats().stream()
+                    .filter(r -> r.key().length > 0)
                     .collect(Collectors.toMap(Response::keyString, Response::valueString));
-            assertThat(stats).containsEntry("default:range_scans_open", "1")
+            assertThat(stats)
+                    .containsEntry("default:range_scans_open", "1")
                     .containsEntry("default:range_scans_created", "2")
                     .containsEntry("default:range_scans_completed", "1")
                     .containsEntry("default:range_scans_items_sent", "10")
@@ -373,9 +407,18 @@ class RangeScanContinueTest {
                     .containsEntry("default:range_scans_lookup_hits", "1")
                     .containsKey("default:range_scans_evictions");
             var registry = server.server().context().registry();
-            assertThat(registry.get("kv.rangescan.open").tag("bucket", "default").gauge().value()).isEqualTo(1.0);
-            assertThat(registry.get("cache.gets").tag("cache", "range_scans").tag("bucket", "default").tag("result", "hit")
-                    .functionCounter().count()).isEqualTo(1.0);
+            assertThat(registry.get("kv.rangescan.open")
+                            .tag("bucket", "default")
+                            .gauge()
+                            .value())
+                    .isEqualTo(1.0);
+            assertThat(registry.get("cache.gets")
+                            .tag("cache", "range_scans")
+                            .tag("bucket", "default")
+                            .tag("result", "hit")
+                            .functionCounter()
+                            .count())
+                    .isEqualTo(1.0);
         }
     }
 }

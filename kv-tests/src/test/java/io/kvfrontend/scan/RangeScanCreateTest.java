@@ -25,7 +25,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 class RangeScanCreateTest {
 
     private static List<String> keys(String prefix, int n) {
-        return IntStream.range(0, n).mapToObj(i -> String.format("%s%03d", prefix, i)).toList();
+        return IntStream.range(0, n)
+                .mapToObj(i -> String.format("%s%03d", prefix, i))
+                .toList();
     }
 
     private static void load(McbpClient c, List<String> keys) {
@@ -37,7 +39,8 @@ class RangeScanCreateTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void inclusiveAndExclusiveRangesReturnExactlyTheirKeysInOrder(OutputMode mode) {
-        try (TestServer server = ScanServers.start(mode); McbpClient c = server.client()) {
+        try (TestServer server = ScanServers.start(mode);
+                McbpClient c = server.client()) {
             hello(c);
             load(c, keys("doc::", 100));
             load(c, List.of("a", "zebra", "doc:", "doc;"));
@@ -46,20 +49,24 @@ class RangeScanCreateTest {
             assertThat(scanKeys(c, 0, id, 0, 0)).containsExactlyElementsOf(keys("doc::", 50));
 
             id = mustCreate(c, 0, rangeJson("doc::000", true, "doc::049", true, "\"key_only\":true"));
-            assertThat(scanKeys(c, 0, id, 0, 0)).containsExactlyElementsOf(keys("doc::", 49).subList(1, 49));
+            assertThat(scanKeys(c, 0, id, 0, 0))
+                    .containsExactlyElementsOf(keys("doc::", 49).subList(1, 49));
 
             // Mixed: inclusive start, exclusive end, and the other way round.
             id = mustCreate(c, 0, rangeJson("doc::010", false, "doc::020", true, "\"key_only\":true"));
-            assertThat(scanKeys(c, 0, id, 0, 0)).containsExactlyElementsOf(keys("doc::", 20).subList(10, 20));
+            assertThat(scanKeys(c, 0, id, 0, 0))
+                    .containsExactlyElementsOf(keys("doc::", 20).subList(10, 20));
             id = mustCreate(c, 0, rangeJson("doc::010", true, "doc::020", false, "\"key_only\":true"));
-            assertThat(scanKeys(c, 0, id, 0, 0)).containsExactlyElementsOf(keys("doc::", 21).subList(11, 21));
+            assertThat(scanKeys(c, 0, id, 0, 0))
+                    .containsExactlyElementsOf(keys("doc::", 21).subList(11, 21));
         }
     }
 
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void prefixAsTheSdkEncodesItAndTheFullRange(OutputMode mode) {
-        try (TestServer server = ScanServers.start(mode); McbpClient c = server.client()) {
+        try (TestServer server = ScanServers.start(mode);
+                McbpClient c = server.client()) {
             hello(c);
             List<String> docs = keys("doc::", 100);
             load(c, docs);
@@ -79,14 +86,16 @@ class RangeScanCreateTest {
             assertThat(scanKeys(c, 0, mustCreate(c, 0, full), 0, 0)).containsExactlyElementsOf(all);
 
             // Neither range nor sampling: the whole collection (kv_engine's behaviour).
-            assertThat(scanKeys(c, 0, mustCreate(c, 0, "{\"key_only\":true}"), 0, 0)).containsExactlyElementsOf(all);
+            assertThat(scanKeys(c, 0, mustCreate(c, 0, "{\"key_only\":true}"), 0, 0))
+                    .containsExactlyElementsOf(all);
         }
     }
 
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void keysAreComparedAsUnsignedBytes(OutputMode mode) {
-        try (TestServer server = ScanServers.start(mode); McbpClient c = server.client()) {
+        try (TestServer server = ScanServers.start(mode);
+                McbpClient c = server.client()) {
             hello(c);
             byte[] high = {'k', (byte) 0xc3, (byte) 0xa9}; // "ké": above every ASCII continuation
             byte[] low = {'k', 'z'};
@@ -104,7 +113,8 @@ class RangeScanCreateTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void keyOnlyItemsAreEncodedByteExactly(OutputMode mode) {
-        try (TestServer server = ScanServers.start(mode); McbpClient c = server.client()) {
+        try (TestServer server = ScanServers.start(mode);
+                McbpClient c = server.client()) {
             hello(c);
             byte[] longKey = new byte[128];
             Arrays.fill(longKey, (byte) 'x');
@@ -116,8 +126,10 @@ class RangeScanCreateTest {
             assertThat(r.status()).isEqualTo(RANGE_SCAN_COMPLETE);
             assertThat(r.items()).hasSize(1);
             ByteBuffer expected = ByteBuffer.allocate(5 + 6 + 2 + 128);
-            expected.put(new byte[] {4, 'k', 'e', 'y', '0'}).put(new byte[] {5, 'k', 'e', 'y', '1', '1'})
-                    .put(new byte[] {(byte) 0x80, 0x01}).put(longKey);
+            expected.put(new byte[] {4, 'k', 'e', 'y', '0'})
+                    .put(new byte[] {5, 'k', 'e', 'y', '1', '1'})
+                    .put(new byte[] {(byte) 0x80, 0x01})
+                    .put(longKey);
             assertThat(r.items().get(0).value()).containsExactly(expected.array());
             assertThat(r.items().get(0).datatype()).isZero();
             // The final frame exactly as the protocol doc's worked example: 81 db 0000 04 00 00a7 ...
@@ -129,7 +141,8 @@ class RangeScanCreateTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void documentItemsAreEncodedByteExactly(OutputMode mode) {
-        try (TestServer server = ScanServers.start(mode); McbpClient c = server.client()) {
+        try (TestServer server = ScanServers.start(mode);
+                McbpClient c = server.client()) {
             hello(c);
             long expiry = System.currentTimeMillis() / 1000 + 3600;
             Stored a = set(c, bytes("a"), bytes("{\"n\":1}"), 0xdeadbeef, (int) expiry, 0x01);
@@ -142,10 +155,24 @@ class RangeScanCreateTest {
             assertThat(r.items()).hasSize(1);
 
             ByteBuffer expected = ByteBuffer.allocate(1000);
-            expected.putInt(0xdeadbeef).putInt((int) expiry).putLong(a.seqno()).putLong(a.cas()).put((byte) 0x01)
-                    .put((byte) 1).put((byte) 'a').put((byte) 7).put(bytes("{\"n\":1}"));
-            expected.putInt(7).putInt(0).putLong(b.seqno()).putLong(b.cas()).put((byte) 0)
-                    .put((byte) 1).put((byte) 'b').put(new byte[] {(byte) 0xac, 0x02}).put(big);
+            expected.putInt(0xdeadbeef)
+                    .putInt((int) expiry)
+                    .putLong(a.seqno())
+                    .putLong(a.cas())
+                    .put((byte) 0x01)
+                    .put((byte) 1)
+                    .put((byte) 'a')
+                    .put((byte) 7)
+                    .put(bytes("{\"n\":1}"));
+            expected.putInt(7)
+                    .putInt(0)
+                    .putLong(b.seqno())
+                    .putLong(b.cas())
+                    .put((byte) 0)
+                    .put((byte) 1)
+                    .put((byte) 'b')
+                    .put(new byte[] {(byte) 0xac, 0x02})
+                    .put(big);
             expected.flip();
             byte[] want = new byte[expected.remaining()];
             expected.get(want);
@@ -160,15 +187,18 @@ class RangeScanCreateTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void aCollectionScanReturnsItsKeysWithoutThePrefix(OutputMode mode) {
-        try (TestServer server = ScanServers.start(mode); McbpClient c = server.client()) {
+        try (TestServer server = ScanServers.start(mode);
+                McbpClient c = server.client()) {
             hello(c, FEATURE_COLLECTIONS);
             for (String k : List.of("x1", "x2", "x3")) {
                 set(c, concat(leb128(ScanServers.C1), bytes(k)), bytes("in-c1"), 0, 0, 0);
             }
             set(c, concat(leb128(0), bytes("x0")), bytes("in-default"), 0, 0, 0);
 
-            byte[] id = mustCreate(c, 0, "{\"collection\":\"8\",\"range\":{\"start\":\"" + b64("x")
-                    + "\",\"end\":\"" + b64("y") + "\"}}");
+            byte[] id = mustCreate(
+                    c,
+                    0,
+                    "{\"collection\":\"8\",\"range\":{\"start\":\"" + b64("x") + "\",\"end\":\"" + b64("y") + "\"}}");
             List<Doc> docs = scanDocs(c, 0, id, 0, 0);
             assertThat(docs).extracting(Doc::keyString).containsExactly("x1", "x2", "x3");
             assertThat(docs).extracting(Doc::valueString).containsOnly("in-c1");
@@ -187,33 +217,46 @@ class RangeScanCreateTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void samplingIsDeterministicPerSeedAndNeverFailsForWantOfItems(OutputMode mode) {
-        try (TestServer server = ScanServers.start(mode); McbpClient c = server.client()) {
+        try (TestServer server = ScanServers.start(mode);
+                McbpClient c = server.client()) {
             hello(c);
             List<String> all = keys("s", 400);
             load(c, all);
 
-            List<String> first = scanKeys(c, 0, mustCreate(c, 0,
-                    "{\"sampling\":{\"samples\":40,\"seed\":1234},\"key_only\":true}"), 0, 0);
-            List<String> again = scanKeys(c, 0, mustCreate(c, 0,
-                    "{\"sampling\":{\"samples\":40,\"seed\":1234},\"key_only\":true}"), 7, 0);
-            List<String> other = scanKeys(c, 0, mustCreate(c, 0,
-                    "{\"sampling\":{\"samples\":40,\"seed\":99},\"key_only\":true}"), 0, 0);
-            assertThat(first).isEqualTo(again).doesNotHaveDuplicates().isNotEmpty().isSubsetOf(all);
+            List<String> first = scanKeys(
+                    c, 0, mustCreate(c, 0, "{\"sampling\":{\"samples\":40,\"seed\":1234},\"key_only\":true}"), 0, 0);
+            List<String> again = scanKeys(
+                    c, 0, mustCreate(c, 0, "{\"sampling\":{\"samples\":40,\"seed\":1234},\"key_only\":true}"), 7, 0);
+            List<String> other = scanKeys(
+                    c, 0, mustCreate(c, 0, "{\"sampling\":{\"samples\":40,\"seed\":99},\"key_only\":true}"), 0, 0);
+            assertThat(first)
+                    .isEqualTo(again)
+                    .doesNotHaveDuplicates()
+                    .isNotEmpty()
+                    .isSubsetOf(all);
             assertThat(other).isNotEqualTo(first).isSubsetOf(all);
             // Bernoulli with p = 40/400: a sample near 40, in key order.
             assertThat(first.size()).isBetween(10, 80);
             assertThat(first).isSorted();
 
             // More samples than items: everything, not ERANGE. A 63-bit seed (what the SDK sends) is fine.
-            List<String> everything = scanKeys(c, 0, mustCreate(c, 0,
-                    "{\"sampling\":{\"samples\":1000,\"seed\":9223372036854775807},\"key_only\":true}"), 0, 0);
+            List<String> everything = scanKeys(
+                    c,
+                    0,
+                    mustCreate(
+                            c, 0, "{\"sampling\":{\"samples\":1000,\"seed\":9223372036854775807},\"key_only\":true}"),
+                    0,
+                    0);
             assertThat(everything).containsExactlyElementsOf(all);
             // Without a seed (0), and as documents.
             List<Doc> docs = scanDocs(c, 0, mustCreate(c, 0, "{\"sampling\":{\"samples\":5}}"), 0, 0);
-            assertThat(docs).isNotEmpty().allSatisfy(d -> assertThat(d.valueString()).contains(d.keyString()));
+            assertThat(docs)
+                    .isNotEmpty()
+                    .allSatisfy(d -> assertThat(d.valueString()).contains(d.keyString()));
 
             // An empty collection: KeyEnoent.
-            assertThat(c.call(create(0, "{\"collection\":\"9\",\"sampling\":{\"samples\":5}}")).status())
+            assertThat(c.call(create(0, "{\"collection\":\"9\",\"sampling\":{\"samples\":5}}"))
+                            .status())
                     .isEqualTo(KEY_ENOENT);
         }
     }
@@ -221,8 +264,9 @@ class RangeScanCreateTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void snapshotRequirementsAreChecked(OutputMode mode) throws Exception {
-        try (TestServer server = ScanServers.start(mode); McbpClient c = server.client();
-             McbpClient writer = server.client()) {
+        try (TestServer server = ScanServers.start(mode);
+                McbpClient c = server.client();
+                McbpClient writer = server.client()) {
             hello(c);
             hello(writer);
             Stored first = set(c, "k1", "v1");
@@ -239,10 +283,15 @@ class RangeScanCreateTest {
             assertThat(c.call(create(0, snap(wrong, 1, false, null))).status()).isEqualTo(VB_UUID_NOT_EQUAL);
 
             // A seqno not reached and no timeout (or 0): Etmpfail at once.
-            assertThat(c.call(create(0, snap(uuid, second.seqno() + 1, false, null))).status()).isEqualTo(ETMPFAIL);
-            assertThat(c.call(create(0, snap(uuid, second.seqno() + 1, false, 0L))).status()).isEqualTo(ETMPFAIL);
+            assertThat(c.call(create(0, snap(uuid, second.seqno() + 1, false, null)))
+                            .status())
+                    .isEqualTo(ETMPFAIL);
+            assertThat(c.call(create(0, snap(uuid, second.seqno() + 1, false, 0L)))
+                            .status())
+                    .isEqualTo(ETMPFAIL);
             // Not reached within the timeout: Etmpfail.
-            assertThat(c.call(create(0, snap(uuid, second.seqno() + 1000, false, 50L))).status())
+            assertThat(c.call(create(0, snap(uuid, second.seqno() + 1000, false, 50L)))
+                            .status())
                     .isEqualTo(ETMPFAIL);
 
             // Reached while the create waits: a write from another connection satisfies it.
@@ -259,8 +308,10 @@ class RangeScanCreateTest {
             id = mustCreate(c, 0, snap(uuid, third.seqno(), true, null));
             assertThat(c.call(cancel(0, id)).status()).isEqualTo(SUCCESS);
             set(c, "k1", "v1 again"); // k1's first revision (first.seqno) is gone
-            assertThat(c.call(create(0, snap(uuid, first.seqno(), true, null))).status()).isEqualTo(NOT_STORED);
-            assertThat(c.call(create(0, snap(uuid, first.seqno(), false, null))).status()).isEqualTo(SUCCESS);
+            assertThat(c.call(create(0, snap(uuid, first.seqno(), true, null))).status())
+                    .isEqualTo(NOT_STORED);
+            assertThat(c.call(create(0, snap(uuid, first.seqno(), false, null))).status())
+                    .isEqualTo(SUCCESS);
         }
     }
 
@@ -273,22 +324,27 @@ class RangeScanCreateTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void anEmptyRangeIsKeyEnoent(OutputMode mode) {
-        try (TestServer server = ScanServers.start(mode); McbpClient c = server.client()) {
+        try (TestServer server = ScanServers.start(mode);
+                McbpClient c = server.client()) {
             hello(c);
             load(c, keys("doc::", 10));
-            assertThat(c.call(create(0, rangeJson("zzz", false, "zzz\u00ff", false, ""))).status())
+            assertThat(c.call(create(0, rangeJson("zzz", false, "zzz\u00ff", false, "")))
+                            .status())
                     .isEqualTo(KEY_ENOENT);
             // Start after end, and a single key excluded at both ends.
-            assertThat(c.call(create(0, rangeJson("doc::005", false, "doc::001", false, ""))).status())
+            assertThat(c.call(create(0, rangeJson("doc::005", false, "doc::001", false, "")))
+                            .status())
                     .isEqualTo(KEY_ENOENT);
-            assertThat(c.call(create(0, rangeJson("doc::005", true, "doc::005", false, ""))).status())
+            assertThat(c.call(create(0, rangeJson("doc::005", true, "doc::005", false, "")))
+                            .status())
                     .isEqualTo(KEY_ENOENT);
             // ... but included at both ends it is a range of one.
             byte[] id = mustCreate(c, 0, rangeJson("doc::005", false, "doc::005", false, "\"key_only\":true"));
             assertThat(scanKeys(c, 0, id, 0, 0)).containsExactly("doc::005");
             // A deleted key is not in the range any more.
             delete(c, "doc::005");
-            assertThat(c.call(create(0, rangeJson("doc::005", false, "doc::005", false, ""))).status())
+            assertThat(c.call(create(0, rangeJson("doc::005", false, "doc::005", false, "")))
+                            .status())
                     .isEqualTo(KEY_ENOENT);
             // The response id of a failed create is an error with the request's opaque.
             Response r = c.call(create(0, rangeJson("q", false, "r", false, "")).opaque(4242));
@@ -300,21 +356,27 @@ class RangeScanCreateTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void malformedCreatesAreRejected(OutputMode mode) {
-        try (TestServer server = ScanServers.start(mode); McbpClient c = server.client();
-             McbpClient noJson = server.client()) {
+        try (TestServer server = ScanServers.start(mode);
+                McbpClient c = server.client();
+                McbpClient noJson = server.client()) {
             hello(c);
             set(c, "k", "v");
             String key251 = b64(new byte[251]);
             for (String json : List.of(
-                    "not json", "[]", "{\"range\":{\"start\":\"" + b64("a") + "\"}}",
+                    "not json",
+                    "[]",
+                    "{\"range\":{\"start\":\"" + b64("a") + "\"}}",
                     "{\"range\":{\"start\":\"" + b64("a") + "\",\"excl_start\":\"" + b64("a") + "\",\"end\":\""
                             + b64("b") + "\"}}",
                     "{\"range\":{\"start\":\"%%%\",\"end\":\"" + b64("b") + "\"}}",
                     "{\"range\":{\"start\":\"" + key251 + "\",\"end\":\"" + b64("b") + "\"}}",
                     "{\"range\":{\"start\":\"" + b64("a") + "\",\"end\":\"" + b64("b")
                             + "\"},\"sampling\":{\"samples\":1}}",
-                    "{\"sampling\":{\"seed\":1}}", "{\"sampling\":{\"samples\":-1}}",
-                    "{\"key_only\":\"yes\"}", "{\"collection\":8}", "{\"collection\":\"xyz\"}",
+                    "{\"sampling\":{\"seed\":1}}",
+                    "{\"sampling\":{\"samples\":-1}}",
+                    "{\"key_only\":\"yes\"}",
+                    "{\"collection\":8}",
+                    "{\"collection\":\"xyz\"}",
                     "{\"name\":\"" + "n".repeat(51) + "\"}",
                     "{\"snapshot_requirements\":{\"vb_uuid\":1,\"seqno\":1}}",
                     "{\"snapshot_requirements\":{\"vb_uuid\":\"1\"}}",

@@ -41,8 +41,8 @@ class RangeScanLifetimeTest {
     private static final int HIGH = 256 * 1024;
 
     private static TestServer start(OutputMode mode) {
-        return ScanServers.start(ScanServers.config(mode).spoolWaterMarks(LOW, HIGH).build(),
-                RangeScanSettings.defaults());
+        return ScanServers.start(
+                ScanServers.config(mode).spoolWaterMarks(LOW, HIGH).build(), RangeScanSettings.defaults());
     }
 
     /** The value {@link RangeScanContinueTest#loadDocs} stores for key {@code k}. */
@@ -64,7 +64,8 @@ class RangeScanLifetimeTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void aClientThatDisconnectsMidContinueStopsTheTaskAndReleasesTheScan(OutputMode mode) {
-        try (TestServer server = start(mode); McbpClient loader = server.client()) {
+        try (TestServer server = start(mode);
+                McbpClient loader = server.client()) {
             hello(loader);
             RangeScanContinueTest.loadDocs(loader, 3000, 4096); // 12 MB, more than socket buffers hold
             for (int round = 0; round < 6; round++) {
@@ -74,19 +75,28 @@ class RangeScanLifetimeTest {
                 c.send(continueScan(0, id, 0, 0, 0, round));
                 if (round % 2 == 0) {
                     Connection conn = server.connectionOf(c);
-                    Await.until(DEADLINE, () -> ScanServers.stats(server).continuing() == 1
-                            && !conn.output().hasCapacity(), () -> "continue not parked: " + ScanServers.stats(server)
-                            + ", buffered " + conn.output().bufferedBytes() + ", writable " + conn.channel().isWritable()
-                            + ", output " + server.server().context().outputMetrics().snapshot());
+                    Await.until(
+                            DEADLINE,
+                            () -> ScanServers.stats(server).continuing() == 1
+                                    && !conn.output().hasCapacity(),
+                            () -> "continue not parked: " + ScanServers.stats(server)
+                                    + ", buffered " + conn.output().bufferedBytes() + ", writable "
+                                    + conn.channel().isWritable()
+                                    + ", output "
+                                    + server.server().context().outputMetrics().snapshot());
                 }
                 c.abort();
                 final int r = round;
-                Await.until(DEADLINE, () -> ScanServers.stats(server).open() == 0
+                Await.until(
+                        DEADLINE,
+                        () -> ScanServers.stats(server).open() == 0
                                 && ScanServers.stats(server).continuing() == 0,
                         () -> "round " + r + ": scan not released: " + ScanServers.stats(server));
             }
             assertThat(ScanServers.stats(server).cancelled()).isEqualTo(6);
-            Await.until(DEADLINE, () -> server.server().context().outputMetrics().snapshot().spoolBytes() == 0,
+            Await.until(
+                    DEADLINE,
+                    () -> server.server().context().outputMetrics().snapshot().spoolBytes() == 0,
                     "spooled bytes of closed connections not released");
             // The server is unaffected.
             assertThat(loader.call(Frames.request(0x0a).opaque(3)).status()).isZero();
@@ -105,16 +115,25 @@ class RangeScanLifetimeTest {
     void aSlowClientBoundsServerMemoryAndGetsEveryItemIntact(OutputMode mode) {
         int docs = 3000;
         int size = 4096;
-        try (TestServer server = start(mode); McbpClient loader = server.client();
-             McbpClient c = McbpClient.connect(server.port(), 16 * 1024)) {
+        try (TestServer server = start(mode);
+                McbpClient loader = server.client();
+                McbpClient c = McbpClient.connect(server.port(), 16 * 1024)) {
             hello(loader);
             hello(c);
             RangeScanContinueTest.loadDocs(loader, docs, size); // 12 MB
             byte[] id = mustCreate(c, 0, "{}");
             c.send(continueScan(0, id, 0, 0, 0, 77));
             Connection conn = server.connectionOf(c);
-            Await.until(DEADLINE, () -> ScanServers.stats(server).continuing() == 1 && !conn.output().hasCapacity()
-                            && server.server().context().outputMetrics().snapshot().pauses() > 0,
+            Await.until(
+                    DEADLINE,
+                    () -> ScanServers.stats(server).continuing() == 1
+                            && !conn.output().hasCapacity()
+                            && server.server()
+                                            .context()
+                                            .outputMetrics()
+                                            .snapshot()
+                                            .pauses()
+                                    > 0,
                     "continue never paused");
             // One batch: up to 8 KiB plus the one document that crossed it, in one frame (two Netty
             // messages of 96 bytes overhead each).
@@ -147,9 +166,12 @@ class RangeScanLifetimeTest {
                 assertThat(d.keyString()).isEqualTo(String.format("d%06d", i));
                 assertThat(d.flags()).isEqualTo(i);
                 assertThat(d.value()).hasSize(size);
-                assertThat(isValueOf(d.keyString(), d.value())).as("value of " + d.keyString()).isTrue();
+                assertThat(isValueOf(d.keyString(), d.value()))
+                        .as("value of " + d.keyString())
+                        .isTrue();
             }
-            assertThat(server.server().context().outputMetrics().snapshot().resumes()).isPositive();
+            assertThat(server.server().context().outputMetrics().snapshot().resumes())
+                    .isPositive();
         }
     }
 
@@ -169,11 +191,12 @@ class RangeScanLifetimeTest {
      */
     @ParameterizedTest
     @EnumSource(OutputMode.class)
-    void whileWritersChangeTheDataEveryKeyThatExistsThroughoutIsReturnedExactlyOnce(OutputMode mode)
-            throws Exception {
+    void whileWritersChangeTheDataEveryKeyThatExistsThroughoutIsReturnedExactlyOnce(OutputMode mode) throws Exception {
         int n = 2000;
-        try (TestServer server = start(mode); McbpClient c = server.client();
-             McbpClient updater = server.client(); McbpClient churner = server.client()) {
+        try (TestServer server = start(mode);
+                McbpClient c = server.client();
+                McbpClient updater = server.client();
+                McbpClient churner = server.client()) {
             hello(c);
             hello(updater);
             hello(churner);
@@ -205,9 +228,13 @@ class RangeScanLifetimeTest {
                     ThreadLocalRandom rnd = ThreadLocalRandom.current();
                     for (int op = 0; op < 200_000 && !stop.get(); op++) {
                         String k = String.format("k%04dv", rnd.nextInt(n));
-                        Response r = churner.call(rnd.nextBoolean()
-                                ? Frames.request(SET).key(k).extras(Frames.storeExtras(0, 0)).value("volatile")
-                                : Frames.request(DELETE).key(k));
+                        Response r = churner.call(
+                                rnd.nextBoolean()
+                                        ? Frames.request(SET)
+                                                .key(k)
+                                                .extras(Frames.storeExtras(0, 0))
+                                                .value("volatile")
+                                        : Frames.request(DELETE).key(k));
                         assertThat(r.status()).isIn(SUCCESS, KEY_ENOENT);
                         writes.incrementAndGet();
                     }

@@ -3,9 +3,9 @@ package io.kvfrontend.scan;
 import io.kvfrontend.config.ServerConfig;
 import io.kvfrontend.connection.OutputMode;
 import io.kvfrontend.engine.spi.BucketConfig;
-import io.kvfrontend.engine.spi.ScopeConfig;
 import io.kvfrontend.engine.spi.RangeScanSettings;
 import io.kvfrontend.engine.spi.RangeScanStats;
+import io.kvfrontend.engine.spi.ScopeConfig;
 import io.kvfrontend.engine.stub.StubEngine;
 import io.kvfrontend.testsupport.TestServer;
 import java.util.List;
@@ -19,12 +19,16 @@ final class ScanServers {
     static final int C1 = 8;
     static final int EMPTY = 9;
 
-    private ScanServers() {
-    }
+    private ScanServers() {}
 
     static BucketConfig bucket() {
-        return new BucketConfig("default", BucketConfig.DEFAULT_QUOTA_BYTES, 1, BucketConfig.DEFAULT_MAX_VALUE_BYTES,
-                true, List.of(new ScopeConfig("_default", List.of("c1", "empty"))));
+        return new BucketConfig(
+                "default",
+                BucketConfig.DEFAULT_QUOTA_BYTES,
+                1,
+                BucketConfig.DEFAULT_MAX_VALUE_BYTES,
+                true,
+                List.of(new ScopeConfig("_default", List.of("c1", "empty"))));
     }
 
     static ServerConfig.Builder config(OutputMode mode) {

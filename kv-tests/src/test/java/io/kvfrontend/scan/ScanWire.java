@@ -48,14 +48,13 @@ final class ScanWire {
     /** U+10FFFF in UTF-8: what the SDK appends to a prefix for the exclusive end of a prefix scan. */
     static final byte[] MAX_CODE_POINT = {(byte) 0xf4, (byte) 0x8f, (byte) 0xbf, (byte) 0xbf};
 
-    private ScanWire() {
-    }
+    private ScanWire() {}
 
     /** HELLO with XERROR, JSON and MutationSeqno (plus any extra features); asserts success. */
     static void hello(McbpClient c, int... extra) {
         ByteBuffer features = ByteBuffer.allocate(2 * (3 + extra.length));
-        features.putShort((short) FEATURE_XERROR).putShort((short) FEATURE_JSON)
-                .putShort((short) FEATURE_MUTATION_SEQNO);
+        features.putShort((short) FEATURE_XERROR).putShort((short) FEATURE_JSON).putShort((short)
+                FEATURE_MUTATION_SEQNO);
         for (int f : extra) {
             features.putShort((short) f);
         }
@@ -95,8 +94,15 @@ final class ScanWire {
     }
 
     static Frames continueScan(int vbucket, byte[] id, int items, int timeMs, int bytes, int opaque) {
-        return Frames.request(CONTINUE).vbucket(vbucket).opaque(opaque)
-                .extras(ByteBuffer.allocate(28).put(id).putInt(items).putInt(timeMs).putInt(bytes).array());
+        return Frames.request(CONTINUE)
+                .vbucket(vbucket)
+                .opaque(opaque)
+                .extras(ByteBuffer.allocate(28)
+                        .put(id)
+                        .putInt(items)
+                        .putInt(timeMs)
+                        .putInt(bytes)
+                        .array());
     }
 
     static Frames cancel(int vbucket, byte[] id) {
@@ -106,7 +112,9 @@ final class ScanWire {
     /** Creates a scan and returns its id, failing unless the server answered Success with 16 bytes. */
     static byte[] mustCreate(McbpClient c, int vbucket, String json) {
         Response r = c.call(create(vbucket, json));
-        assertThat(r.status()).as("create status of " + json + ": " + r.valueString()).isEqualTo(SUCCESS);
+        assertThat(r.status())
+                .as("create status of " + json + ": " + r.valueString())
+                .isEqualTo(SUCCESS);
         assertThat(r.opcode()).isEqualTo(CREATE);
         assertThat(r.datatype()).isZero();
         assertThat(r.extras()).isEmpty();
@@ -144,13 +152,15 @@ final class ScanWire {
             assertThat(r.cas()).isZero();
             assertThat(r.key()).isEmpty();
             if (r.status() == SUCCESS) {
-                assertThat(r.extras()).containsExactly(ByteBuffer.allocate(4).putInt(flags).array());
+                assertThat(r.extras())
+                        .containsExactly(ByteBuffer.allocate(4).putInt(flags).array());
                 assertThat(r.value()).as("a Success frame carries items").isNotEmpty();
                 items.add(r);
                 continue;
             }
             if (r.status() == RANGE_SCAN_MORE || r.status() == RANGE_SCAN_COMPLETE) {
-                assertThat(r.extras()).containsExactly(ByteBuffer.allocate(4).putInt(flags).array());
+                assertThat(r.extras())
+                        .containsExactly(ByteBuffer.allocate(4).putInt(flags).array());
                 assertThat(r.value()).as("the final frame is empty").isEmpty();
             }
             return new Continue(items, r);
@@ -158,8 +168,8 @@ final class ScanWire {
     }
 
     /** Sends a continue and reads its frames. */
-    static Continue continueOnce(McbpClient c, int vbucket, byte[] id, int items, int timeMs, int bytes, int opaque,
-                                 int flags) {
+    static Continue continueOnce(
+            McbpClient c, int vbucket, byte[] id, int items, int timeMs, int bytes, int opaque, int flags) {
         c.send(continueScan(vbucket, id, items, timeMs, bytes, opaque));
         return receiveContinue(c, opaque, flags);
     }
@@ -264,15 +274,17 @@ final class ScanWire {
     // ---------------------------------------------------------------- documents
 
     /** Set result: CAS and, with MutationSeqno negotiated, vBucket UUID and seqno. */
-    record Stored(long cas, long vbUuid, long seqno) {
-    }
+    record Stored(long cas, long vbUuid, long seqno) {}
 
     static Stored set(McbpClient c, String key, String value) {
         return set(c, bytes(key), bytes(value), 0, 0, 0);
     }
 
     static Stored set(McbpClient c, byte[] key, byte[] value, int flags, int expiry, int datatype) {
-        Response r = c.call(Frames.request(SET).key(key).extras(Frames.storeExtras(flags, expiry)).value(value)
+        Response r = c.call(Frames.request(SET)
+                .key(key)
+                .extras(Frames.storeExtras(flags, expiry))
+                .value(value)
                 .datatype(datatype));
         assertThat(r.status()).as("set status").isZero();
         long uuid = r.extras().length == 16 ? r.extrasLong(0) : 0;

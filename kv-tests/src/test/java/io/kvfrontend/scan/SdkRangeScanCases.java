@@ -62,23 +62,28 @@ abstract class SdkRangeScanCases {
 
     @BeforeAll
     void start() {
-        BucketConfig bucket = BucketConfig.defaults("default")
-                .withScopes(List.of(new ScopeConfig("_default", List.of("big"))));
-        server = TestServer.start(TestServer.withAuth().outputMode(mode).buckets(List.of(bucket)).build());
-        cluster = Cluster.connect("couchbase://127.0.0.1:" + server.port(),
+        BucketConfig bucket =
+                BucketConfig.defaults("default").withScopes(List.of(new ScopeConfig("_default", List.of("big"))));
+        server = TestServer.start(
+                TestServer.withAuth().outputMode(mode).buckets(List.of(bucket)).build());
+        cluster = Cluster.connect(
+                "couchbase://127.0.0.1:" + server.port(),
                 ClusterOptions.clusterOptions("Administrator", "password")
-                        .environment(env -> env.timeoutConfig(t -> t.kvTimeout(Duration.ofSeconds(5))
-                                .kvScanTimeout(Duration.ofSeconds(30)))));
+                        .environment(env -> env.timeoutConfig(
+                                t -> t.kvTimeout(Duration.ofSeconds(5)).kvScanTimeout(Duration.ofSeconds(30)))));
         collection = cluster.bucket("default").defaultCollection();
         // Warm-up: the first operation on a cold client waits for the bucket to open.
-        Await.until(Duration.ofSeconds(30), () -> {
-            try {
-                collection.upsert("warm-up", JsonObject.create().put("warm", true));
-                return true;
-            } catch (RuntimeException e) {
-                return false;
-            }
-        }, "the SDK never got a bucket connection");
+        Await.until(
+                Duration.ofSeconds(30),
+                () -> {
+                    try {
+                        collection.upsert("warm-up", JsonObject.create().put("warm", true));
+                        return true;
+                    } catch (RuntimeException e) {
+                        return false;
+                    }
+                },
+                "the SDK never got a bucket connection");
         collection.remove("warm-up");
         for (int i = 0; i < 100; i++) {
             String id = String.format("doc::%03d", i);
@@ -96,8 +101,10 @@ abstract class SdkRangeScanCases {
         for (int i = 0; i < BIG; i++) {
             byte[] key = String.format("big::%06d", i).getBytes(StandardCharsets.UTF_8);
             byte[] value = ("{\"i\":" + i + "}").getBytes(StandardCharsets.UTF_8);
-            assertThat(engineBucket.store(StoreMode.SET, new DocKey(big, key), value, 0, 0, 0, Datatype.JSON, false)
-                    .isSuccess()).isTrue();
+            assertThat(engineBucket
+                            .store(StoreMode.SET, new DocKey(big, key), value, 0, 0, 0, Datatype.JSON, false)
+                            .isSuccess())
+                    .isTrue();
         }
     }
 
@@ -122,7 +129,8 @@ abstract class SdkRangeScanCases {
     }
 
     private static Set<String> docIds(int from, int toExclusive) {
-        return IntStream.range(from, toExclusive).mapToObj(i -> String.format("doc::%03d", i))
+        return IntStream.range(from, toExclusive)
+                .mapToObj(i -> String.format("doc::%03d", i))
                 .collect(Collectors.toSet());
     }
 
@@ -161,7 +169,8 @@ abstract class SdkRangeScanCases {
     /** Scenario 19: ids only. */
     @Test
     void idsOnly() {
-        List<ScanResult> r = list(collection.scan(prefixScan("doc::"), scanOptions().idsOnly(true)));
+        List<ScanResult> r =
+                list(collection.scan(prefixScan("doc::"), scanOptions().idsOnly(true)));
         assertThat(r).hasSize(100).allSatisfy(item -> assertThat(item.idOnly()).isTrue());
         assertThat(ids(r)).isEqualTo(docIds(0, 100));
     }
@@ -169,8 +178,8 @@ abstract class SdkRangeScanCases {
     /** Scenario 20: tiny batches drive the RangeScanMore / continue loop. */
     @Test
     void smallBatchLimits() {
-        List<ScanResult> r = list(collection.scan(prefixScan("doc::"),
-                scanOptions().batchItemLimit(3).batchByteLimit(100)));
+        List<ScanResult> r = list(collection.scan(
+                prefixScan("doc::"), scanOptions().batchItemLimit(3).batchByteLimit(100)));
         assertThat(r).hasSize(100);
         assertThat(ids(r)).isEqualTo(docIds(0, 100));
     }
@@ -196,12 +205,18 @@ abstract class SdkRangeScanCases {
     void earlyStopCancels() {
         Collection big = cluster.bucket("default").defaultScope().collection("big");
         long cancelledBefore = ScanServers.stats(server).cancelled();
-        List<ScanResult> five = big.reactive().scan(prefixScan("big::"), scanOptions().batchItemLimit(3))
-                .take(5).collectList().block(Duration.ofSeconds(30));
+        List<ScanResult> five = big.reactive()
+                .scan(prefixScan("big::"), scanOptions().batchItemLimit(3))
+                .take(5)
+                .collectList()
+                .block(Duration.ofSeconds(30));
         assertThat(five).hasSize(5);
         assertThat(ids(five)).hasSize(5).allSatisfy(id -> assertThat(id).startsWith("big::"));
-        Await.until(Duration.ofSeconds(20), () -> ScanServers.stats(server).cancelled() > cancelledBefore
-                && ScanServers.stats(server).open() == 0, () -> "no cancel: " + ScanServers.stats(server));
+        Await.until(
+                Duration.ofSeconds(20),
+                () -> ScanServers.stats(server).cancelled() > cancelledBefore
+                        && ScanServers.stats(server).open() == 0,
+                () -> "no cancel: " + ScanServers.stats(server));
         assertThat(ids(list(collection.scan(prefixScan("doc::"))))).isEqualTo(docIds(0, 100));
     }
 
@@ -211,8 +226,10 @@ abstract class SdkRangeScanCases {
         MutationResult m = collection.upsert("doc::new", JsonObject.create().put("fresh", true));
         assertThat(m.mutationToken()).isPresent();
         try {
-            List<ScanResult> r = list(collection.scan(prefixScan("doc::"),
-                    scanOptions().consistentWith(MutationState.from(m.mutationToken().get()))));
+            List<ScanResult> r = list(collection.scan(
+                    prefixScan("doc::"),
+                    scanOptions()
+                            .consistentWith(MutationState.from(m.mutationToken().get()))));
             assertThat(ids(r)).contains("doc::new").hasSize(101);
         } finally {
             collection.remove("doc::new");
@@ -223,8 +240,8 @@ abstract class SdkRangeScanCases {
     @Test
     void aHundredThousandDocumentsExactlyOnce() {
         Collection big = cluster.bucket("default").defaultScope().collection("big");
-        List<ScanResult> r = list(big.scan(rangeScan(null, null), scanOptions().batchItemLimit(500)
-                .batchByteLimit(64 * 1024)));
+        List<ScanResult> r = list(big.scan(
+                rangeScan(null, null), scanOptions().batchItemLimit(500).batchByteLimit(64 * 1024)));
         assertThat(r).hasSize(BIG);
         Set<String> seen = new HashSet<>();
         List<String> wrong = new ArrayList<>();

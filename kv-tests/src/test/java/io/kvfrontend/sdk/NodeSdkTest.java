@@ -31,6 +31,7 @@ class NodeSdkTest {
 
     @TempDir
     static Path dir;
+
     static TestCertificates.Pair pair;
 
     @BeforeAll
@@ -43,18 +44,25 @@ class NodeSdkTest {
     @ParameterizedTest
     @EnumSource(OutputMode.class)
     void theNodeSdkTestsPass(OutputMode mode) throws Exception {
-        BucketConfig bucket = BucketConfig.defaults("default")
-                .withScopes(List.of(new ScopeConfig("s", List.of("c", "scan"))));
-        try (TestServer server = TestServer.start(TestServer.withAuth().outputMode(mode).mgmtPort(0)
-                .tls(pair.tls()).buckets(List.of(bucket)).build())) {
-            Result r = run(List.of("node", "--test", "--test-reporter=tap", "--test-concurrency=1", "test/"),
+        BucketConfig bucket =
+                BucketConfig.defaults("default").withScopes(List.of(new ScopeConfig("s", List.of("c", "scan"))));
+        try (TestServer server = TestServer.start(TestServer.withAuth()
+                .outputMode(mode)
+                .mgmtPort(0)
+                .tls(pair.tls())
+                .buckets(List.of(bucket))
+                .build())) {
+            Result r = run(
+                    List.of("node", "--test", "--test-reporter=tap", "--test-concurrency=1", "test/"),
                     new String[] {
                         "KV_HOST", "127.0.0.1",
                         "KV_PORT", Integer.toString(server.port()),
                         "KV_MGMT_PORT", Integer.toString(server.server().mgmtPort()),
                         "KV_TLS_PORT", Integer.toString(server.server().tlsPort()),
                         "KV_CA", pair.cert().toString(),
-                        "KV_MODE", mode.configName()}, 5);
+                        "KV_MODE", mode.configName()
+                    },
+                    5);
             assertThat(r.code).as("node --test output:\n%s", r.output).isZero();
             assertThat(count(r.output, "pass")).as(r.output).isEqualTo(TESTS);
             assertThat(count(r.output, "fail")).as(r.output).isZero();
@@ -71,16 +79,18 @@ class NodeSdkTest {
     }
 
     private static Path node() {
-        return Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).toAbsolutePath()
+        return Path.of(System.getProperty("basedir", System.getProperty("user.dir")))
+                .toAbsolutePath()
                 .resolve("node");
     }
 
-    private record Result(int code, String output) {
-    }
+    private record Result(int code, String output) {}
 
     private static Result run(List<String> command, String[] env, int minutes) throws Exception {
         Path log = Files.createTempFile(dir, "node-", ".log");
-        ProcessBuilder pb = new ProcessBuilder(command).directory(node().toFile()).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .directory(node().toFile())
+                .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         for (int i = 0; i < env.length; i += 2) {
             pb.environment().put(env[i], env[i + 1]);
@@ -91,7 +101,9 @@ class NodeSdkTest {
             p.destroyForcibly();
         }
         String output = Files.readString(log, StandardCharsets.UTF_8);
-        assertThat(done).as("%s finished within %d min; output:\n%s", command, minutes, output).isTrue();
+        assertThat(done)
+                .as("%s finished within %d min; output:\n%s", command, minutes, output)
+                .isTrue();
         return new Result(p.exitValue(), output);
     }
 }

@@ -31,8 +31,7 @@ final class Sdk {
     private static final java.util.concurrent.atomic.AtomicInteger CONNECTS =
             new java.util.concurrent.atomic.AtomicInteger();
 
-    private Sdk() {
-    }
+    private Sdk() {}
 
     /**
      * Prints a bootstrap measurement (not asserted: timing belongs in benchmarks). Labelled cold when
@@ -41,8 +40,11 @@ final class Sdk {
      * @param opNanos a warm operation's time, or -1
      */
     static void report(String what, long bootstrapNanos, long opNanos) {
-        System.out.printf("SDK bootstrap [%s, %s JVM]: %d ms%s%n", what,
-                CONNECTS.get() > 1 ? "warm" : "cold", bootstrapNanos / 1_000_000,
+        System.out.printf(
+                "SDK bootstrap [%s, %s JVM]: %d ms%s%n",
+                what,
+                CONNECTS.get() > 1 ? "warm" : "cold",
+                bootstrapNanos / 1_000_000,
                 opNanos < 0 ? "" : String.format(", then one upsert %.2f ms", opNanos / 1e6));
     }
 
@@ -61,15 +63,15 @@ final class Sdk {
     }
 
     static Cluster connect(String connectionString, String user, String password) {
-        return connect(connectionString, user, password, env -> { });
+        return connect(connectionString, user, password, env -> {});
     }
 
     /** Connects with {@link #KV_TIMEOUT}, then {@code extra} environment settings. */
-    static Cluster connect(String connectionString, String user, String password,
-                           Consumer<ClusterEnvironment.Builder> extra) {
+    static Cluster connect(
+            String connectionString, String user, String password, Consumer<ClusterEnvironment.Builder> extra) {
         CONNECTS.incrementAndGet();
-        return Cluster.connect(connectionString, ClusterOptions.clusterOptions(user, password)
-                .environment(env -> {
+        return Cluster.connect(
+                connectionString, ClusterOptions.clusterOptions(user, password).environment(env -> {
                     env.timeoutConfig(t -> t.kvTimeout(KV_TIMEOUT).connectTimeout(Duration.ofSeconds(10)));
                     extra.accept(env);
                 }));
@@ -78,9 +80,11 @@ final class Sdk {
     /** The {@code SeedNode} form of a custom KV port (sdk-compat.md scenario 2). */
     static Cluster connectSeed(int kvPort, String user, String password) {
         CONNECTS.incrementAndGet();
-        return Cluster.connect(Set.of(SeedNode.create("127.0.0.1", Optional.of(kvPort), Optional.empty())),
-                ClusterOptions.clusterOptions(user, password).environment(env ->
-                        env.timeoutConfig(t -> t.kvTimeout(KV_TIMEOUT).connectTimeout(Duration.ofSeconds(10)))));
+        return Cluster.connect(
+                Set.of(SeedNode.create("127.0.0.1", Optional.of(kvPort), Optional.empty())),
+                ClusterOptions.clusterOptions(user, password)
+                        .environment(env -> env.timeoutConfig(
+                                t -> t.kvTimeout(KV_TIMEOUT).connectTimeout(Duration.ofSeconds(10)))));
     }
 
     /**

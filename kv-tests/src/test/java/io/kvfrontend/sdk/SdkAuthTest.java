@@ -46,9 +46,11 @@ class SdkAuthTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start(TestServer.withAuth().mgmtPort(0)
+        server = TestServer.start(TestServer.withAuth()
+                .mgmtPort(0)
                 .buckets(List.of(BucketConfig.defaults("default"), BucketConfig.defaults("other")))
-                .users(List.of(UserConfig.admin(Sdk.ADMIN, Sdk.PASSWORD),
+                .users(List.of(
+                        UserConfig.admin(Sdk.ADMIN, Sdk.PASSWORD),
                         UserConfig.forBuckets("otheruser", "other-pw", Set.of("other"))))
                 .build());
     }
@@ -108,14 +110,16 @@ class SdkAuthTest {
             Collection c = cluster.bucket("default").defaultCollection();
             // The SDK names AUTHENTICATION_ERROR as the retry reason only once its login has been
             // refused; on a slow machine that can take longer than the op's short timeout.
-            Await.until(Duration.ofSeconds(20),
+            Await.until(
+                    Duration.ofSeconds(20),
                     () -> server.server().context().stats().authFailures.sum() > failuresBefore,
                     "the server refused the SDK's authentication");
 
             assertThatThrownBy(() -> c.get("k", getOptions().timeout(AUTH_RETRY_TIMEOUT)))
                     .isInstanceOf(UnambiguousTimeoutException.class)
                     .hasMessageContaining("AUTHENTICATION_ERROR");
-            assertThatThrownBy(() -> c.upsert("k", JsonObject.create(), upsertOptions().timeout(AUTH_RETRY_TIMEOUT)))
+            assertThatThrownBy(() ->
+                            c.upsert("k", JsonObject.create(), upsertOptions().timeout(AUTH_RETRY_TIMEOUT)))
                     .isInstanceOf(AmbiguousTimeoutException.class)
                     .hasMessageContaining("AUTHENTICATION_ERROR");
         });
@@ -124,7 +128,8 @@ class SdkAuthTest {
 
     @Test
     void scenario13FastFailRetryStrategyGivesAuthenticationFailure() {
-        withCluster(Sdk.connect(seed(), Sdk.ADMIN, "wrong", env -> env.retryStrategy(new FastFailOnAuthError())),
+        withCluster(
+                Sdk.connect(seed(), Sdk.ADMIN, "wrong", env -> env.retryStrategy(new FastFailOnAuthError())),
                 cluster -> {
                     Collection c = cluster.bucket("default").defaultCollection();
                     // A long timeout: only the fast-fail path can end this with an authentication failure.
@@ -136,10 +141,14 @@ class SdkAuthTest {
     @Test
     void scenario14UnknownBucketTimesOut() {
         withCluster(Sdk.connect(seed(), Sdk.ADMIN, Sdk.PASSWORD), cluster -> {
-            assertThatThrownBy(() -> cluster.bucket("nope").defaultCollection().get("x", getOptions().timeout(SHORT)))
+            assertThatThrownBy(() -> cluster.bucket("nope")
+                            .defaultCollection()
+                            .get("x", getOptions().timeout(SHORT)))
                     .isInstanceOf(UnambiguousTimeoutException.class);
             // The cluster itself is fine.
-            assertThat(Sdk.warmUp(cluster.bucket("default").defaultCollection(), "k14").cas()).isNotZero();
+            assertThat(Sdk.warmUp(cluster.bucket("default").defaultCollection(), "k14")
+                            .cas())
+                    .isNotZero();
         });
     }
 
@@ -158,8 +167,10 @@ class SdkAuthTest {
 
     @Test
     void scenario15ScramFallsBackFromSha512WhenTheServerDoesNotListIt() {
-        try (TestServer s = TestServer.start(TestServer.withAuth().mgmtPort(0)
-                .saslMechanisms(List.of("SCRAM-SHA256", "SCRAM-SHA1")).build())) {
+        try (TestServer s = TestServer.start(TestServer.withAuth()
+                .mgmtPort(0)
+                .saslMechanisms(List.of("SCRAM-SHA256", "SCRAM-SHA1"))
+                .build())) {
             long failuresBefore = s.server().context().stats().authFailures.sum();
             withCluster(Sdk.connect(seed(s), Sdk.ADMIN, Sdk.PASSWORD), cluster -> {
                 Collection c = Sdk.warmDefaultCollection(cluster.bucket("default"));
@@ -173,28 +184,38 @@ class SdkAuthTest {
 
     @Test
     void scenario15APlainOnlyServerCannotBeUsedByADefaultClient() {
-        try (TestServer s = TestServer.start(TestServer.withAuth().mgmtPort(0)
-                .saslMechanisms(List.of("PLAIN")).build());
-             LogCapture log = new LogCapture()) {
+        try (TestServer s = TestServer.start(TestServer.withAuth()
+                        .mgmtPort(0)
+                        .saslMechanisms(List.of("PLAIN"))
+                        .build());
+                LogCapture log = new LogCapture()) {
             withCluster(Sdk.connect(seed(s), Sdk.ADMIN, Sdk.PASSWORD), cluster -> {
-                assertThatThrownBy(() -> cluster.bucket("default").defaultCollection().get("x",
-                        getOptions().timeout(SHORT))).isInstanceOf(UnambiguousTimeoutException.class);
-                Await.until(Duration.ofSeconds(10), () -> log.warningsAndErrors().stream()
-                        .anyMatch(l -> l.contains("Could not negotiate SASL mechanism")),
-                        (Supplier<String>) () -> "the SDK logs the failed negotiation; logged: "
-                                + log.warningsAndErrors());
+                assertThatThrownBy(() -> cluster.bucket("default")
+                                .defaultCollection()
+                                .get("x", getOptions().timeout(SHORT)))
+                        .isInstanceOf(UnambiguousTimeoutException.class);
+                Await.until(
+                        Duration.ofSeconds(10),
+                        () -> log.warningsAndErrors().stream()
+                                .anyMatch(l -> l.contains("Could not negotiate SASL mechanism")),
+                        (Supplier<String>)
+                                () -> "the SDK logs the failed negotiation; logged: " + log.warningsAndErrors());
             });
         }
     }
 
     @Test
     void aPlainOnlyServerServesAClientThatEnablesPlain() {
-        try (TestServer s = TestServer.start(TestServer.withAuth().mgmtPort(0)
-                .saslMechanisms(List.of("PLAIN")).build())) {
-            Cluster cluster = Cluster.connect(seed(s),
+        try (TestServer s = TestServer.start(TestServer.withAuth()
+                .mgmtPort(0)
+                .saslMechanisms(List.of("PLAIN"))
+                .build())) {
+            Cluster cluster = Cluster.connect(
+                    seed(s),
                     com.couchbase.client.java.ClusterOptions.clusterOptions(
-                            com.couchbase.client.core.env.PasswordAuthenticator.builder(Sdk.ADMIN, Sdk.PASSWORD)
-                                    .onlyEnablePlainSaslMechanism().build())
+                                    com.couchbase.client.core.env.PasswordAuthenticator.builder(Sdk.ADMIN, Sdk.PASSWORD)
+                                            .onlyEnablePlainSaslMechanism()
+                                            .build())
                             .environment(env -> env.timeoutConfig(t -> t.kvTimeout(Sdk.KV_TIMEOUT))));
             withCluster(cluster, cl -> {
                 Collection c = Sdk.warmDefaultCollection(cl.bucket("default"));
@@ -207,8 +228,10 @@ class SdkAuthTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"SCRAM-SHA512", "SCRAM-SHA256", "SCRAM-SHA1"})
     void scramWithEachHashTheServerOffersAlone(String mechanism) {
-        try (TestServer s = TestServer.start(TestServer.withAuth().mgmtPort(0)
-                .saslMechanisms(List.of(mechanism)).build())) {
+        try (TestServer s = TestServer.start(TestServer.withAuth()
+                .mgmtPort(0)
+                .saslMechanisms(List.of(mechanism))
+                .build())) {
             withCluster(Sdk.connect(seed(s), Sdk.ADMIN, Sdk.PASSWORD), cluster -> {
                 Collection c = Sdk.warmDefaultCollection(cluster.bucket("default"));
                 c.upsert("scram", JsonObject.create().put("m", mechanism));
@@ -216,7 +239,8 @@ class SdkAuthTest {
             });
             long expectedFailures = mechanism.equals("SCRAM-SHA512") ? 0 : 1;
             assertThat(s.server().context().stats().authFailures.sum())
-                    .as("SaslAuth refusals before the fallback").isGreaterThanOrEqualTo(expectedFailures);
+                    .as("SaslAuth refusals before the fallback")
+                    .isGreaterThanOrEqualTo(expectedFailures);
         }
     }
 }

@@ -44,30 +44,40 @@ class SdkBootstrapTest {
      * redial one whose handshake it gave up on.
      */
     private static void assertTwoOpenConnections(TestServer server) {
-        Await.until(Duration.ofSeconds(10), () -> server.server().context().stats().currConnections.get() == 2,
-                () -> "2 open connections, have " + server.server().context().stats().currConnections.get() + ": "
-                        + describe(server));
+        Await.until(
+                Duration.ofSeconds(10),
+                () -> server.server().context().stats().currConnections.get() == 2,
+                () -> "2 open connections, have "
+                        + server.server().context().stats().currConnections.get() + ": " + describe(server));
     }
 
     /** Each open connection's bucket, agent and remote port, to tell a redial from a third pool. */
     private static String describe(TestServer server) {
         StringBuilder out = new StringBuilder();
         for (var c : server.server().context().connections().all()) {
-            out.append("[conn ").append(c.id()).append(" remote=").append(c.remoteAddress())
-                    .append(" bucket=").append(c.bucket() == null ? "-" : c.bucket().name())
-                    .append(" agent=").append(c.agent()).append("] ");
+            out.append("[conn ")
+                    .append(c.id())
+                    .append(" remote=")
+                    .append(c.remoteAddress())
+                    .append(" bucket=")
+                    .append(c.bucket() == null ? "-" : c.bucket().name())
+                    .append(" agent=")
+                    .append(c.agent())
+                    .append("] ");
         }
-        return out + "total made " + server.server().context().stats().totalConnections.sum();
+        return out + "total made "
+                + server.server().context().stats().totalConnections.sum();
     }
 
     @Test
     void scenario1BootstrapUsesTwoConnectionsAndNoHttp() {
-        try (TestServer server = TestServer.start(TestServer.withAuth().mgmtPort(0).build())) {
+        try (TestServer server =
+                TestServer.start(TestServer.withAuth().mgmtPort(0).build())) {
             Cluster cluster = null;
             try {
                 long start = System.nanoTime();
-                cluster = Sdk.connect(Sdk.connectionString(server.port(), server.server().mgmtPort()), Sdk.ADMIN,
-                        Sdk.PASSWORD);
+                cluster = Sdk.connect(
+                        Sdk.connectionString(server.port(), server.server().mgmtPort()), Sdk.ADMIN, Sdk.PASSWORD);
                 Collection c = cluster.bucket("default").defaultCollection();
                 MutationResult first = Sdk.warmUp(c, "k1");
                 long bootstrap = System.nanoTime() - start;
@@ -130,20 +140,23 @@ class SdkBootstrapTest {
 
     @Test
     void scenario25WaitUntilReadySucceedsWithTheManagementEndpoint() {
-        try (TestServer server = TestServer.start(TestServer.withAuth().mgmtPort(0).build())) {
-            Cluster cluster = Sdk.connect(Sdk.connectionString(server.port(), server.server().mgmtPort()), Sdk.ADMIN,
-                    Sdk.PASSWORD);
+        try (TestServer server =
+                TestServer.start(TestServer.withAuth().mgmtPort(0).build())) {
+            Cluster cluster = Sdk.connect(
+                    Sdk.connectionString(server.port(), server.server().mgmtPort()), Sdk.ADMIN, Sdk.PASSWORD);
             try {
                 long start = System.nanoTime();
                 Bucket bucket = cluster.bucket("default");
                 bucket.waitUntilReady(Duration.ofSeconds(30));
                 long ready = System.nanoTime() - start;
-                MutationResult r = bucket.defaultCollection().upsert("after-ready", JsonObject.create().put("a", 1));
+                MutationResult r = bucket.defaultCollection()
+                        .upsert("after-ready", JsonObject.create().put("a", 1));
                 Sdk.report("scenario 25 (bucket() to waitUntilReady done)", ready, -1);
 
                 assertThat(r.cas()).isNotZero();
                 assertThat(server.server().httpStats().requests(200)).isPositive();
-                assertThat(server.server().httpStats().requests()).isEqualTo(server.server().httpStats().requests(200));
+                assertThat(server.server().httpStats().requests())
+                        .isEqualTo(server.server().httpStats().requests(200));
             } finally {
                 cluster.disconnect();
             }
@@ -154,12 +167,14 @@ class SdkBootstrapTest {
     void scenario25WaitUntilReadySucceedsWhenTheSeedNamesOnlyTheKvPort() {
         // The seed's node id (host, 8091) differs from the config's (host, mgmt port): the SDK swaps
         // nodes (sdk-compat.md 2.4) and must still find the endpoint through the config.
-        try (TestServer server = TestServer.start(TestServer.withAuth().mgmtPort(0).build())) {
+        try (TestServer server =
+                TestServer.start(TestServer.withAuth().mgmtPort(0).build())) {
             Cluster cluster = Sdk.connect(Sdk.connectionString(server.port()), Sdk.ADMIN, Sdk.PASSWORD);
             try {
                 Bucket bucket = cluster.bucket("default");
                 bucket.waitUntilReady(Duration.ofSeconds(30));
-                assertThat(bucket.defaultCollection().upsert("after-ready", "x").cas()).isNotZero();
+                assertThat(bucket.defaultCollection().upsert("after-ready", "x").cas())
+                        .isNotZero();
                 assertThat(server.server().httpStats().requests(200)).isPositive();
             } finally {
                 cluster.disconnect();
@@ -171,9 +186,10 @@ class SdkBootstrapTest {
     @ParameterizedTest(name = "{0} vBuckets")
     @ValueSource(ints = {64, 1})
     void scenario25KvScenariosPassWithFewerVbuckets(int vbuckets) {
-        BucketConfig bucket = new BucketConfig("default", BucketConfig.DEFAULT_QUOTA_BYTES, vbuckets,
-                BucketConfig.DEFAULT_MAX_VALUE_BYTES, true);
-        try (TestServer server = TestServer.start(TestServer.withAuth().buckets(List.of(bucket)).build())) {
+        BucketConfig bucket = new BucketConfig(
+                "default", BucketConfig.DEFAULT_QUOTA_BYTES, vbuckets, BucketConfig.DEFAULT_MAX_VALUE_BYTES, true);
+        try (TestServer server =
+                TestServer.start(TestServer.withAuth().buckets(List.of(bucket)).build())) {
             Cluster cluster = Sdk.connect(Sdk.connectionString(server.port()), Sdk.ADMIN, Sdk.PASSWORD);
             try {
                 Collection c = Sdk.warmDefaultCollection(cluster.bucket("default"));
@@ -182,8 +198,9 @@ class SdkBootstrapTest {
                     MutationResult r = c.upsert(key, JsonObject.create().put("i", i));
                     MutationToken t = r.mutationToken().orElseThrow();
                     assertThat(t.partitionID()).isEqualTo((short) crcVbucket(key, vbuckets));
-                    assertThat(t.partitionUUID()).isEqualTo(server.server().engine().bucket("default")
-                            .vbucketUuid(crcVbucket(key, vbuckets)));
+                    assertThat(t.partitionUUID())
+                            .isEqualTo(
+                                    server.server().engine().bucket("default").vbucketUuid(crcVbucket(key, vbuckets)));
                     assertThat(c.get(key).contentAsObject().getInt("i")).isEqualTo(i);
                     assertThat(c.get(key).cas()).isEqualTo(r.cas());
                 }
@@ -191,18 +208,29 @@ class SdkBootstrapTest {
                 assertThatThrownBy(() -> c.insert("doc::1", "x")).isInstanceOf(DocumentExistsException.class);
                 long stale = c.get("doc::2").cas();
                 c.upsert("doc::2", "y");
-                assertThatThrownBy(() -> c.replace("doc::2", "z", replaceOptions().cas(stale)))
+                assertThatThrownBy(
+                                () -> c.replace("doc::2", "z", replaceOptions().cas(stale)))
                         .isInstanceOf(CasMismatchException.class);
                 assertThat(c.exists("doc::3").exists()).isTrue();
                 c.remove("doc::3");
                 assertThat(c.exists("doc::3").exists()).isFalse();
-                assertThat(c.binary().increment("ctr", incrementOptions().initial(10)).content()).isEqualTo(10);
-                assertThat(c.binary().decrement("ctr", decrementOptions().delta(4)).content()).isEqualTo(6);
-                c.upsert("bin", "Hello".getBytes(StandardCharsets.UTF_8),
+                assertThat(c.binary()
+                                .increment("ctr", incrementOptions().initial(10))
+                                .content())
+                        .isEqualTo(10);
+                assertThat(c.binary()
+                                .decrement("ctr", decrementOptions().delta(4))
+                                .content())
+                        .isEqualTo(6);
+                c.upsert(
+                        "bin",
+                        "Hello".getBytes(StandardCharsets.UTF_8),
                         upsertOptions().transcoder(RawBinaryTranscoder.INSTANCE));
                 c.binary().append("bin", " World".getBytes(StandardCharsets.UTF_8));
-                assertThat(c.get("bin", getOptions().transcoder(RawBinaryTranscoder.INSTANCE)).contentAs(byte[].class))
-                        .asString(StandardCharsets.UTF_8).isEqualTo("Hello World");
+                assertThat(c.get("bin", getOptions().transcoder(RawBinaryTranscoder.INSTANCE))
+                                .contentAs(byte[].class))
+                        .asString(StandardCharsets.UTF_8)
+                        .isEqualTo("Hello World");
                 long lockCas = c.getAndLock("doc::4", Duration.ofSeconds(10)).cas();
                 c.unlock("doc::4", lockCas);
                 assertThatThrownBy(() -> c.unlock("doc::4", lockCas)).isInstanceOf(DocumentNotLockedException.class);

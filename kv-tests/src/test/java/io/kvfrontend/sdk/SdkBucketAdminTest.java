@@ -35,18 +35,21 @@ class SdkBucketAdminTest {
 
     @Test
     void aCreatedBucketOpensInTheSdkAndADeletedOneStopsServing() {
-        try (TestServer server = TestServer.start(TestServer.withAuth().mgmtPort(0).build());
-             McbpClient admin = admin(server)) {
-            Cluster cluster = Sdk.connect(Sdk.connectionString(server.port(), server.server().mgmtPort()), Sdk.ADMIN,
-                    Sdk.PASSWORD);
+        try (TestServer server =
+                        TestServer.start(TestServer.withAuth().mgmtPort(0).build());
+                McbpClient admin = admin(server)) {
+            Cluster cluster = Sdk.connect(
+                    Sdk.connectionString(server.port(), server.server().mgmtPort()), Sdk.ADMIN, Sdk.PASSWORD);
             try {
                 Sdk.warmDefaultCollection(cluster.bucket("default"));
                 long pushes = server.server().context().stats().clusterMapPushes.sum();
-                assertThat(admin.call(Frames.request(CREATE_BUCKET).key("fresh")
-                        .value("memcached\0num_vbuckets=64")).status()).isZero();
+                assertThat(admin.call(Frames.request(CREATE_BUCKET).key("fresh").value("memcached\0num_vbuckets=64"))
+                                .status())
+                        .isZero();
                 // The SDK negotiated Duplex and brief change notifications: it is told of the change
                 // at once instead of at its next poll.
-                Await.until(Duration.ofSeconds(10),
+                Await.until(
+                        Duration.ofSeconds(10),
                         () -> server.server().context().stats().clusterMapPushes.sum() > pushes,
                         "the SDK's connection got a cluster-map push");
 
@@ -55,14 +58,21 @@ class SdkBucketAdminTest {
                 assertThat(r.mutationToken().orElseThrow().bucketName()).isEqualTo("fresh");
                 fresh.upsert("doc", JsonObject.create().put("in", "fresh"));
                 assertThat(fresh.get("doc").contentAsObject().getString("in")).isEqualTo("fresh");
-                assertThat(server.server().engine().bucket("fresh").config().numVBuckets()).isEqualTo(64);
+                assertThat(server.server().engine().bucket("fresh").config().numVBuckets())
+                        .isEqualTo(64);
 
-                assertThat(admin.call(Frames.request(DELETE_BUCKET).key("fresh")).status()).isZero();
+                assertThat(admin.call(Frames.request(DELETE_BUCKET).key("fresh"))
+                                .status())
+                        .isZero();
 
                 assertThatThrownBy(() -> fresh.get("doc", getOptions().timeout(Duration.ofMillis(1500))))
                         .isInstanceOf(TimeoutException.class);
                 // The other bucket is unaffected.
-                assertThat(cluster.bucket("default").defaultCollection().upsert("still", "here").cas()).isNotZero();
+                assertThat(cluster.bucket("default")
+                                .defaultCollection()
+                                .upsert("still", "here")
+                                .cas())
+                        .isNotZero();
             } finally {
                 cluster.disconnect();
             }

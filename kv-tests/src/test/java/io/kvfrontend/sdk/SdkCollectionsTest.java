@@ -42,9 +42,12 @@ class SdkCollectionsTest {
 
     @BeforeAll
     static void connect() {
-        server = TestServer.start(TestServer.withAuth().buckets(List.of(BucketConfig.defaults("default")
-                .withScopes(List.of(new ScopeConfig("s", List.of("c", "d")),
-                        new ScopeConfig("_default", List.of("extra")))))).build());
+        server = TestServer.start(TestServer.withAuth()
+                .buckets(List.of(BucketConfig.defaults("default")
+                        .withScopes(List.of(
+                                new ScopeConfig("s", List.of("c", "d")),
+                                new ScopeConfig("_default", List.of("extra"))))))
+                .build());
         cluster = Sdk.connect(Sdk.connectionString(server.port()), Sdk.ADMIN, Sdk.PASSWORD);
         bucket = cluster.bucket("default");
         Sdk.warmDefaultCollection(bucket);
@@ -80,8 +83,13 @@ class SdkCollectionsTest {
         assertThat(d.get("same-key").contentAsObject().getString("in")).isEqualTo("d");
         assertThat(dflt.get("same-key").contentAsObject().getString("in")).isEqualTo("default");
         int cid = manifest().collection("s", "c").id();
-        assertThat(server.server().engine().bucket("default")
-                .get(new DocKey(cid, "same-key".getBytes(StandardCharsets.UTF_8))).status().code()).isZero();
+        assertThat(server.server()
+                        .engine()
+                        .bucket("default")
+                        .get(new DocKey(cid, "same-key".getBytes(StandardCharsets.UTF_8)))
+                        .status()
+                        .code())
+                .isZero();
 
         c.remove("same-key");
         assertThatThrownBy(() -> c.get("same-key")).isInstanceOf(DocumentNotFoundException.class);
@@ -111,7 +119,8 @@ class SdkCollectionsTest {
         assertThatThrownBy(() -> missing.get("k", getOptions().timeout(SHORT)))
                 .isInstanceOf(UnambiguousTimeoutException.class)
                 .hasMessageMatching(UNRESOLVED_COLLECTION);
-        assertThatThrownBy(() -> missing.upsert("k", JsonObject.create(), upsertOptions().timeout(SHORT)))
+        assertThatThrownBy(() ->
+                        missing.upsert("k", JsonObject.create(), upsertOptions().timeout(SHORT)))
                 .isInstanceOf(AmbiguousTimeoutException.class)
                 .hasMessageMatching(UNRESOLVED_COLLECTION);
     }

@@ -1,10 +1,8 @@
 package io.kvfrontend.sdk;
 
-import static com.couchbase.client.java.kv.GetAndLockOptions.getAndLockOptions;
+import static com.couchbase.client.java.kv.DecrementOptions.decrementOptions;
 import static com.couchbase.client.java.kv.GetOptions.getOptions;
 import static com.couchbase.client.java.kv.IncrementOptions.incrementOptions;
-import static com.couchbase.client.java.kv.DecrementOptions.decrementOptions;
-import static com.couchbase.client.java.kv.InsertOptions.insertOptions;
 import static com.couchbase.client.java.kv.RemoveOptions.removeOptions;
 import static com.couchbase.client.java.kv.ReplaceOptions.replaceOptions;
 import static com.couchbase.client.java.kv.UpsertOptions.upsertOptions;
@@ -85,7 +83,9 @@ class SdkKeyValueTest {
         int vb = crcVbucket("s1-k1", 1024);
         assertThat(token.partitionID()).isEqualTo((short) vb);
         assertThat(token.partitionUUID()).isEqualTo(engineBucket().vbucketUuid(vb));
-        assertThat(token.sequenceNumber()).isPositive().isLessThanOrEqualTo(engineBucket().highSeqno(vb));
+        assertThat(token.sequenceNumber())
+                .isPositive()
+                .isLessThanOrEqualTo(engineBucket().highSeqno(vb));
     }
 
     @Test
@@ -120,12 +120,16 @@ class SdkKeyValueTest {
         assertThatThrownBy(() -> collection.replace("s6-missing", JsonObject.create()))
                 .isInstanceOf(DocumentNotFoundException.class);
         long stale = collection.upsert("s6-k1", JsonObject.create().put("v", 1)).cas();
-        long current = collection.upsert("s6-k1", JsonObject.create().put("v", 2)).cas();
+        long current =
+                collection.upsert("s6-k1", JsonObject.create().put("v", 2)).cas();
 
-        assertThatThrownBy(() -> collection.replace("s6-k1", JsonObject.create().put("v", 3),
-                replaceOptions().cas(stale))).isInstanceOf(CasMismatchException.class);
-        MutationResult replaced = collection.replace("s6-k1", JsonObject.create().put("v", 4),
-                replaceOptions().cas(current));
+        assertThatThrownBy(() -> collection.replace(
+                        "s6-k1",
+                        JsonObject.create().put("v", 3),
+                        replaceOptions().cas(stale)))
+                .isInstanceOf(CasMismatchException.class);
+        MutationResult replaced = collection.replace(
+                "s6-k1", JsonObject.create().put("v", 4), replaceOptions().cas(current));
 
         assertThat(replaced.cas()).isNotZero().isNotEqualTo(current);
         assertThat(collection.get("s6-k1").contentAsObject().getInt("v")).isEqualTo(4);
@@ -153,45 +157,53 @@ class SdkKeyValueTest {
     @Test
     void scenario9ExpiryRemovesTheDocumentTouchOfMissingFailsGetAndTouchReads() {
         collection.upsert("s9-ttl", "x", upsertOptions().expiry(Duration.ofSeconds(1)));
-        assertThat(engineBucket().getMeta(DocKey.ofDefault(bytes("s9-ttl"))).expiry()).isNotZero();
+        assertThat(engineBucket().getMeta(DocKey.ofDefault(bytes("s9-ttl"))).expiry())
+                .isNotZero();
 
-        Await.until(Duration.ofSeconds(15), () -> {
-            try {
-                collection.get("s9-ttl");
-                return false;
-            } catch (DocumentNotFoundException e) {
-                return true;
-            }
-        }, "the document with a 1 s expiry is gone");
+        Await.until(
+                Duration.ofSeconds(15),
+                () -> {
+                    try {
+                        collection.get("s9-ttl");
+                        return false;
+                    } catch (DocumentNotFoundException e) {
+                        return true;
+                    }
+                },
+                "the document with a 1 s expiry is gone");
         assertThatThrownBy(() -> collection.touch("s9-missing", Duration.ofSeconds(1)))
                 .isInstanceOf(DocumentNotFoundException.class);
         collection.upsert("s9-k1", JsonObject.create().put("a", 1));
         GetResult touched = collection.getAndTouch("s9-k1", Duration.ofSeconds(200));
         assertThat(touched.contentAsObject().getInt("a")).isEqualTo(1);
-        assertThat(engineBucket().getMeta(DocKey.ofDefault(bytes("s9-k1"))).expiry()).isNotZero();
+        assertThat(engineBucket().getMeta(DocKey.ofDefault(bytes("s9-k1"))).expiry())
+                .isNotZero();
     }
 
     @Test
     void scenario10LockedDocumentsTimeOutWritersAndUnlockChecksTheLockCas() {
-        long before = collection.upsert("s10-k1", JsonObject.create().put("a", 1)).cas();
+        long before =
+                collection.upsert("s10-k1", JsonObject.create().put("a", 1)).cas();
         GetResult locked = collection.getAndLock("s10-k1", Duration.ofSeconds(10));
         long lockCas = locked.cas();
         assertThat(lockCas).isNotZero().isNotEqualTo(before);
 
-        assertThatThrownBy(() -> collection.upsert("s10-k1", JsonObject.create().put("a", 2),
-                upsertOptions().timeout(SHORT)))
+        assertThatThrownBy(() -> collection.upsert(
+                        "s10-k1",
+                        JsonObject.create().put("a", 2),
+                        upsertOptions().timeout(SHORT)))
                 .isInstanceOf(AmbiguousTimeoutException.class)
                 .hasMessageContaining("KV_LOCKED");
         assertThatThrownBy(() -> collection.unlock("s10-k1", lockCas + 1)).isInstanceOf(CasMismatchException.class);
         collection.unlock("s10-k1", lockCas);
-        assertThatThrownBy(() -> collection.unlock("s10-k1", lockCas))
-                .isInstanceOf(DocumentNotLockedException.class);
+        assertThatThrownBy(() -> collection.unlock("s10-k1", lockCas)).isInstanceOf(DocumentNotLockedException.class);
 
         long relock = collection.getAndLock("s10-k1", Duration.ofSeconds(10)).cas();
-        MutationResult replaced = collection.replace("s10-k1", JsonObject.create().put("a", 3),
-                replaceOptions().cas(relock));
+        MutationResult replaced = collection.replace(
+                "s10-k1", JsonObject.create().put("a", 3), replaceOptions().cas(relock));
         assertThat(replaced.cas()).isNotZero();
-        collection.upsert("s10-k1", JsonObject.create().put("a", 4), upsertOptions().timeout(SHORT));
+        collection.upsert(
+                "s10-k1", JsonObject.create().put("a", 4), upsertOptions().timeout(SHORT));
         assertThat(collection.get("s10-k1").contentAsObject().getInt("a")).isEqualTo(4);
     }
 
@@ -200,10 +212,17 @@ class SdkKeyValueTest {
         assertThatThrownBy(() -> collection.binary().increment("s11-ctr"))
                 .isInstanceOf(DocumentNotFoundException.class);
 
-        assertThat(collection.binary().increment("s11-ctr", incrementOptions().initial(10)).content())
+        assertThat(collection
+                        .binary()
+                        .increment("s11-ctr", incrementOptions().initial(10))
+                        .content())
                 .isEqualTo(10);
         assertThat(collection.binary().increment("s11-ctr").content()).isEqualTo(11);
-        assertThat(collection.binary().decrement("s11-ctr", decrementOptions().delta(5)).content()).isEqualTo(6);
+        assertThat(collection
+                        .binary()
+                        .decrement("s11-ctr", decrementOptions().delta(5))
+                        .content())
+                .isEqualTo(6);
         assertThat(collection.get("s11-ctr").contentAs(Long.class)).isEqualTo(6L);
     }
 
@@ -213,7 +232,8 @@ class SdkKeyValueTest {
 
         collection.binary().append("s12-bin", bytes(" World"));
 
-        byte[] got = collection.get("s12-bin", getOptions().transcoder(RawBinaryTranscoder.INSTANCE))
+        byte[] got = collection
+                .get("s12-bin", getOptions().transcoder(RawBinaryTranscoder.INSTANCE))
                 .contentAs(byte[].class);
         assertThat(new String(got, StandardCharsets.UTF_8)).isEqualTo("Hello World");
         assertThatThrownBy(() -> collection.binary().append("s12-missing", bytes("x")))
@@ -222,8 +242,8 @@ class SdkKeyValueTest {
 
     @Test
     void scenario24DurableUpsertSucceedsWithTheDurableWriteCapability() {
-        MutationResult r = collection.upsert("s24-durable", JsonObject.create().put("d", 1),
-                upsertOptions().durability(DurabilityLevel.MAJORITY));
+        MutationResult r = collection.upsert(
+                "s24-durable", JsonObject.create().put("d", 1), upsertOptions().durability(DurabilityLevel.MAJORITY));
 
         assertThat(r.cas()).isNotZero();
         assertThat(r.mutationToken()).isPresent();
@@ -232,16 +252,20 @@ class SdkKeyValueTest {
 
     @Test
     void scenario24ReplaceWithPreserveExpiryKeepsTheExpiry() {
-        collection.upsert("s24-ttl", JsonObject.create().put("v", 1), upsertOptions().expiry(Duration.ofSeconds(500)));
+        collection.upsert(
+                "s24-ttl", JsonObject.create().put("v", 1), upsertOptions().expiry(Duration.ofSeconds(500)));
         long expiry = engineBucket().getMeta(DocKey.ofDefault(bytes("s24-ttl"))).expiry();
         assertThat(expiry).isNotZero();
 
-        collection.replace("s24-ttl", JsonObject.create().put("v", 2), replaceOptions().preserveExpiry(true));
-        assertThat(engineBucket().getMeta(DocKey.ofDefault(bytes("s24-ttl"))).expiry()).isEqualTo(expiry);
+        collection.replace(
+                "s24-ttl", JsonObject.create().put("v", 2), replaceOptions().preserveExpiry(true));
+        assertThat(engineBucket().getMeta(DocKey.ofDefault(bytes("s24-ttl"))).expiry())
+                .isEqualTo(expiry);
         assertThat(collection.get("s24-ttl").contentAsObject().getInt("v")).isEqualTo(2);
 
         collection.replace("s24-ttl", JsonObject.create().put("v", 3));
-        assertThat(engineBucket().getMeta(DocKey.ofDefault(bytes("s24-ttl"))).expiry()).isZero();
+        assertThat(engineBucket().getMeta(DocKey.ofDefault(bytes("s24-ttl"))).expiry())
+                .isZero();
     }
 
     private static byte[] bytes(String s) {

@@ -25,11 +25,14 @@ class SdkMetricsTest {
 
     @Test
     void sdkOperationsShowUpInTheScrapeByOpcodeAndStatus() {
-        try (TestServer server = TestServer.start(TestServer.withAuth().mgmtPort(0).build(),
-                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), List.of())) {
+        try (TestServer server = TestServer.start(
+                TestServer.withAuth().mgmtPort(0).build(),
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                List.of())) {
             int mgmt = server.server().mgmtPort();
-            String auth = "Basic " + Base64.getEncoder().encodeToString((Sdk.ADMIN + ":" + Sdk.PASSWORD)
-                    .getBytes(StandardCharsets.UTF_8));
+            String auth = "Basic "
+                    + Base64.getEncoder()
+                            .encodeToString((Sdk.ADMIN + ":" + Sdk.PASSWORD).getBytes(StandardCharsets.UTF_8));
             Cluster cluster = Sdk.connect(Sdk.connectionString(server.port(), mgmt), Sdk.ADMIN, Sdk.PASSWORD);
             try {
                 Collection c = Sdk.warmDefaultCollection(cluster.bucket("default"));
@@ -39,7 +42,8 @@ class SdkMetricsTest {
                     c.upsert("sdk-metrics-" + i, JsonObject.create().put("i", i));
                 }
                 for (int i = 0; i < n; i++) {
-                    assertThat(c.get("sdk-metrics-" + i).contentAsObject().getInt("i")).isEqualTo(i);
+                    assertThat(c.get("sdk-metrics-" + i).contentAsObject().getInt("i"))
+                            .isEqualTo(i);
                 }
                 assertThatThrownBy(() -> c.get("sdk-metrics-absent")).isInstanceOf(DocumentNotFoundException.class);
                 Scrape after = Scrape.parse(Scrape.get(mgmt, auth, null).body());
@@ -58,7 +62,7 @@ class SdkMetricsTest {
                 assertThat(after.sum("kv_auth_failures_total")).isZero();
                 // SCRAM finishes with SaslStep, PLAIN with SaslAuth.
                 assertThat(after.valueOrZero("kv_commands_total", "opcode", "sasl_auth", "status", "success")
-                        + after.valueOrZero("kv_commands_total", "opcode", "sasl_step", "status", "success"))
+                                + after.valueOrZero("kv_commands_total", "opcode", "sasl_step", "status", "success"))
                         .isPositive();
             } finally {
                 cluster.disconnect();

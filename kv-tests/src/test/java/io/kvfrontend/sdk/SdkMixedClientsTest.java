@@ -43,13 +43,15 @@ class SdkMixedClientsTest {
         server = TestServer.start(TestServer.withAuth().build());
         cluster = Sdk.connect(Sdk.connectionString(server.port()), Sdk.ADMIN, Sdk.PASSWORD);
         sdk = Sdk.warmDefaultCollection(cluster.bucket("default"));
-        spy = new MemcachedClient(new ConnectionFactoryBuilder()
-                .setProtocol(ConnectionFactoryBuilder.Protocol.BINARY)
-                .setOpTimeout(5_000)
-                .setDaemon(true)
-                .setAuthDescriptor(new AuthDescriptor(new String[] {"PLAIN"},
-                        new PlainCallbackHandler(Sdk.ADMIN, Sdk.PASSWORD)))
-                .build(), List.of(new InetSocketAddress("127.0.0.1", server.port())));
+        spy = new MemcachedClient(
+                new ConnectionFactoryBuilder()
+                        .setProtocol(ConnectionFactoryBuilder.Protocol.BINARY)
+                        .setOpTimeout(5_000)
+                        .setDaemon(true)
+                        .setAuthDescriptor(new AuthDescriptor(
+                                new String[] {"PLAIN"}, new PlainCallbackHandler(Sdk.ADMIN, Sdk.PASSWORD)))
+                        .build(),
+                List.of(new InetSocketAddress("127.0.0.1", server.port())));
     }
 
     @AfterAll
@@ -67,8 +69,9 @@ class SdkMixedClientsTest {
 
     @Test
     void memcachedClientReadsWhatTheSdkWrote() {
-        long cas = sdk.upsert("from-sdk", "written by the SDK",
-                upsertOptions().transcoder(RawStringTranscoder.INSTANCE)).cas();
+        long cas = sdk.upsert(
+                        "from-sdk", "written by the SDK", upsertOptions().transcoder(RawStringTranscoder.INSTANCE))
+                .cas();
 
         CASValue<Object> got = spy.gets("from-sdk");
         assertThat(got.getValue()).isEqualTo("written by the SDK");
@@ -77,26 +80,37 @@ class SdkMixedClientsTest {
 
     @Test
     void sdkReadsWhatTheMemcachedClientWrote() throws Exception {
-        assertThat(spy.set("from-spy", 0, "written by spymemcached").get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(spy.set("from-spy", 0, "written by spymemcached").get(5, TimeUnit.SECONDS))
+                .isTrue();
 
         GetResult r = sdk.get("from-spy", getOptions().transcoder(RawStringTranscoder.INSTANCE));
         assertThat(r.contentAs(String.class)).isEqualTo("written by spymemcached");
         assertThat(r.cas()).isEqualTo(spy.gets("from-spy").getCas());
-        byte[] raw = sdk.get("from-spy", getOptions().transcoder(RawBinaryTranscoder.INSTANCE)).contentAs(byte[].class);
+        byte[] raw = sdk.get("from-spy", getOptions().transcoder(RawBinaryTranscoder.INSTANCE))
+                .contentAs(byte[].class);
         assertThat(raw).isEqualTo("written by spymemcached".getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
     void countersAppendsAndDeletesAreSharedBothWays() throws Exception {
-        assertThat(sdk.binary().increment("shared-ctr",
-                com.couchbase.client.java.kv.IncrementOptions.incrementOptions().initial(5)).content()).isEqualTo(5);
+        assertThat(sdk.binary()
+                        .increment(
+                                "shared-ctr",
+                                com.couchbase.client.java.kv.IncrementOptions.incrementOptions()
+                                        .initial(5))
+                        .content())
+                .isEqualTo(5);
         assertThat(spy.incr("shared-ctr", 3)).isEqualTo(8);
         assertThat(sdk.binary().increment("shared-ctr").content()).isEqualTo(9);
 
-        sdk.upsert("shared-bin", "Hello".getBytes(StandardCharsets.UTF_8),
+        sdk.upsert(
+                "shared-bin",
+                "Hello".getBytes(StandardCharsets.UTF_8),
                 upsertOptions().transcoder(RawBinaryTranscoder.INSTANCE));
-        assertThat(spy.append(0, "shared-bin", " World").get(5, TimeUnit.SECONDS)).isTrue();
-        assertThat(sdk.get("shared-bin", getOptions().transcoder(RawStringTranscoder.INSTANCE)).contentAs(String.class))
+        assertThat(spy.append(0, "shared-bin", " World").get(5, TimeUnit.SECONDS))
+                .isTrue();
+        assertThat(sdk.get("shared-bin", getOptions().transcoder(RawStringTranscoder.INSTANCE))
+                        .contentAs(String.class))
                 .isEqualTo("Hello World");
 
         assertThat(spy.delete("shared-bin").get(5, TimeUnit.SECONDS)).isTrue();

@@ -39,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SdkTlsTest {
     @TempDir
     static Path dir;
+
     static TestCertificates.Pair pair;
 
     @BeforeAll
@@ -60,7 +61,8 @@ class SdkTlsTest {
                     .build();
             env.eventBus().subscribe(events::add);
             try {
-                Cluster cluster = Cluster.connect(connectionString,
+                Cluster cluster = Cluster.connect(
+                        connectionString,
                         ClusterOptions.clusterOptions(Sdk.ADMIN, Sdk.PASSWORD).environment(env));
                 return new TlsCluster(cluster, env, events);
             } catch (RuntimeException e) {
@@ -81,7 +83,10 @@ class SdkTlsTest {
         }
 
         <T extends Event> List<T> events(Class<T> type) {
-            return eventsSoFar().stream().filter(type::isInstance).map(type::cast).toList();
+            return eventsSoFar().stream()
+                    .filter(type::isInstance)
+                    .map(type::cast)
+                    .toList();
         }
 
         /** Warnings and errors, less the threshold tracer's periodic report (sdk-compat.md 2.3). */
@@ -128,15 +133,18 @@ class SdkTlsTest {
     void waitUntilReadyUpsertAndGetOverTlsWithOneNodeAndNoWarnings() {
         // The plain management port is off (and so advertised as 8091, the SDK's default node id);
         // the management HTTPS port serves waitUntilReady.
-        try (TestServer server = TestServer.start(TestServer.withAuth().mgmtPort(-1).tls(pair.tls()).build());
-             TlsCluster tls = TlsCluster.connect(server.server().tlsPort())) {
+        try (TestServer server = TestServer.start(
+                        TestServer.withAuth().mgmtPort(-1).tls(pair.tls()).build());
+                TlsCluster tls = TlsCluster.connect(server.server().tlsPort())) {
             long start = System.nanoTime();
             Bucket bucket = tls.cluster().bucket("default");
             bucket.waitUntilReady(Duration.ofSeconds(30));
             Collection c = bucket.defaultCollection();
             MutationResult r = c.upsert("over-tls", JsonObject.create().put("secure", true));
-            Sdk.report("TLS (couchbases://, bucket() to first upsert after waitUntilReady)",
-                    System.nanoTime() - start, -1);
+            Sdk.report(
+                    "TLS (couchbases://, bucket() to first upsert after waitUntilReady)",
+                    System.nanoTime() - start,
+                    -1);
 
             assertThat(r.cas()).isNotZero();
             assertThat(r.mutationToken()).isPresent();
@@ -145,16 +153,23 @@ class SdkTlsTest {
             assertThat(got.cas()).isEqualTo(r.cas());
             assertThatThrownBy(() -> c.get("missing")).isInstanceOf(DocumentNotFoundException.class);
 
-            Await.until(Duration.ofSeconds(10), () -> openConnections(server) == 2,
+            Await.until(
+                    Duration.ofSeconds(10),
+                    () -> openConnections(server) == 2,
                     () -> "2 MCBP connections, have " + openConnections(server));
-            assertThat(allTls(server)).as("every MCBP connection is on the TLS port").isTrue();
-            assertThat(server.server().httpStats().requests(200)).as("waitUntilReady asked over HTTPS")
+            assertThat(allTls(server))
+                    .as("every MCBP connection is on the TLS port")
+                    .isTrue();
+            assertThat(server.server().httpStats().requests(200))
+                    .as("waitUntilReady asked over HTTPS")
                     .isPositive();
             assertThat(server.server().httpStats().requests())
                     .isEqualTo(server.server().httpStats().requests(200));
             assertThat(server.server().tls().handshakeFailures()).isZero();
             assertThat(server.server().context().stats().authFailures.sum()).isZero();
-            assertThat(nodeIdentities(tls)).as("one node: the seed's is the map's").hasSize(1);
+            assertThat(nodeIdentities(tls))
+                    .as("one node: the seed's is the map's")
+                    .hasSize(1);
             assertNoNodeSwap(tls);
             assertThat(tls.warnings()).as("SDK warnings").isEmpty();
         }
@@ -165,9 +180,11 @@ class SdkTlsTest {
         // The SDK names the seed's node by the =manager port of the connection string (8091 when
         // there is none) and the map's node by its plain mgmt port: naming the plain port keeps them
         // one node. Over TLS the SDK dials that port only if binary-protocol bootstrap fails.
-        try (TestServer server = TestServer.start(TestServer.withAuth().mgmtPort(0).tls(pair.tls()).build());
-             TlsCluster tls = TlsCluster.connect("couchbases://127.0.0.1:" + server.server().tlsPort()
-                     + "=kv,127.0.0.1:" + server.server().mgmtPort() + "=manager")) {
+        try (TestServer server = TestServer.start(
+                        TestServer.withAuth().mgmtPort(0).tls(pair.tls()).build());
+                TlsCluster tls = TlsCluster.connect(
+                        "couchbases://127.0.0.1:" + server.server().tlsPort() + "=kv,127.0.0.1:"
+                                + server.server().mgmtPort() + "=manager")) {
             Bucket bucket = tls.cluster().bucket("default");
             bucket.waitUntilReady(Duration.ofSeconds(30));
             assertThat(bucket.defaultCollection().upsert("k", "v").cas()).isNotZero();
@@ -182,9 +199,11 @@ class SdkTlsTest {
     @Test
     void kvOverTlsWithoutTheHttpsPortAndAPlainClientAlongside() {
         // Only kvSSL: the SDK needs no HTTP for KV (sdk-compat.md 2.3), over TLS either.
-        try (TestServer server = TestServer.start(TestServer.withAuth().mgmtPort(-1)
-                .tls(pair.tls().toBuilder().mgmtPort(-1).build()).build());
-             TlsCluster tls = TlsCluster.connect(server.server().tlsPort())) {
+        try (TestServer server = TestServer.start(TestServer.withAuth()
+                        .mgmtPort(-1)
+                        .tls(pair.tls().toBuilder().mgmtPort(-1).build())
+                        .build());
+                TlsCluster tls = TlsCluster.connect(server.server().tlsPort())) {
             Collection secure = Sdk.warmDefaultCollection(tls.cluster().bucket("default"));
             secure.upsert("from-tls", "a");
             Cluster plain = Sdk.connect(Sdk.connectionString(server.port()), Sdk.ADMIN, Sdk.PASSWORD);
@@ -193,10 +212,14 @@ class SdkTlsTest {
                 open.upsert("from-plain", "b");
                 assertThat(open.get("from-tls").contentAs(String.class)).isEqualTo("a");
                 assertThat(secure.get("from-plain").contentAs(String.class)).isEqualTo("b");
-                Await.until(Duration.ofSeconds(10), () -> openConnections(server) == 4,
+                Await.until(
+                        Duration.ofSeconds(10),
+                        () -> openConnections(server) == 4,
                         () -> "2 TLS and 2 plain connections, have " + openConnections(server));
                 assertThat(server.server().context().connections().all().stream()
-                        .filter(x -> x.channel().pipeline().get("tls") != null).count()).isEqualTo(2);
+                                .filter(x -> x.channel().pipeline().get("tls") != null)
+                                .count())
+                        .isEqualTo(2);
             } finally {
                 plain.disconnect();
             }
@@ -229,8 +252,9 @@ class SdkTlsTest {
     private static void assertNoNodeSwap(TlsCluster tls) {
         java.util.Set<String> created = nodeIdentities(tls);
         for (NodeDisconnectedEvent e : tls.events(NodeDisconnectedEvent.class)) {
-            assertThat(created).as("no node churn: a disconnected node is the one node").containsExactly(
-                    identity(e.context()));
+            assertThat(created)
+                    .as("no node churn: a disconnected node is the one node")
+                    .containsExactly(identity(e.context()));
         }
     }
 }

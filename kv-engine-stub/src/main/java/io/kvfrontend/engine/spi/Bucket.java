@@ -48,8 +48,15 @@ public interface Bucket {
      *
      * @param preserveTtl keep an existing document's expiry instead of {@code expiry}
      */
-    MutationResult store(StoreMode mode, DocKey key, byte[] value, int flags, long expiry, long cas, int datatype,
-                         boolean preserveTtl);
+    MutationResult store(
+            StoreMode mode,
+            DocKey key,
+            byte[] value,
+            int flags,
+            long expiry,
+            long cas,
+            int datatype,
+            boolean preserveTtl);
 
     /** Removes a document; a non-zero {@code cas} must match. */
     MutationResult delete(DocKey key, long cas);
@@ -105,8 +112,8 @@ public interface Bucket {
      * flags value to put in the final frame's extras (0 = keys, 1 = documents). Limits of 0 mean
      * none; every continue returns at least one item unless the scan ends or fails.
      */
-    default EngineResult<Integer> rangeScanContinue(Cookie cookie, int vbucket, byte[] scanId, int itemLimit,
-                                                    int timeLimitMs, int byteLimit) {
+    default EngineResult<Integer> rangeScanContinue(
+            Cookie cookie, int vbucket, byte[] scanId, int itemLimit, int timeLimitMs, int byteLimit) {
         return EngineResult.failure(Status.NOT_SUPPORTED);
     }
 

@@ -15,8 +15,13 @@ import java.util.List;
  * @param scopes        scopes and collections beyond {@code _default._default}, which always exists
  *                      (a {@code _default} entry adds collections to the default scope)
  */
-public record BucketConfig(String name, long quotaBytes, int numVBuckets, int maxValueBytes, boolean flushEnabled,
-                           List<ScopeConfig> scopes) {
+public record BucketConfig(
+        String name,
+        long quotaBytes,
+        int numVBuckets,
+        int maxValueBytes,
+        boolean flushEnabled,
+        List<ScopeConfig> scopes) {
     public static final int DEFAULT_VBUCKETS = 1024;
     public static final int MAX_VBUCKETS = 1024;
     public static final long DEFAULT_QUOTA_BYTES = 256L << 20;
@@ -24,13 +29,15 @@ public record BucketConfig(String name, long quotaBytes, int numVBuckets, int ma
 
     public BucketConfig {
         if (name == null || !name.matches("[A-Za-z0-9_.%-]{1,100}")) {
-            throw new IllegalArgumentException("bucket name must be 1-100 characters of A-Z a-z 0-9 _ . % -, got: " + name);
+            throw new IllegalArgumentException(
+                    "bucket name must be 1-100 characters of A-Z a-z 0-9 _ . % -, got: " + name);
         }
         if (quotaBytes <= 0) {
             throw new IllegalArgumentException("bucket quota must be positive, got " + quotaBytes);
         }
         if (numVBuckets < 1 || numVBuckets > MAX_VBUCKETS || Integer.bitCount(numVBuckets) != 1) {
-            throw new IllegalArgumentException("vBucket count must be a power of two from 1 to 1024, got " + numVBuckets);
+            throw new IllegalArgumentException(
+                    "vBucket count must be a power of two from 1 to 1024, got " + numVBuckets);
         }
         if (maxValueBytes < 0) {
             throw new IllegalArgumentException("max value size must not be negative, got " + maxValueBytes);

@@ -11,6 +11,11 @@ package io.kvfrontend.engine.spi;
  * @param expiredOnAccess items found expired by an access and removed since start
  * @param quotaRejections writes refused because the quota would be exceeded
  */
-public record BucketStats(long items, long memUsedBytes, long quotaBytes, int numVBuckets, long expiredByPager,
-                          long expiredOnAccess, long quotaRejections) {
-}
+public record BucketStats(
+        long items,
+        long memUsedBytes,
+        long quotaBytes,
+        int numVBuckets,
+        long expiredByPager,
+        long expiredOnAccess,
+        long quotaRejections) {}

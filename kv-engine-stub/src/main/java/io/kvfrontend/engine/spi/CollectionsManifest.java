@@ -21,6 +21,7 @@ public record CollectionsManifest(long uid, List<Scope> scopes) {
     public static final String DEFAULT = "_default";
     /** First id a configured scope or collection gets. */
     public static final int FIRST_USER_ID = 8;
+
     private static final String NAME_PATTERN = "[A-Za-z0-9%][A-Za-z0-9_%-]{0,250}";
 
     /** A scope with its collections. */
@@ -31,8 +32,7 @@ public record CollectionsManifest(long uid, List<Scope> scopes) {
     }
 
     /** A collection. */
-    public record Collection(String name, int id) {
-    }
+    public record Collection(String name, int id) {}
 
     public CollectionsManifest {
         scopes = List.copyOf(scopes);

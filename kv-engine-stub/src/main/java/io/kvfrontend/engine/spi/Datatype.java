@@ -13,6 +13,5 @@ public final class Datatype {
     /** Any bit outside this mask is invalid on the wire. */
     public static final int ALL = JSON | SNAPPY | XATTR;
 
-    private Datatype() {
-    }
+    private Datatype() {}
 }

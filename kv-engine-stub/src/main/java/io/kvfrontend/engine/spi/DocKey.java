@@ -45,8 +45,10 @@ public final class DocKey implements Comparable<DocKey> {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof DocKey other && other.collectionId == collectionId
-                && other.hash == hash && Arrays.equals(other.key, key);
+        return o instanceof DocKey other
+                && other.collectionId == collectionId
+                && other.hash == hash
+                && Arrays.equals(other.key, key);
     }
 
     @Override

@@ -31,8 +31,7 @@ public interface Engine extends AutoCloseable {
      * A connection closed: background work it started (range scans) is cancelled and released.
      * Any thread; must not block.
      */
-    default void connectionClosed(long connectionId) {
-    }
+    default void connectionClosed(long connectionId) {}
 
     /** Stops background work and releases everything. Idempotent. */
     @Override

@@ -15,8 +15,11 @@ import java.util.concurrent.ThreadFactory;
  * @param rangeScans          range-scan limits
  * @param threadFactory       makes the background threads (the server's lowers their priority)
  */
-public record EngineSettings(int backgroundThreads, Duration expiryPagerInterval, RangeScanSettings rangeScans,
-                             ThreadFactory threadFactory) {
+public record EngineSettings(
+        int backgroundThreads,
+        Duration expiryPagerInterval,
+        RangeScanSettings rangeScans,
+        ThreadFactory threadFactory) {
     public EngineSettings {
         if (backgroundThreads < 1) {
             throw new IllegalArgumentException("background thread count must be at least 1, got " + backgroundThreads);

@@ -16,6 +16,4 @@ package io.kvfrontend.engine.spi;
  * @param datatype datatype bits ({@link Datatype})
  * @param vbucket  the vBucket holding the document
  */
-public record Item(DocKey key, byte[] value, int flags, long expiry, long cas, long seqno, int datatype,
-                   int vbucket) {
-}
+public record Item(DocKey key, byte[] value, int flags, long expiry, long cas, long seqno, int datatype, int vbucket) {}

@@ -11,8 +11,7 @@ package io.kvfrontend.engine.spi;
  * @param datatype datatype bits
  * @param cas      CAS of the revision
  */
-public record MetaResult(Status status, boolean deleted, int flags, long expiry, long seqno, int datatype,
-                         long cas) {
+public record MetaResult(Status status, boolean deleted, int flags, long expiry, long seqno, int datatype, long cas) {
     public static MetaResult failure(Status status) {
         return new MetaResult(status, false, 0, 0, 0, 0, 0);
     }

@@ -16,8 +16,8 @@ package io.kvfrontend.engine.spi;
  * @param value    value bytes (never {@code null}); the first {@code valueLength} are sent
  * @param valueLength how many bytes of {@code value} are the value
  */
-public record OutputFrame(Status status, int datatype, long cas, byte[] extras, byte[] key, byte[] value,
-                          int valueLength) {
+public record OutputFrame(
+        Status status, int datatype, long cas, byte[] extras, byte[] key, byte[] value, int valueLength) {
     private static final byte[] EMPTY = new byte[0];
 
     public OutputFrame {
@@ -31,8 +31,7 @@ public record OutputFrame(Status status, int datatype, long cas, byte[] extras, 
             throw new IllegalArgumentException("extras <= 255 and key <= 65535 bytes");
         }
         if (valueLength < 0 || valueLength > value.length) {
-            throw new IllegalArgumentException("value length " + valueLength + " outside the array of "
-                    + value.length);
+            throw new IllegalArgumentException("value length " + valueLength + " outside the array of " + value.length);
         }
     }
 

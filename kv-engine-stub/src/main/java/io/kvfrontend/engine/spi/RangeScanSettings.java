@@ -17,8 +17,8 @@ import java.util.Objects;
  * @param batchBytes          a continue sends a frame whenever its batch reaches this many bytes
  *                            (kv_engine's {@code range_scan_read_buffer_send_size}, 8 KiB)
  */
-public record RangeScanSettings(Duration idleTimeout, Duration maxLifetime, int maxScansPerBucket,
-                                int maxScansPerConnection, int batchBytes) {
+public record RangeScanSettings(
+        Duration idleTimeout, Duration maxLifetime, int maxScansPerBucket, int maxScansPerConnection, int batchBytes) {
 
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
     public static final Duration DEFAULT_MAX_LIFETIME = Duration.ofSeconds(180);
@@ -46,8 +46,12 @@ public record RangeScanSettings(Duration idleTimeout, Duration maxLifetime, int 
 
     /** 60 s idle, 180 s lifetime, 256 scans per bucket, 32 per connection, 8 KiB batches. */
     public static RangeScanSettings defaults() {
-        return new RangeScanSettings(DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_LIFETIME, DEFAULT_MAX_SCANS_PER_BUCKET,
-                DEFAULT_MAX_SCANS_PER_CONNECTION, DEFAULT_BATCH_BYTES);
+        return new RangeScanSettings(
+                DEFAULT_IDLE_TIMEOUT,
+                DEFAULT_MAX_LIFETIME,
+                DEFAULT_MAX_SCANS_PER_BUCKET,
+                DEFAULT_MAX_SCANS_PER_CONNECTION,
+                DEFAULT_BATCH_BYTES);
     }
 
     public RangeScanSettings withIdleTimeout(Duration d) {

@@ -17,9 +17,17 @@ package io.kvfrontend.engine.spi;
  * @param snapshot          snapshot requirements, or {@code null}
  * @param name              a debugging label (may be {@code null})
  */
-public record RangeScanSpec(int collectionId, boolean keyOnly, byte[] start, boolean startInclusive, byte[] end,
-                            boolean endInclusive, long samples, long seed, SnapshotRequirements snapshot,
-                            String name) {
+public record RangeScanSpec(
+        int collectionId,
+        boolean keyOnly,
+        byte[] start,
+        boolean startInclusive,
+        byte[] end,
+        boolean endInclusive,
+        long samples,
+        long seed,
+        SnapshotRequirements snapshot,
+        String name) {
 
     /** Whether this is a sampling scan. */
     public boolean isSampling() {
@@ -34,6 +42,5 @@ public record RangeScanSpec(int collectionId, boolean keyOnly, byte[] start, boo
      * @param seqnoExists the item with exactly that seqno must still be present
      * @param timeoutMs   how long to wait for {@code seqno} (0 = do not wait)
      */
-    public record SnapshotRequirements(long vbUuid, long seqno, boolean seqnoExists, long timeoutMs) {
-    }
+    public record SnapshotRequirements(long vbUuid, long seqno, boolean seqnoExists, long timeoutMs) {}
 }

@@ -20,8 +20,18 @@ package io.kvfrontend.engine.spi;
  * @param lookupMisses lookups of a scan by its id that did not (unknown, expired or cancelled)
  * @param evictions    scans the registry's cache removed (idle timeout, lifetime, size)
  */
-public record RangeScanStats(long open, long continuing, long connections, long created, long completed,
-                             long cancelled, long expired, long rejected, long continues, long itemsSent,
-                             long bytesSent, long lookupHits, long lookupMisses,
-                             long evictions) {
-}
+public record RangeScanStats(
+        long open,
+        long continuing,
+        long connections,
+        long created,
+        long completed,
+        long cancelled,
+        long expired,
+        long rejected,
+        long continues,
+        long itemsSent,
+        long bytesSent,
+        long lookupHits,
+        long lookupMisses,
+        long evictions) {}

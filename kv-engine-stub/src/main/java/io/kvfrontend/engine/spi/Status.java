@@ -66,8 +66,7 @@ public enum Status {
      * (mcbp-protocol.md 3.4). Anything else is an error: extras and key are dropped.
      */
     public boolean isSuccess() {
-        return this == SUCCESS || this == AUTH_CONTINUE || this == RANGE_SCAN_MORE
-                || this == RANGE_SCAN_COMPLETE;
+        return this == SUCCESS || this == AUTH_CONTINUE || this == RANGE_SCAN_MORE || this == RANGE_SCAN_COMPLETE;
     }
 
     /** The status with that wire value, or {@code null} if this enum does not define it. */

@@ -11,8 +11,7 @@ final class Expiry {
     /** The arithmetic expiry that means "do not create a missing counter" (mcbp-protocol.md 4.2). */
     static final long NO_CREATE = 0xFFFF_FFFFL;
 
-    private Expiry() {
-    }
+    private Expiry() {}
 
     /** The raw protocol value as the unsigned 32-bit number it is on the wire. */
     static long unsigned(long protocolExpiry) {

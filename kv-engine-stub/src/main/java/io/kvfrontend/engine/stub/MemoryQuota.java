@@ -1,7 +1,6 @@
 package io.kvfrontend.engine.stub;
 
 import io.kvfrontend.engine.spi.DocKey;
-
 import java.util.concurrent.atomic.AtomicLong;
 
 /**

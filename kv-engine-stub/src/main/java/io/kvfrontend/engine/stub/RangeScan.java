@@ -1,7 +1,6 @@
 package io.kvfrontend.engine.stub;
 
 import io.kvfrontend.engine.spi.DocKey;
-
 import java.nio.ByteBuffer;
 import java.util.Collections;
 import java.util.Iterator;
@@ -35,7 +34,11 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class RangeScan {
     enum State {
-        IDLE, CONTINUING, COMPLETED, CANCELLED, EXPIRED
+        IDLE,
+        CONTINUING,
+        COMPLETED,
+        CANCELLED,
+        EXPIRED
     }
 
     private final UUID id;
@@ -48,6 +51,7 @@ final class RangeScan {
     private final long createdNanos;
     /** Range scans: the bounds, as keys of {@link #collectionId}. {@code null} for a sampling scan. */
     private final DocKey start;
+
     private final boolean startInclusive;
     private final DocKey end;
     private final boolean endInclusive;
@@ -62,9 +66,19 @@ final class RangeScan {
     private DocKey lastKey;
     private int sampleIndex;
 
-    private RangeScan(UUID id, StubBucket bucket, VBucket vbucket, int collectionId, boolean keyOnly,
-                      long connectionId, String name, DocKey start, boolean startInclusive, DocKey end,
-                      boolean endInclusive, List<DocKey> sample) {
+    private RangeScan(
+            UUID id,
+            StubBucket bucket,
+            VBucket vbucket,
+            int collectionId,
+            boolean keyOnly,
+            long connectionId,
+            String name,
+            DocKey start,
+            boolean startInclusive,
+            DocKey end,
+            boolean endInclusive,
+            List<DocKey> sample) {
         this.id = id;
         this.bucket = bucket;
         this.vbucket = vbucket;
@@ -80,17 +94,55 @@ final class RangeScan {
         this.sample = sample;
     }
 
-    static RangeScan range(UUID id, StubBucket bucket, VBucket vbucket, int collectionId, boolean keyOnly,
-                           long connectionId, String name, byte[] start, boolean startInclusive, byte[] end,
-                           boolean endInclusive) {
-        return new RangeScan(id, bucket, vbucket, collectionId, keyOnly, connectionId, name,
-                new DocKey(collectionId, start), startInclusive, new DocKey(collectionId, end), endInclusive, null);
+    static RangeScan range(
+            UUID id,
+            StubBucket bucket,
+            VBucket vbucket,
+            int collectionId,
+            boolean keyOnly,
+            long connectionId,
+            String name,
+            byte[] start,
+            boolean startInclusive,
+            byte[] end,
+            boolean endInclusive) {
+        return new RangeScan(
+                id,
+                bucket,
+                vbucket,
+                collectionId,
+                keyOnly,
+                connectionId,
+                name,
+                new DocKey(collectionId, start),
+                startInclusive,
+                new DocKey(collectionId, end),
+                endInclusive,
+                null);
     }
 
-    static RangeScan sampling(UUID id, StubBucket bucket, VBucket vbucket, int collectionId, boolean keyOnly,
-                              long connectionId, String name, List<DocKey> sample) {
-        return new RangeScan(id, bucket, vbucket, collectionId, keyOnly, connectionId, name, null, false, null,
-                false, List.copyOf(sample));
+    static RangeScan sampling(
+            UUID id,
+            StubBucket bucket,
+            VBucket vbucket,
+            int collectionId,
+            boolean keyOnly,
+            long connectionId,
+            String name,
+            List<DocKey> sample) {
+        return new RangeScan(
+                id,
+                bucket,
+                vbucket,
+                collectionId,
+                keyOnly,
+                connectionId,
+                name,
+                null,
+                false,
+                null,
+                false,
+                List.copyOf(sample));
     }
 
     UUID id() {
@@ -103,7 +155,9 @@ final class RangeScan {
     }
 
     static byte[] toBytes(UUID id) {
-        return ByteBuffer.allocate(16).putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits())
+        return ByteBuffer.allocate(16)
+                .putLong(id.getMostSignificantBits())
+                .putLong(id.getLeastSignificantBits())
                 .array();
     }
 
@@ -209,7 +263,6 @@ final class RangeScan {
                 }
                 return null;
             }
-
         };
     }
 
@@ -251,7 +304,6 @@ final class RangeScan {
                 }
                 return null;
             }
-
         };
     }
 

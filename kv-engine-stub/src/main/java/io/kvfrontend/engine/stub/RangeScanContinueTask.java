@@ -1,6 +1,5 @@
 package io.kvfrontend.engine.stub;
 
-import io.kvfrontend.engine.spi.RangeScanSettings;
 import io.kvfrontend.engine.spi.Cookie;
 import io.kvfrontend.engine.spi.CookieOutput;
 import io.kvfrontend.engine.spi.CookieOutput.WriteResult;
@@ -8,10 +7,8 @@ import io.kvfrontend.engine.spi.Datatype;
 import io.kvfrontend.engine.spi.DocKey;
 import io.kvfrontend.engine.spi.GetResult;
 import io.kvfrontend.engine.spi.OutputFrame;
+import io.kvfrontend.engine.spi.RangeScanSettings;
 import io.kvfrontend.engine.spi.Status;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
@@ -19,6 +16,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One RangeScanContinue on the engine's background executor (kv_engine's
@@ -44,11 +43,11 @@ final class RangeScanContinueTask implements Runnable {
     static final int BATCHES_PER_SLICE = 16;
     /** Extras of every frame: flags u32, 0 = keys, 1 = documents. Shared, never written. */
     private static final byte[] KEYS_FLAGS = {0, 0, 0, 0};
+
     private static final byte[] DOCS_FLAGS = {0, 0, 0, 1};
 
     /** The end of a continue, left in the cookie for the front end's second call. */
-    record Outcome(Status status, int flags) {
-    }
+    record Outcome(Status status, int flags) {}
 
     private static final int RUNNING = 0;
     private static final int PARKED = 1;
@@ -72,8 +71,14 @@ final class RangeScanContinueTask implements Runnable {
     private byte[] buf;
     private int len;
 
-    RangeScanContinueTask(RangeScan scan, RangeScanRegistry registry, Executor executor, Cookie cookie,
-                          long itemLimit, long timeLimitMs, long byteLimit) {
+    RangeScanContinueTask(
+            RangeScan scan,
+            RangeScanRegistry registry,
+            Executor executor,
+            Cookie cookie,
+            long itemLimit,
+            long timeLimitMs,
+            long byteLimit) {
         this.scan = scan;
         this.registry = registry;
         this.executor = executor;
@@ -151,8 +156,8 @@ final class RangeScanContinueTask implements Runnable {
             if (len > 0) {
                 long batchItems = itemsInBatch;
                 // The output copies the batch: the buffer is reused for the next one.
-                written = out.write(new OutputFrame(Status.SUCCESS, Datatype.RAW, 0,
-                        scan.keyOnly() ? KEYS_FLAGS : DOCS_FLAGS, null, buf, len));
+                written = out.write(new OutputFrame(
+                        Status.SUCCESS, Datatype.RAW, 0, scan.keyOnly() ? KEYS_FLAGS : DOCS_FLAGS, null, buf, len));
                 registry.sent(batchItems, len);
                 len = 0;
                 batches++;
@@ -188,7 +193,8 @@ final class RangeScanContinueTask implements Runnable {
             items++;
             itemsInBatch++;
             bytes += size;
-            boolean limit = (itemLimit > 0 && items >= itemLimit) || (byteLimit > 0 && bytes >= byteLimit)
+            boolean limit = (itemLimit > 0 && items >= itemLimit)
+                    || (byteLimit > 0 && bytes >= byteLimit)
                     || (timeLimitNanos > 0 && System.nanoTime() - startNanos >= timeLimitNanos);
             if (limit) {
                 return it.hasNext() ? Status.RANGE_SCAN_MORE : Status.RANGE_SCAN_COMPLETE;

@@ -4,9 +4,6 @@ import io.kvfrontend.engine.spi.Cookie;
 import io.kvfrontend.engine.spi.DocKey;
 import io.kvfrontend.engine.spi.RangeScanSpec;
 import io.kvfrontend.engine.spi.Status;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -16,6 +13,8 @@ import java.util.UUID;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * RangeScanCreate on the engine's background executor (kv_engine's {@code RangeScanCreateTask}):
@@ -33,8 +32,7 @@ final class RangeScanCreateTask implements Runnable {
     static final long SEQNO_POLL_MILLIS = 5;
 
     /** What a successful create leaves in the cookie for the front end's second call. */
-    record Created(byte[] scanId) {
-    }
+    record Created(byte[] scanId) {}
 
     private final StubBucket bucket;
     private final RangeScanRegistry registry;
@@ -44,8 +42,13 @@ final class RangeScanCreateTask implements Runnable {
     private final RangeScanSpec spec;
     private long deadlineNanos;
 
-    RangeScanCreateTask(StubBucket bucket, RangeScanRegistry registry, ScheduledExecutorService executor,
-                        Cookie cookie, int vbucket, RangeScanSpec spec) {
+    RangeScanCreateTask(
+            StubBucket bucket,
+            RangeScanRegistry registry,
+            ScheduledExecutorService executor,
+            Cookie cookie,
+            int vbucket,
+            RangeScanSpec spec) {
         this.bucket = bucket;
         this.registry = registry;
         this.executor = executor;
@@ -104,11 +107,21 @@ final class RangeScanCreateTask implements Runnable {
             if (sample.isEmpty()) {
                 return Status.KEY_ENOENT;
             }
-            scan = RangeScan.sampling(id, bucket, vb, spec.collectionId(), spec.keyOnly(), cookie.connectionId(),
-                    spec.name(), sample);
+            scan = RangeScan.sampling(
+                    id, bucket, vb, spec.collectionId(), spec.keyOnly(), cookie.connectionId(), spec.name(), sample);
         } else {
-            scan = RangeScan.range(id, bucket, vb, spec.collectionId(), spec.keyOnly(), cookie.connectionId(),
-                    spec.name(), spec.start(), spec.startInclusive(), spec.end(), spec.endInclusive());
+            scan = RangeScan.range(
+                    id,
+                    bucket,
+                    vb,
+                    spec.collectionId(),
+                    spec.keyOnly(),
+                    cookie.connectionId(),
+                    spec.name(),
+                    spec.start(),
+                    spec.startInclusive(),
+                    spec.end(),
+                    spec.endInclusive());
             if (!scan.remaining(nowSeconds).hasNext()) {
                 return Status.KEY_ENOENT;
             }
@@ -138,8 +151,8 @@ final class RangeScanCreateTask implements Runnable {
             return Status.ETMPFAIL;
         }
         try {
-            executor.schedule(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(SEQNO_POLL_MILLIS)),
-                    TimeUnit.NANOSECONDS);
+            executor.schedule(
+                    this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(SEQNO_POLL_MILLIS)), TimeUnit.NANOSECONDS);
             return null;
         } catch (RejectedExecutionException e) {
             return Status.ETMPFAIL; // the engine is closing
@@ -163,7 +176,8 @@ final class RangeScanCreateTask implements Runnable {
      */
     private List<DocKey> sample(VBucket vb, long nowSeconds) {
         List<DocKey> keys = new ArrayList<>();
-        Iterator<Map.Entry<DocKey, StoredValue>> it = vb.collectionView(spec.collectionId()).entrySet().iterator();
+        Iterator<Map.Entry<DocKey, StoredValue>> it =
+                vb.collectionView(spec.collectionId()).entrySet().iterator();
         while (it.hasNext()) {
             Map.Entry<DocKey, StoredValue> e = it.next();
             if (!e.getValue().isExpired(nowSeconds)) {

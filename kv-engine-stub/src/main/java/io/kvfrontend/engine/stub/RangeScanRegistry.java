@@ -1,16 +1,13 @@
 package io.kvfrontend.engine.stub;
 
-import io.kvfrontend.engine.spi.RangeScanStats;
-import io.kvfrontend.engine.spi.RangeScanSettings;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Scheduler;
+import io.kvfrontend.engine.spi.RangeScanSettings;
+import io.kvfrontend.engine.spi.RangeScanStats;
 import io.kvfrontend.engine.spi.Status;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -23,6 +20,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The open range scans of one bucket, by id, on a Caffeine cache: a scan nobody continues expires
@@ -130,7 +129,9 @@ final class RangeScanRegistry {
                 return Status.EBUSY;
             }
             open++;
-            byConnection.computeIfAbsent(scan.connectionId(), id -> new LinkedHashSet<>()).add(scan);
+            byConnection
+                    .computeIfAbsent(scan.connectionId(), id -> new LinkedHashSet<>())
+                    .add(scan);
         }
         created.increment();
         cache.put(scan.id(), scan);
@@ -166,8 +167,9 @@ final class RangeScanRegistry {
     }
 
     private void refreshExpiry(RangeScan scan) {
-        cache.policy().expireVariably().ifPresent(p -> p.setExpiresAfter(scan.id(),
-                timeLeft(scan, System.nanoTime()), TimeUnit.NANOSECONDS));
+        cache.policy()
+                .expireVariably()
+                .ifPresent(p -> p.setExpiresAfter(scan.id(), timeLeft(scan, System.nanoTime()), TimeUnit.NANOSECONDS));
     }
 
     /** The end of the range was reached: the scan is removed. */
@@ -249,8 +251,20 @@ final class RangeScanRegistry {
             openNow = open;
             connections = byConnection.size();
         }
-        return new RangeScanStats(openNow, continuing.get(), connections, created.sum(), completed.sum(),
-                cancelled.sum(), expired.sum(), rejected.sum(), continues.sum(), itemsSent.sum(), bytesSent.sum(),
-                c.hitCount(), c.missCount(), c.evictionCount());
+        return new RangeScanStats(
+                openNow,
+                continuing.get(),
+                connections,
+                created.sum(),
+                completed.sum(),
+                cancelled.sum(),
+                expired.sum(),
+                rejected.sum(),
+                continues.sum(),
+                itemsSent.sum(),
+                bytesSent.sum(),
+                c.hitCount(),
+                c.missCount(),
+                c.evictionCount());
     }
 }

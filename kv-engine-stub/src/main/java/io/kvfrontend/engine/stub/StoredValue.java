@@ -20,8 +20,8 @@ import io.kvfrontend.engine.spi.Item;
  * @param lockedUntilMillis end of the GetLocked lock in engine-clock milliseconds; 0 = not locked. A
  *                          lock in the past is simply no lock: locks expire lazily, nothing clears them
  */
-public record StoredValue(byte[] value, int flags, long expiry, long cas, long seqno, int datatype,
-                          long lockedUntilMillis) {
+public record StoredValue(
+        byte[] value, int flags, long expiry, long cas, long seqno, int datatype, long lockedUntilMillis) {
 
     /** Whether the document has expired at {@code nowSeconds} (expiry at or before now, as memcached). */
     public boolean isExpired(long nowSeconds) {

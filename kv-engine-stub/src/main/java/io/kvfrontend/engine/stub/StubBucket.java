@@ -1,41 +1,40 @@
 package io.kvfrontend.engine.stub;
 
-import io.kvfrontend.engine.spi.RangeScanStats;
 import io.kvfrontend.engine.spi.ArithmeticResult;
 import io.kvfrontend.engine.spi.Bucket;
 import io.kvfrontend.engine.spi.BucketConfig;
+import io.kvfrontend.engine.spi.BucketStats;
 import io.kvfrontend.engine.spi.CollectionsManifest;
 import io.kvfrontend.engine.spi.Cookie;
+import io.kvfrontend.engine.spi.Datatype;
+import io.kvfrontend.engine.spi.DocKey;
 import io.kvfrontend.engine.spi.EngineResult;
+import io.kvfrontend.engine.spi.GetResult;
+import io.kvfrontend.engine.spi.MetaResult;
+import io.kvfrontend.engine.spi.MutationResult;
 import io.kvfrontend.engine.spi.RangeScanSpec;
+import io.kvfrontend.engine.spi.RangeScanStats;
+import io.kvfrontend.engine.spi.Status;
+import io.kvfrontend.engine.spi.StoreMode;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.micrometer.core.instrument.search.Search;
-import java.util.ArrayList;
-import java.util.List;
-import io.kvfrontend.engine.spi.BucketStats;
-import io.kvfrontend.engine.spi.Datatype;
-import io.kvfrontend.engine.spi.DocKey;
-import io.kvfrontend.engine.spi.GetResult;
-import io.kvfrontend.engine.spi.MetaResult;
-import io.kvfrontend.engine.spi.MutationResult;
-import io.kvfrontend.engine.spi.Status;
-import io.kvfrontend.engine.spi.StoreMode;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.stream.Collectors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Collectors;
 import java.util.zip.CRC32;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An in-memory bucket: {@code numVBuckets} {@link VBucket}s, CAS, expiry, GetLocked locks and a
@@ -84,6 +83,7 @@ public final class StubBucket implements Bucket {
     private final Set<Integer> collectionIds;
     /** Range scans run here; {@code null} for a bucket built without an executor (no scans). */
     private final ScheduledExecutorService scanExecutor;
+
     private final RangeScanRegistry scans;
     private volatile boolean deleted;
 
@@ -104,8 +104,10 @@ public final class StubBucket implements Bucket {
         this.quota = new MemoryQuota(config.quotaBytes());
         this.casClock = new CasClock(clock);
         this.manifest = CollectionsManifest.of(config.scopes());
-        this.collectionIds = manifest.scopes().stream().flatMap(sc -> sc.collections().stream())
-                .map(CollectionsManifest.Collection::id).collect(Collectors.toUnmodifiableSet());
+        this.collectionIds = manifest.scopes().stream()
+                .flatMap(sc -> sc.collections().stream())
+                .map(CollectionsManifest.Collection::id)
+                .collect(Collectors.toUnmodifiableSet());
         this.vbuckets = new VBucket[config.numVBuckets()];
         for (int i = 0; i < vbuckets.length; i++) {
             vbuckets[i] = new VBucket(i);
@@ -132,8 +134,8 @@ public final class StubBucket implements Bucket {
     /** The vBucket with this id. */
     public VBucket vbucket(int vbucket) {
         if (vbucket < 0 || vbucket >= vbuckets.length) {
-            throw new IllegalArgumentException("vBucket " + vbucket + " out of range 0.." + (vbuckets.length - 1)
-                    + " of bucket " + config.name());
+            throw new IllegalArgumentException(
+                    "vBucket " + vbucket + " out of range 0.." + (vbuckets.length - 1) + " of bucket " + config.name());
         }
         return vbuckets[vbucket];
     }
@@ -208,8 +210,15 @@ public final class StubBucket implements Bucket {
     // ---------------------------------------------------------------- mutations
 
     @Override
-    public MutationResult store(StoreMode mode, DocKey key, byte[] value, int flags, long expiry, long cas,
-                                int datatype, boolean preserveTtl) {
+    public MutationResult store(
+            StoreMode mode,
+            DocKey key,
+            byte[] value,
+            int flags,
+            long expiry,
+            long cas,
+            int datatype,
+            boolean preserveTtl) {
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(value, "value");
         VBucket vb = vbucketFor(key);
@@ -238,9 +247,8 @@ public final class StubBucket implements Bucket {
                     return MutationResult.failure(conflict);
                 }
             }
-            long absoluteExpiry = preserveTtl && current != null
-                    ? current.expiry()
-                    : Expiry.toAbsoluteSeconds(expiry, nowSeconds);
+            long absoluteExpiry =
+                    preserveTtl && current != null ? current.expiry() : Expiry.toAbsoluteSeconds(expiry, nowSeconds);
             if (!chargeLocked(key, current, value)) {
                 return MutationResult.failure(Status.ETMPFAIL);
             }
@@ -374,16 +382,24 @@ public final class StubBucket implements Bucket {
     @Override
     public MutationResult touch(DocKey key, long expiry) {
         Touched t = touchDocument(key, expiry);
-        return t.status() != Status.SUCCESS ? MutationResult.failure(t.status())
-                : new MutationResult(Status.SUCCESS, t.value().cas(), t.vbucket().id(), t.vbucket().uuid(),
+        return t.status() != Status.SUCCESS
+                ? MutationResult.failure(t.status())
+                : new MutationResult(
+                        Status.SUCCESS,
+                        t.value().cas(),
+                        t.vbucket().id(),
+                        t.vbucket().uuid(),
                         t.value().seqno());
     }
 
     @Override
     public GetResult getAndTouch(DocKey key, long expiry) {
         Touched t = touchDocument(key, expiry);
-        return t.status() != Status.SUCCESS ? GetResult.failure(t.status())
-                : new GetResult(Status.SUCCESS, t.value().toItem(key, t.vbucket().id(), t.value().cas()),
+        return t.status() != Status.SUCCESS
+                ? GetResult.failure(t.status())
+                : new GetResult(
+                        Status.SUCCESS,
+                        t.value().toItem(key, t.vbucket().id(), t.value().cas()),
                         t.value().cas());
     }
 
@@ -502,8 +518,14 @@ public final class StubBucket implements Bucket {
         for (VBucket vb : vbuckets) {
             items += vb.itemCount();
         }
-        return new BucketStats(items, quota.used(), quota.quota(), vbuckets.length, expiredByPager.sum(),
-                expiredOnAccess.sum(), quotaRejections.sum());
+        return new BucketStats(
+                items,
+                quota.used(),
+                quota.quota(),
+                vbuckets.length,
+                expiredByPager.sum(),
+                expiredOnAccess.sum(),
+                quotaRejections.sum());
     }
 
     // ---------------------------------------------------------------- expiry pager, deletion
@@ -606,8 +628,8 @@ public final class StubBucket implements Bucket {
      * running: EBUSY), then run by a {@link RangeScanContinueTask}. Limits are unsigned 32-bit.
      */
     @Override
-    public EngineResult<Integer> rangeScanContinue(Cookie cookie, int vbucket, byte[] scanId, int itemLimit,
-                                                   int timeLimitMs, int byteLimit) {
+    public EngineResult<Integer> rangeScanContinue(
+            Cookie cookie, int vbucket, byte[] scanId, int itemLimit, int timeLimitMs, int byteLimit) {
         if (scans == null) {
             return EngineResult.failure(Status.NOT_SUPPORTED);
         }
@@ -624,8 +646,13 @@ public final class StubBucket implements Bucket {
         if (scan.vbucketId() != vbucket) {
             return EngineResult.failure(Status.NOT_MY_VBUCKET);
         }
-        RangeScanContinueTask task = new RangeScanContinueTask(scan, scans, scanExecutor, cookie,
-                Integer.toUnsignedLong(itemLimit), Integer.toUnsignedLong(timeLimitMs),
+        RangeScanContinueTask task = new RangeScanContinueTask(
+                scan,
+                scans,
+                scanExecutor,
+                cookie,
+                Integer.toUnsignedLong(itemLimit),
+                Integer.toUnsignedLong(timeLimitMs),
                 Integer.toUnsignedLong(byteLimit));
         if (!scan.tryStartContinue(task)) {
             return EngineResult.failure(scan.isCancelled() ? Status.KEY_ENOENT : Status.EBUSY);
@@ -684,11 +711,19 @@ public final class StubBucket implements Bucket {
         }
         List<Meter> meters = new ArrayList<>();
         CaffeineCacheMetrics.monitor(registry, scans.cache(), "range_scans", "bucket", name());
-        meters.addAll(Search.in(registry).tags("cache", "range_scans", "bucket", name()).meters());
-        meters.add(Gauge.builder("kv.rangescan.open", this, x -> x.rangeScanStats().open()).tag("bucket", name())
-                .description("range scans open (idle or continuing)").register(registry));
-        meters.add(Gauge.builder("kv.rangescan.continuing", this, x -> x.rangeScanStats().continuing())
-                .tag("bucket", name()).description("range scans with a continue running").register(registry));
+        meters.addAll(Search.in(registry)
+                .tags("cache", "range_scans", "bucket", name())
+                .meters());
+        meters.add(
+                Gauge.builder("kv.rangescan.open", this, x -> x.rangeScanStats().open())
+                        .tag("bucket", name())
+                        .description("range scans open (idle or continuing)")
+                        .register(registry));
+        meters.add(Gauge.builder(
+                        "kv.rangescan.continuing", this, x -> x.rangeScanStats().continuing())
+                .tag("bucket", name())
+                .description("range scans with a continue running")
+                .register(registry));
         return meters;
     }
 
@@ -772,9 +807,14 @@ public final class StubBucket implements Bucket {
     }
 
     private StoredValue touchLocked(VBucket vb, DocKey key, StoredValue current, long expiry, long nowSeconds) {
-        StoredValue touched = new StoredValue(current.value(), current.flags(),
-                Expiry.toAbsoluteSeconds(expiry, nowSeconds), casClock.next(), vb.nextSeqnoLocked(),
-                current.datatype(), 0);
+        StoredValue touched = new StoredValue(
+                current.value(),
+                current.flags(),
+                Expiry.toAbsoluteSeconds(expiry, nowSeconds),
+                casClock.next(),
+                vb.nextSeqnoLocked(),
+                current.datatype(),
+                0);
         vb.putLocked(key, touched);
         return touched;
     }

@@ -4,9 +4,6 @@ import io.kvfrontend.engine.spi.Bucket;
 import io.kvfrontend.engine.spi.BucketConfig;
 import io.kvfrontend.engine.spi.Engine;
 import io.kvfrontend.engine.spi.Status;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,6 +12,8 @@ import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The in-memory engine: named {@link StubBucket}s and one bounded background executor (kv_engine's
@@ -34,6 +33,7 @@ public final class StubEngine implements Engine {
     private final Object admin = new Object();
     /** Name to bucket in creation order; replaced whole under {@link #admin}, never modified. */
     private volatile Map<String, StubBucket> buckets = Map.of();
+
     private boolean closed; // guarded by admin
 
     public StubEngine(StubEngineSettings settings) {
@@ -46,7 +46,9 @@ public final class StubEngine implements Engine {
         executor.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
         long intervalNanos = settings.expiryPagerInterval().toNanos();
         executor.scheduleWithFixedDelay(this::expiryPagerTask, intervalNanos, intervalNanos, TimeUnit.NANOSECONDS);
-        LOG.info("Engine started: {} background threads, expiry pager every {}", settings.backgroundThreads(),
+        LOG.info(
+                "Engine started: {} background threads, expiry pager every {}",
+                settings.backgroundThreads(),
                 settings.expiryPagerInterval());
     }
 
@@ -97,8 +99,12 @@ public final class StubEngine implements Engine {
             next.put(config.name(), new StubBucket(config, settings, executor));
             buckets = Collections.unmodifiableMap(next);
         }
-        LOG.info("Created bucket {}: quota {} bytes, {} vBuckets, max value {} bytes, flush {}", config.name(),
-                config.quotaBytes(), config.numVBuckets(), config.maxValueBytes(),
+        LOG.info(
+                "Created bucket {}: quota {} bytes, {} vBuckets, max value {} bytes, flush {}",
+                config.name(),
+                config.quotaBytes(),
+                config.numVBuckets(),
+                config.maxValueBytes(),
                 config.flushEnabled() ? "enabled" : "disabled");
         return Status.SUCCESS;
     }

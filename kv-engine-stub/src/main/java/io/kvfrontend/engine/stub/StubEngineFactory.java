@@ -15,8 +15,13 @@ public final class StubEngineFactory implements EngineFactory {
     /** The settings given, the system UTC clock and the default lock times. */
     @Override
     public Engine create(EngineSettings s) {
-        return new StubEngine(new StubEngineSettings(s.backgroundThreads(), s.expiryPagerInterval(), Clock.systemUTC(),
-                StubEngineSettings.DEFAULT_LOCK_SECONDS, StubEngineSettings.MAX_LOCK_SECONDS, s.rangeScans(),
+        return new StubEngine(new StubEngineSettings(
+                s.backgroundThreads(),
+                s.expiryPagerInterval(),
+                Clock.systemUTC(),
+                StubEngineSettings.DEFAULT_LOCK_SECONDS,
+                StubEngineSettings.MAX_LOCK_SECONDS,
+                s.rangeScans(),
                 s.threadFactory()));
     }
 }

@@ -24,9 +24,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param threadFactory       makes the background pool's threads; the host chooses their names and, for
  *                            one, their scheduling priority
  */
-public record StubEngineSettings(int backgroundThreads, Duration expiryPagerInterval, Clock clock,
-                                 int defaultLockSeconds, int maxLockSeconds, RangeScanSettings rangeScans,
-                                 ThreadFactory threadFactory) {
+public record StubEngineSettings(
+        int backgroundThreads,
+        Duration expiryPagerInterval,
+        Clock clock,
+        int defaultLockSeconds,
+        int maxLockSeconds,
+        RangeScanSettings rangeScans,
+        ThreadFactory threadFactory) {
 
     public static final Duration DEFAULT_EXPIRY_PAGER_INTERVAL = Duration.ofSeconds(10);
     public static final int DEFAULT_LOCK_SECONDS = 15;
@@ -53,9 +58,20 @@ public record StubEngineSettings(int backgroundThreads, Duration expiryPagerInte
     }
 
     /** Settings with {@link #auxThreads()}. */
-    public StubEngineSettings(int backgroundThreads, Duration expiryPagerInterval, Clock clock,
-                              int defaultLockSeconds, int maxLockSeconds, RangeScanSettings rangeScans) {
-        this(backgroundThreads, expiryPagerInterval, clock, defaultLockSeconds, maxLockSeconds, rangeScans,
+    public StubEngineSettings(
+            int backgroundThreads,
+            Duration expiryPagerInterval,
+            Clock clock,
+            int defaultLockSeconds,
+            int maxLockSeconds,
+            RangeScanSettings rangeScans) {
+        this(
+                backgroundThreads,
+                expiryPagerInterval,
+                clock,
+                defaultLockSeconds,
+                maxLockSeconds,
+                rangeScans,
                 auxThreads());
     }
 
@@ -70,9 +86,18 @@ public record StubEngineSettings(int backgroundThreads, Duration expiryPagerInte
     }
 
     /** Settings with the default range-scan limits ({@link RangeScanSettings#defaults()}). */
-    public StubEngineSettings(int backgroundThreads, Duration expiryPagerInterval, Clock clock,
-                              int defaultLockSeconds, int maxLockSeconds) {
-        this(backgroundThreads, expiryPagerInterval, clock, defaultLockSeconds, maxLockSeconds,
+    public StubEngineSettings(
+            int backgroundThreads,
+            Duration expiryPagerInterval,
+            Clock clock,
+            int defaultLockSeconds,
+            int maxLockSeconds) {
+        this(
+                backgroundThreads,
+                expiryPagerInterval,
+                clock,
+                defaultLockSeconds,
+                maxLockSeconds,
                 RangeScanSettings.defaults());
     }
 
@@ -83,31 +108,43 @@ public record StubEngineSettings(int backgroundThreads, Duration expiryPagerInte
      */
     public static StubEngineSettings defaults() {
         int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
-        return new StubEngineSettings(threads, DEFAULT_EXPIRY_PAGER_INTERVAL, Clock.systemUTC(),
-                DEFAULT_LOCK_SECONDS, MAX_LOCK_SECONDS);
+        return new StubEngineSettings(
+                threads, DEFAULT_EXPIRY_PAGER_INTERVAL, Clock.systemUTC(), DEFAULT_LOCK_SECONDS, MAX_LOCK_SECONDS);
     }
 
     /** These settings with another clock. */
     public StubEngineSettings withClock(Clock newClock) {
-        return new StubEngineSettings(backgroundThreads, expiryPagerInterval, newClock, defaultLockSeconds,
-                maxLockSeconds, rangeScans, threadFactory);
+        return new StubEngineSettings(
+                backgroundThreads,
+                expiryPagerInterval,
+                newClock,
+                defaultLockSeconds,
+                maxLockSeconds,
+                rangeScans,
+                threadFactory);
     }
 
     /** These settings with another expiry pager interval. */
     public StubEngineSettings withExpiryPagerInterval(Duration interval) {
-        return new StubEngineSettings(backgroundThreads, interval, clock, defaultLockSeconds, maxLockSeconds,
-                rangeScans, threadFactory);
+        return new StubEngineSettings(
+                backgroundThreads, interval, clock, defaultLockSeconds, maxLockSeconds, rangeScans, threadFactory);
     }
 
     /** These settings with other range-scan limits. */
     public StubEngineSettings withRangeScans(RangeScanSettings scans) {
-        return new StubEngineSettings(backgroundThreads, expiryPagerInterval, clock, defaultLockSeconds,
-                maxLockSeconds, scans, threadFactory);
+        return new StubEngineSettings(
+                backgroundThreads,
+                expiryPagerInterval,
+                clock,
+                defaultLockSeconds,
+                maxLockSeconds,
+                scans,
+                threadFactory);
     }
 
     /** These settings with another maker of background threads. */
     public StubEngineSettings withThreadFactory(ThreadFactory factory) {
-        return new StubEngineSettings(backgroundThreads, expiryPagerInterval, clock, defaultLockSeconds,
-                maxLockSeconds, rangeScans, factory);
+        return new StubEngineSettings(
+                backgroundThreads, expiryPagerInterval, clock, defaultLockSeconds, maxLockSeconds, rangeScans, factory);
     }
 }

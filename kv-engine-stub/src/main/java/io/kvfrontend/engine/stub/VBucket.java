@@ -1,7 +1,6 @@
 package io.kvfrontend.engine.stub;
 
 import io.kvfrontend.engine.spi.DocKey;
-
 import java.util.Collections;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -37,6 +36,7 @@ public final class VBucket {
      * there. Both maps change together under the write lock; the ordered one serves range scans.
      */
     private final ConcurrentHashMap<DocKey, StoredValue> index = new ConcurrentHashMap<>();
+
     private final ReentrantLock writeLock = new ReentrantLock();
     // Written only under writeLock; volatile so that readers outside it see the latest value.
     private volatile long highSeqno;
@@ -86,8 +86,7 @@ public final class VBucket {
     }
 
     /** A live, read-only view of the documents between two keys, ordered as {@link DocKey} compares. */
-    public NavigableMap<DocKey, StoredValue> range(DocKey from, boolean fromInclusive, DocKey to,
-                                                  boolean toInclusive) {
+    public NavigableMap<DocKey, StoredValue> range(DocKey from, boolean fromInclusive, DocKey to, boolean toInclusive) {
         return Collections.unmodifiableNavigableMap(items.subMap(from, fromInclusive, to, toInclusive));
     }
 

@@ -1,15 +1,14 @@
 package io.kvfrontend.engine.stub;
 
+import static org.assertj.core.api.Assertions.fail;
+
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
-import static org.assertj.core.api.Assertions.fail;
-
 /** Waits for a condition with a deadline (conventions.md: no sleeps, await with a deadline). */
 final class Await {
-    private Await() {
-    }
+    private Await() {}
 
     static void until(String what, Duration deadline, BooleanSupplier condition) {
         long end = System.nanoTime() + deadline.toNanos();

@@ -23,7 +23,8 @@ class CollectionsTest {
                 new ScopeConfig("_default", List.of("extra")),
                 new ScopeConfig("tenant", List.of())));
         assertThat(m.uid()).isEqualTo(1);
-        assertThat(m.scopes()).extracting(CollectionsManifest.Scope::name)
+        assertThat(m.scopes())
+                .extracting(CollectionsManifest.Scope::name)
                 .containsExactly("_default", "inventory", "tenant");
         assertThat(m.scope("_default").id()).isZero();
         assertThat(m.collection("_default", "_default").id()).isZero();
@@ -47,9 +48,11 @@ class CollectionsTest {
     @Test
     void rejectsDuplicateAndInvalidNames() {
         assertThatThrownBy(() -> CollectionsManifest.of(List.of(new ScopeConfig("s", List.of("c", "c")))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("twice");
-        assertThatThrownBy(() -> CollectionsManifest.of(List.of(new ScopeConfig("s", List.of()),
-                new ScopeConfig("s", List.of())))).hasMessageContaining("twice");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("twice");
+        assertThatThrownBy(() -> CollectionsManifest.of(
+                        List.of(new ScopeConfig("s", List.of()), new ScopeConfig("s", List.of()))))
+                .hasMessageContaining("twice");
         assertThatThrownBy(() -> CollectionsManifest.of(List.of(new ScopeConfig("_system", List.of()))))
                 .hasMessageContaining("scope name");
         assertThatThrownBy(() -> CollectionsManifest.of(List.of(new ScopeConfig("s", List.of("a.b")))))
@@ -58,17 +61,19 @@ class CollectionsTest {
 
     @Test
     void documentsLiveInTheirCollectionAndUnknownCollectionsAreRefused() {
-        StubBucket b = Fixtures.bucket(clock, Fixtures.config(16)
-                .withScopes(List.of(new ScopeConfig("s", List.of("c")))));
+        StubBucket b =
+                Fixtures.bucket(clock, Fixtures.config(16).withScopes(List.of(new ScopeConfig("s", List.of("c")))));
         int cid = b.collections().collection("s", "c").id();
         DocKey inC = new DocKey(cid, bytes("k"));
-        assertThat(b.store(StoreMode.SET, inC, bytes("in c"), 0, 0, 0, Datatype.RAW, false).status())
+        assertThat(b.store(StoreMode.SET, inC, bytes("in c"), 0, 0, 0, Datatype.RAW, false)
+                        .status())
                 .isEqualTo(Status.SUCCESS);
         assertThat(b.get(inC).item().value()).isEqualTo(bytes("in c"));
         assertThat(b.get(Fixtures.key("k")).status()).isEqualTo(Status.KEY_ENOENT);
         DocKey unknown = new DocKey(cid + 1, bytes("k"));
         assertThat(b.get(unknown).status()).isEqualTo(Status.UNKNOWN_COLLECTION);
-        assertThat(b.store(StoreMode.SET, unknown, bytes("x"), 0, 0, 0, Datatype.RAW, false).status())
+        assertThat(b.store(StoreMode.SET, unknown, bytes("x"), 0, 0, 0, Datatype.RAW, false)
+                        .status())
                 .isEqualTo(Status.UNKNOWN_COLLECTION);
     }
 }

@@ -1,8 +1,8 @@
 package io.kvfrontend.engine.stub;
 
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
 
 /** Protocol expiry to absolute seconds (mcbp-protocol.md 3.3). */
 class ExpiryTest {
@@ -28,7 +28,9 @@ class ExpiryTest {
     @Test
     void theValueIsReadAsUnsigned32Bit() {
         assertThat(Expiry.toAbsoluteSeconds(-1L, NOW)).isEqualTo(0xFFFF_FFFFL);
-        assertThat(Expiry.toAbsoluteSeconds(0x1_0000_0000L, NOW)).as("bits above 32 ignored").isZero();
+        assertThat(Expiry.toAbsoluteSeconds(0x1_0000_0000L, NOW))
+                .as("bits above 32 ignored")
+                .isZero();
     }
 
     @Test

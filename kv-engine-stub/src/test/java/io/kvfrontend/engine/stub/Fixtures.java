@@ -5,7 +5,6 @@ import io.kvfrontend.engine.spi.Datatype;
 import io.kvfrontend.engine.spi.DocKey;
 import io.kvfrontend.engine.spi.MutationResult;
 import io.kvfrontend.engine.spi.StoreMode;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,10 +13,10 @@ import java.time.Instant;
 final class Fixtures {
     /** Far enough from the epoch that "absolute" and "relative" expiries cannot be confused. */
     static final Instant START = Instant.parse("2024-06-01T12:00:00Z");
+
     static final long START_SECONDS = START.getEpochSecond();
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     /** Settings with a pager that never fires by itself during a test (tests run passes directly). */
     static StubEngineSettings settings(MutableClock clock) {

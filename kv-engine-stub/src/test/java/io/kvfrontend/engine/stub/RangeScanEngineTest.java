@@ -1,16 +1,16 @@
 package io.kvfrontend.engine.stub;
 
-import io.kvfrontend.engine.spi.RangeScanSettings;
+import static io.kvfrontend.engine.stub.Fixtures.START;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.kvfrontend.engine.spi.BucketConfig;
 import io.kvfrontend.engine.spi.Cookie;
 import io.kvfrontend.engine.spi.CookieOutput;
 import io.kvfrontend.engine.spi.EngineResult;
 import io.kvfrontend.engine.spi.OutputFrame;
+import io.kvfrontend.engine.spi.RangeScanSettings;
 import io.kvfrontend.engine.spi.RangeScanSpec;
 import io.kvfrontend.engine.spi.Status;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -20,9 +20,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static io.kvfrontend.engine.stub.Fixtures.START;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * The engine side of range scans with a hand-driven cookie output: the continue task gives its
@@ -55,6 +54,7 @@ class RangeScanEngineTest {
         volatile boolean room = true;
         /** When non-negative: room for this many more frames (each write uses one), whatever {@link #room} says. */
         final AtomicInteger credits = new AtomicInteger(-1);
+
         volatile boolean closed;
         final List<OutputFrame> frames = new CopyOnWriteArrayList<>();
         final ConcurrentLinkedQueue<Runnable> waiters = new ConcurrentLinkedQueue<>();
@@ -96,7 +96,12 @@ class RangeScanEngineTest {
                 return WriteResult.CLOSED;
             }
             // As the contract says the front end does: copy before returning, the producer reuses its buffer.
-            frames.add(new OutputFrame(frame.status(), frame.datatype(), frame.cas(), frame.extras(), frame.key(),
+            frames.add(new OutputFrame(
+                    frame.status(),
+                    frame.datatype(),
+                    frame.cas(),
+                    frame.extras(),
+                    frame.key(),
                     java.util.Arrays.copyOf(frame.value(), frame.valueLength())));
             if (credits.get() >= 0) {
                 return credits.decrementAndGet() > 0 ? WriteResult.OK : WriteResult.PAUSE;
@@ -221,7 +226,8 @@ class RangeScanEngineTest {
         c.runWaiters();
         assertThat(c.notified).containsExactly(Status.RANGE_SCAN_CANCELLED);
         assertThat(bucket.rangeScanCancel(0, id)).isEqualTo(Status.KEY_ENOENT);
-        Await.until("no continue counted", DEADLINE, () -> bucket.rangeScanStats().continuing() == 0);
+        Await.until(
+                "no continue counted", DEADLINE, () -> bucket.rangeScanStats().continuing() == 0);
         assertThat(bucket.rangeScanStats().open()).isZero();
     }
 

@@ -1,5 +1,13 @@
 package io.kvfrontend.engine.stub;
 
+import static io.kvfrontend.engine.stub.Fixtures.START;
+import static io.kvfrontend.engine.stub.Fixtures.START_SECONDS;
+import static io.kvfrontend.engine.stub.Fixtures.bytes;
+import static io.kvfrontend.engine.stub.Fixtures.key;
+import static io.kvfrontend.engine.stub.Fixtures.set;
+import static io.kvfrontend.engine.stub.Fixtures.text;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.kvfrontend.engine.spi.ArithmeticResult;
 import io.kvfrontend.engine.spi.Datatype;
 import io.kvfrontend.engine.spi.Item;
@@ -9,14 +17,6 @@ import io.kvfrontend.engine.spi.StoreMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import static io.kvfrontend.engine.stub.Fixtures.START;
-import static io.kvfrontend.engine.stub.Fixtures.START_SECONDS;
-import static io.kvfrontend.engine.stub.Fixtures.bytes;
-import static io.kvfrontend.engine.stub.Fixtures.key;
-import static io.kvfrontend.engine.stub.Fixtures.set;
-import static io.kvfrontend.engine.stub.Fixtures.text;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** Increment/Decrement (mcbp-protocol.md 4.2): unsigned 64-bit ASCII counters. */
 class StubBucketArithmeticTest {
@@ -133,7 +133,8 @@ class StubBucketArithmeticTest {
         assertThat(Long.toUnsignedString(r.value())).isEqualTo("18446744073709551614");
         set(bucket, "m", "1");
         // delta 2^63 is negative as a signed long: a signed comparison would subtract it.
-        assertThat(bucket.arithmetic(key("m"), false, Long.MIN_VALUE, 0, 0).value()).isZero();
+        assertThat(bucket.arithmetic(key("m"), false, Long.MIN_VALUE, 0, 0).value())
+                .isZero();
     }
 
     @Test
@@ -155,8 +156,23 @@ class StubBucketArithmeticTest {
     }
 
     @ParameterizedTest(name = "\"{0}\"")
-    @ValueSource(strings = {"", "abc", "12a", "a12", " 12", "12 ", "-1", "+1", "1.5", "0x10",
-            "18446744073709551616", "99999999999999999999", "000000000000000000001", "{\"a\":1}"})
+    @ValueSource(
+            strings = {
+                "",
+                "abc",
+                "12a",
+                "a12",
+                " 12",
+                "12 ",
+                "-1",
+                "+1",
+                "1.5",
+                "0x10",
+                "18446744073709551616",
+                "99999999999999999999",
+                "000000000000000000001",
+                "{\"a\":1}"
+            })
     void aValueThatIsNotAnUnsigned64BitDecimalIsDeltaBadvalAndUnchanged(String value) {
         MutationResult stored = set(bucket, "n", value);
 

@@ -1,12 +1,5 @@
 package io.kvfrontend.engine.stub;
 
-import io.kvfrontend.engine.spi.Datatype;
-import io.kvfrontend.engine.spi.Item;
-import io.kvfrontend.engine.spi.MutationResult;
-import io.kvfrontend.engine.spi.Status;
-import io.kvfrontend.engine.spi.StoreMode;
-import org.junit.jupiter.api.Test;
-
 import static io.kvfrontend.engine.stub.Fixtures.START;
 import static io.kvfrontend.engine.stub.Fixtures.START_SECONDS;
 import static io.kvfrontend.engine.stub.Fixtures.bytes;
@@ -14,6 +7,13 @@ import static io.kvfrontend.engine.stub.Fixtures.key;
 import static io.kvfrontend.engine.stub.Fixtures.set;
 import static io.kvfrontend.engine.stub.Fixtures.text;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kvfrontend.engine.spi.Datatype;
+import io.kvfrontend.engine.spi.Item;
+import io.kvfrontend.engine.spi.MutationResult;
+import io.kvfrontend.engine.spi.Status;
+import io.kvfrontend.engine.spi.StoreMode;
+import org.junit.jupiter.api.Test;
 
 /** Append/Prepend (mcbp-protocol.md 4.2). */
 class StubBucketConcatTest {
@@ -52,8 +52,10 @@ class StubBucketConcatTest {
         MutationResult first = set(bucket, "k", "a");
         set(bucket, "k", "b");
 
-        assertThat(bucket.concat(key("k"), true, bytes("x"), first.cas()).status()).isEqualTo(Status.KEY_EEXISTS);
-        assertThat(bucket.concat(key("k"), false, bytes("x"), first.cas()).status()).isEqualTo(Status.KEY_EEXISTS);
+        assertThat(bucket.concat(key("k"), true, bytes("x"), first.cas()).status())
+                .isEqualTo(Status.KEY_EEXISTS);
+        assertThat(bucket.concat(key("k"), false, bytes("x"), first.cas()).status())
+                .isEqualTo(Status.KEY_EEXISTS);
         assertThat(text(bucket.get(key("k")).item().value())).isEqualTo("b");
     }
 
@@ -61,7 +63,8 @@ class StubBucketConcatTest {
     void concatWithTheCurrentCasSucceeds() {
         MutationResult stored = set(bucket, "k", "a");
 
-        assertThat(bucket.concat(key("k"), true, bytes("b"), stored.cas()).status()).isEqualTo(Status.SUCCESS);
+        assertThat(bucket.concat(key("k"), true, bytes("b"), stored.cas()).status())
+                .isEqualTo(Status.SUCCESS);
         assertThat(text(bucket.get(key("k")).item().value())).isEqualTo("ab");
     }
 

@@ -1,14 +1,18 @@
 package io.kvfrontend.engine.stub;
 
+import static io.kvfrontend.engine.stub.Fixtures.START;
+import static io.kvfrontend.engine.stub.Fixtures.bytes;
+import static io.kvfrontend.engine.stub.Fixtures.key;
+import static io.kvfrontend.engine.stub.Fixtures.set;
+import static io.kvfrontend.engine.stub.Fixtures.text;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.kvfrontend.engine.spi.ArithmeticResult;
 import io.kvfrontend.engine.spi.Datatype;
 import io.kvfrontend.engine.spi.GetResult;
 import io.kvfrontend.engine.spi.MutationResult;
 import io.kvfrontend.engine.spi.Status;
 import io.kvfrontend.engine.spi.StoreMode;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -20,13 +24,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
-import static io.kvfrontend.engine.stub.Fixtures.START;
-import static io.kvfrontend.engine.stub.Fixtures.bytes;
-import static io.kvfrontend.engine.stub.Fixtures.key;
-import static io.kvfrontend.engine.stub.Fixtures.set;
-import static io.kvfrontend.engine.stub.Fixtures.text;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * Mutations of one key from many threads: CAS must make read-modify-write loops exact, arithmetic
@@ -67,8 +66,8 @@ class StubBucketConcurrencyTest {
                 List<Long> seqnos = new ArrayList<>(2 * ROUNDS);
                 for (int i = 0; i < ROUNDS; i++) {
                     seqnos.add(casIncrement(bucket, CAS_KEYS[(i + offset) % CAS_KEYS.length]));
-                    ArithmeticResult r = bucket.arithmetic(key(ARITH_KEYS[(i + offset) % ARITH_KEYS.length]), true,
-                            1, 0, 0);
+                    ArithmeticResult r =
+                            bucket.arithmetic(key(ARITH_KEYS[(i + offset) % ARITH_KEYS.length]), true, 1, 0, 0);
                     assertThat(r.status()).isEqualTo(Status.SUCCESS);
                     seqnos.add(r.mutation().seqno());
                 }
@@ -102,8 +101,8 @@ class StubBucketConcurrencyTest {
             GetResult read = bucket.get(key(k));
             assertThat(read.status()).isEqualTo(Status.SUCCESS);
             long next = Long.parseLong(text(read.item().value())) + 1;
-            MutationResult m = bucket.store(StoreMode.SET, key(k), bytes(Long.toString(next)), 0, 0, read.cas(),
-                    Datatype.RAW, false);
+            MutationResult m = bucket.store(
+                    StoreMode.SET, key(k), bytes(Long.toString(next)), 0, 0, read.cas(), Datatype.RAW, false);
             if (m.status() == Status.SUCCESS) {
                 return m.seqno();
             }
@@ -155,7 +154,8 @@ class StubBucketConcurrencyTest {
             tasks.add(() -> {
                 start.await();
                 for (int i = 0; i < items; i++) {
-                    assertThat(bucket.get(key("k" + ((i + offset) % items))).status()).isEqualTo(Status.KEY_ENOENT);
+                    assertThat(bucket.get(key("k" + ((i + offset) % items))).status())
+                            .isEqualTo(Status.KEY_ENOENT);
                 }
                 return null;
             });
@@ -170,7 +170,8 @@ class StubBucketConcurrencyTest {
             f.get(DEADLINE_SECONDS, TimeUnit.SECONDS);
         }
 
-        assertThat(bucket.stats().expiredByPager() + bucket.stats().expiredOnAccess()).isEqualTo(items);
+        assertThat(bucket.stats().expiredByPager() + bucket.stats().expiredOnAccess())
+                .isEqualTo(items);
         assertThat(bucket.stats().items()).isZero();
         assertThat(bucket.stats().memUsedBytes()).isZero();
         assertThat(totalHighSeqno(bucket)).as("one deletion seqno per item").isEqualTo(seqnosBefore + items);

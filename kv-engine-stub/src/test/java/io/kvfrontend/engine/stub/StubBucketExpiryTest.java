@@ -1,15 +1,5 @@
 package io.kvfrontend.engine.stub;
 
-import io.kvfrontend.engine.spi.BucketStats;
-import io.kvfrontend.engine.spi.Datatype;
-import io.kvfrontend.engine.spi.GetResult;
-import io.kvfrontend.engine.spi.MutationResult;
-import io.kvfrontend.engine.spi.Status;
-import io.kvfrontend.engine.spi.StoreMode;
-import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-
 import static io.kvfrontend.engine.stub.Fixtures.START;
 import static io.kvfrontend.engine.stub.Fixtures.START_SECONDS;
 import static io.kvfrontend.engine.stub.Fixtures.bytes;
@@ -17,6 +7,15 @@ import static io.kvfrontend.engine.stub.Fixtures.key;
 import static io.kvfrontend.engine.stub.Fixtures.set;
 import static io.kvfrontend.engine.stub.Fixtures.text;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kvfrontend.engine.spi.BucketStats;
+import io.kvfrontend.engine.spi.Datatype;
+import io.kvfrontend.engine.spi.GetResult;
+import io.kvfrontend.engine.spi.MutationResult;
+import io.kvfrontend.engine.spi.Status;
+import io.kvfrontend.engine.spi.StoreMode;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
 
 /** Expiry (mcbp-protocol.md 3.3): relative vs absolute, lazy expiry, the pager, Touch and GAT. */
 class StubBucketExpiryTest {
@@ -117,17 +116,20 @@ class StubBucketExpiryTest {
 
     @Test
     void anExpiredDocumentIsMissingForEveryOperation() {
-        for (String k : new String[] {"get", "meta", "replace", "casSet", "delete", "append", "touch", "gat",
-                "lock", "unlock"}) {
+        for (String k :
+                new String[] {"get", "meta", "replace", "casSet", "delete", "append", "touch", "gat", "lock", "unlock"
+                }) {
             set(bucket, k, "1", 10);
         }
         clock.advance(Duration.ofSeconds(10));
 
         assertThat(bucket.get(key("get")).status()).isEqualTo(Status.KEY_ENOENT);
         assertThat(bucket.getMeta(key("meta")).status()).isEqualTo(Status.KEY_ENOENT);
-        assertThat(bucket.store(StoreMode.REPLACE, key("replace"), bytes("x"), 0, 0, 0, 0, false).status())
+        assertThat(bucket.store(StoreMode.REPLACE, key("replace"), bytes("x"), 0, 0, 0, 0, false)
+                        .status())
                 .isEqualTo(Status.KEY_ENOENT);
-        assertThat(bucket.store(StoreMode.SET, key("casSet"), bytes("x"), 0, 0, 1, 0, false).status())
+        assertThat(bucket.store(StoreMode.SET, key("casSet"), bytes("x"), 0, 0, 1, 0, false)
+                        .status())
                 .isEqualTo(Status.KEY_ENOENT);
         assertThat(bucket.delete(key("delete"), 0).status()).isEqualTo(Status.KEY_ENOENT);
         assertThat(bucket.concat(key("append"), true, bytes("x"), 0).status()).isEqualTo(Status.NOT_STORED);

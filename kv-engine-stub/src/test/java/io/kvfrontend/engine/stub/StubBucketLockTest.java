@@ -1,21 +1,20 @@
 package io.kvfrontend.engine.stub;
 
-import io.kvfrontend.engine.spi.Datatype;
-import io.kvfrontend.engine.spi.GetResult;
-import io.kvfrontend.engine.spi.MutationResult;
-import io.kvfrontend.engine.spi.Status;
-import io.kvfrontend.engine.spi.StoreMode;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-
 import static io.kvfrontend.engine.stub.Fixtures.START;
 import static io.kvfrontend.engine.stub.Fixtures.bytes;
 import static io.kvfrontend.engine.stub.Fixtures.key;
 import static io.kvfrontend.engine.stub.Fixtures.set;
 import static io.kvfrontend.engine.stub.Fixtures.text;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kvfrontend.engine.spi.Datatype;
+import io.kvfrontend.engine.spi.GetResult;
+import io.kvfrontend.engine.spi.MutationResult;
+import io.kvfrontend.engine.spi.Status;
+import io.kvfrontend.engine.spi.StoreMode;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** GetLocked, UnlockKey and how a lock guards mutations (mcbp-protocol.md 4.2). Default 15 s, max 30 s. */
 class StubBucketLockTest {
@@ -68,13 +67,20 @@ class StubBucketLockTest {
         long lockCas = bucket.getLocked(key("k"), 10).cas();
 
         for (long cas : new long[] {0, stored.cas(), lockCas + 1, GetResult.LOCKED_CAS}) {
-            assertThat(bucket.store(StoreMode.SET, key("k"), bytes("x"), 0, 0, cas, Datatype.RAW, false).status())
-                    .as("set cas %d", cas).isEqualTo(Status.LOCKED);
-            assertThat(bucket.store(StoreMode.REPLACE, key("k"), bytes("x"), 0, 0, cas, Datatype.RAW, false).status())
-                    .as("replace cas %d", cas).isEqualTo(Status.LOCKED);
-            assertThat(bucket.delete(key("k"), cas).status()).as("delete cas %d", cas).isEqualTo(Status.LOCKED);
+            assertThat(bucket.store(StoreMode.SET, key("k"), bytes("x"), 0, 0, cas, Datatype.RAW, false)
+                            .status())
+                    .as("set cas %d", cas)
+                    .isEqualTo(Status.LOCKED);
+            assertThat(bucket.store(StoreMode.REPLACE, key("k"), bytes("x"), 0, 0, cas, Datatype.RAW, false)
+                            .status())
+                    .as("replace cas %d", cas)
+                    .isEqualTo(Status.LOCKED);
+            assertThat(bucket.delete(key("k"), cas).status())
+                    .as("delete cas %d", cas)
+                    .isEqualTo(Status.LOCKED);
             assertThat(bucket.concat(key("k"), true, bytes("x"), cas).status())
-                    .as("append cas %d", cas).isEqualTo(Status.LOCKED);
+                    .as("append cas %d", cas)
+                    .isEqualTo(Status.LOCKED);
         }
         assertThat(text(bucket.get(key("k")).item().value())).isEqualTo("v");
     }
@@ -83,7 +89,8 @@ class StubBucketLockTest {
     void addOnALockedDocumentIsKeyEexistsBecauseItExists() {
         bucket.getLocked(key("k"), 10);
 
-        assertThat(bucket.store(StoreMode.ADD, key("k"), bytes("x"), 0, 0, 0, Datatype.RAW, false).status())
+        assertThat(bucket.store(StoreMode.ADD, key("k"), bytes("x"), 0, 0, 0, Datatype.RAW, false)
+                        .status())
                 .isEqualTo(Status.KEY_EEXISTS);
     }
 
@@ -222,11 +229,13 @@ class StubBucketLockTest {
         assertThat(bucket.getLocked(key("k"), requested).status()).isEqualTo(Status.SUCCESS);
 
         clock.advance(Duration.ofSeconds(expectedSeconds).minusMillis(1));
-        assertThat(bucket.getLocked(key("k"), 1).status()).as("just before %d s", expectedSeconds)
+        assertThat(bucket.getLocked(key("k"), 1).status())
+                .as("just before %d s", expectedSeconds)
                 .isEqualTo(Status.LOCKED);
 
         clock.advance(Duration.ofMillis(1));
-        assertThat(bucket.getLocked(key("k"), 1).status()).as("at %d s", expectedSeconds)
+        assertThat(bucket.getLocked(key("k"), 1).status())
+                .as("at %d s", expectedSeconds)
                 .isEqualTo(Status.SUCCESS);
     }
 }

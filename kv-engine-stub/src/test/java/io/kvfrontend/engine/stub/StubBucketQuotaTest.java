@@ -1,19 +1,18 @@
 package io.kvfrontend.engine.stub;
 
-import io.kvfrontend.engine.spi.BucketConfig;
-import io.kvfrontend.engine.spi.Datatype;
-import io.kvfrontend.engine.spi.MutationResult;
-import io.kvfrontend.engine.spi.Status;
-import io.kvfrontend.engine.spi.StoreMode;
-import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-
 import static io.kvfrontend.engine.stub.Fixtures.START;
 import static io.kvfrontend.engine.stub.Fixtures.bytes;
 import static io.kvfrontend.engine.stub.Fixtures.key;
 import static io.kvfrontend.engine.stub.Fixtures.set;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kvfrontend.engine.spi.BucketConfig;
+import io.kvfrontend.engine.spi.Datatype;
+import io.kvfrontend.engine.spi.MutationResult;
+import io.kvfrontend.engine.spi.Status;
+import io.kvfrontend.engine.spi.StoreMode;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
 
 /** The memory quota (ETMPFAIL when full) and Flush. */
 class StubBucketQuotaTest {
@@ -81,7 +80,9 @@ class StubBucketQuotaTest {
 
         assertThat(store("k1", 50).status()).as("shrink").isEqualTo(Status.SUCCESS);
         assertThat(bucket.stats().memUsedBytes()).isEqualTo(QUOTA - 50);
-        assertThat(store("k1", 100).status()).as("grow back into the freed room").isEqualTo(Status.SUCCESS);
+        assertThat(store("k1", 100).status())
+                .as("grow back into the freed room")
+                .isEqualTo(Status.SUCCESS);
         assertThat(store("k1", 101).status()).as("grow past the quota").isEqualTo(Status.ETMPFAIL);
         assertThat(bucket.get(key("k1")).item().value()).hasSize(100);
     }
@@ -102,7 +103,9 @@ class StubBucketQuotaTest {
         store("k2", 100);
         clock.advance(Duration.ofSeconds(10));
 
-        assertThat(store("k3", 100).status()).as("the expired item still holds its charge").isEqualTo(Status.ETMPFAIL);
+        assertThat(store("k3", 100).status())
+                .as("the expired item still holds its charge")
+                .isEqualTo(Status.ETMPFAIL);
         bucket.runExpiryPager();
 
         assertThat(store("k3", 100).status()).isEqualTo(Status.SUCCESS);

@@ -1,5 +1,12 @@
 package io.kvfrontend.engine.stub;
 
+import static io.kvfrontend.engine.stub.Fixtures.START;
+import static io.kvfrontend.engine.stub.Fixtures.bytes;
+import static io.kvfrontend.engine.stub.Fixtures.key;
+import static io.kvfrontend.engine.stub.Fixtures.set;
+import static io.kvfrontend.engine.stub.Fixtures.text;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.kvfrontend.engine.spi.Datatype;
 import io.kvfrontend.engine.spi.DocKey;
 import io.kvfrontend.engine.spi.GetResult;
@@ -8,18 +15,10 @@ import io.kvfrontend.engine.spi.MetaResult;
 import io.kvfrontend.engine.spi.MutationResult;
 import io.kvfrontend.engine.spi.Status;
 import io.kvfrontend.engine.spi.StoreMode;
-import org.junit.jupiter.api.Test;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
-
-import static io.kvfrontend.engine.stub.Fixtures.START;
-import static io.kvfrontend.engine.stub.Fixtures.bytes;
-import static io.kvfrontend.engine.stub.Fixtures.key;
-import static io.kvfrontend.engine.stub.Fixtures.set;
-import static io.kvfrontend.engine.stub.Fixtures.text;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** Get, Set/Add/Replace, Delete, GetMeta and the collection check (mcbp-protocol.md 3.2, 4.2). */
 class StubBucketStoreTest {
@@ -36,8 +35,8 @@ class StubBucketStoreTest {
 
     @Test
     void setThenGetReturnsTheStoredRevision() {
-        MutationResult m = bucket.store(StoreMode.SET, key("k"), bytes("{\"a\":1}"), 0xCAFEBABE, 0, 0,
-                Datatype.JSON, false);
+        MutationResult m =
+                bucket.store(StoreMode.SET, key("k"), bytes("{\"a\":1}"), 0xCAFEBABE, 0, 0, Datatype.JSON, false);
 
         GetResult r = bucket.get(key("k"));
 
@@ -60,7 +59,9 @@ class StubBucketStoreTest {
         for (int datatype : new int[] {Datatype.RAW, Datatype.JSON, Datatype.JSON | Datatype.SNAPPY, Datatype.XATTR}) {
             bucket.store(StoreMode.SET, key("d"), bytes("x"), 0, 0, 0, datatype, false);
 
-            assertThat(bucket.get(key("d")).item().datatype()).as("datatype %d", datatype).isEqualTo(datatype);
+            assertThat(bucket.get(key("d")).item().datatype())
+                    .as("datatype %d", datatype)
+                    .isEqualTo(datatype);
         }
     }
 
@@ -157,10 +158,10 @@ class StubBucketStoreTest {
     void setAndReplaceWithTheCurrentCasSwapTheValue() {
         MutationResult first = set(bucket, "k", "v1");
 
-        MutationResult viaSet = bucket.store(StoreMode.SET, key("k"), bytes("v2"), 0, 0, first.cas(),
-                Datatype.RAW, false);
-        MutationResult viaReplace = bucket.store(StoreMode.REPLACE, key("k"), bytes("v3"), 0, 0, viaSet.cas(),
-                Datatype.RAW, false);
+        MutationResult viaSet =
+                bucket.store(StoreMode.SET, key("k"), bytes("v2"), 0, 0, first.cas(), Datatype.RAW, false);
+        MutationResult viaReplace =
+                bucket.store(StoreMode.REPLACE, key("k"), bytes("v3"), 0, 0, viaSet.cas(), Datatype.RAW, false);
 
         assertThat(viaSet.status()).isEqualTo(Status.SUCCESS);
         assertThat(viaReplace.status()).isEqualTo(Status.SUCCESS);
@@ -253,13 +254,14 @@ class StubBucketStoreTest {
     @Test
     void getMetaReturnsTheMetadataOfTheCurrentRevision() {
         long absolute = Fixtures.START_SECONDS + 3600;
-        MutationResult m = bucket.store(StoreMode.SET, key("k"), bytes("{}"), 0x01020304, absolute, 0,
-                Datatype.JSON, false);
+        MutationResult m =
+                bucket.store(StoreMode.SET, key("k"), bytes("{}"), 0x01020304, absolute, 0, Datatype.JSON, false);
 
         MetaResult meta = bucket.getMeta(key("k"));
 
-        assertThat(meta).isEqualTo(new MetaResult(Status.SUCCESS, false, 0x01020304, absolute, m.seqno(),
-                Datatype.JSON, m.cas()));
+        assertThat(meta)
+                .isEqualTo(
+                        new MetaResult(Status.SUCCESS, false, 0x01020304, absolute, m.seqno(), Datatype.JSON, m.cas()));
     }
 
     @Test
@@ -308,9 +310,18 @@ class StubBucketStoreTest {
         Map<String, Supplier<Status>> ops = new LinkedHashMap<>();
         ops.put("get", () -> bucket.get(other).status());
         ops.put("getMeta", () -> bucket.getMeta(other).status());
-        ops.put("set", () -> bucket.store(StoreMode.SET, other, bytes("v"), 0, 0, 0, 0, false).status());
-        ops.put("add", () -> bucket.store(StoreMode.ADD, other, bytes("v"), 0, 0, 0, 0, false).status());
-        ops.put("replace", () -> bucket.store(StoreMode.REPLACE, other, bytes("v"), 0, 0, 0, 0, false).status());
+        ops.put(
+                "set",
+                () -> bucket.store(StoreMode.SET, other, bytes("v"), 0, 0, 0, 0, false)
+                        .status());
+        ops.put(
+                "add",
+                () -> bucket.store(StoreMode.ADD, other, bytes("v"), 0, 0, 0, 0, false)
+                        .status());
+        ops.put(
+                "replace",
+                () -> bucket.store(StoreMode.REPLACE, other, bytes("v"), 0, 0, 0, 0, false)
+                        .status());
         ops.put("delete", () -> bucket.delete(other, 0).status());
         ops.put("incr", () -> bucket.arithmetic(other, true, 1, 0, 0).status());
         ops.put("append", () -> bucket.concat(other, true, bytes("x"), 0).status());

@@ -1,20 +1,19 @@
 package io.kvfrontend.engine.stub;
 
-import io.kvfrontend.engine.spi.Bucket;
-import io.kvfrontend.engine.spi.BucketConfig;
-import io.kvfrontend.engine.spi.Status;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-
 import static io.kvfrontend.engine.stub.Fixtures.START;
 import static io.kvfrontend.engine.stub.Fixtures.key;
 import static io.kvfrontend.engine.stub.Fixtures.set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kvfrontend.engine.spi.Bucket;
+import io.kvfrontend.engine.spi.BucketConfig;
+import io.kvfrontend.engine.spi.Status;
+import java.time.Duration;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /** Bucket lifecycle, the background pool and the scheduled expiry pager. */
 class StubEngineTest {
@@ -86,7 +85,8 @@ class StubEngineTest {
         assertThat(engine.bucketNames()).isEmpty();
         assertThat(bucket.stats().items()).isZero();
         assertThat(bucket.stats().memUsedBytes()).isZero();
-        assertThat(bucket.vbucket(bucket.vbucketOf(key("k").key())).peek(key("k"))).isNull();
+        assertThat(bucket.vbucket(bucket.vbucketOf(key("k").key())).peek(key("k")))
+                .isNull();
         assertThat(bucket.get(key("k")).status()).isEqualTo(Status.NO_BUCKET);
         assertThat(set(bucket, "k", "v").status()).isEqualTo(Status.NO_BUCKET);
         assertThat(bucket.flush()).isEqualTo(Status.NO_BUCKET);
@@ -140,11 +140,14 @@ class StubEngineTest {
 
         clock.advance(Duration.ofSeconds(1));
 
-        Await.until("the pager removed the expired item", Duration.ofSeconds(30),
+        Await.until(
+                "the pager removed the expired item",
+                Duration.ofSeconds(30),
                 () -> bucket.stats().expiredByPager() == 1);
         assertThat(bucket.stats().items()).isEqualTo(1);
         assertThat(bucket.stats().expiredOnAccess()).isZero();
-        assertThat(bucket.vbucket(bucket.vbucketOf(key("gone").key())).peek(key("gone"))).isNull();
+        assertThat(bucket.vbucket(bucket.vbucketOf(key("gone").key())).peek(key("gone")))
+                .isNull();
     }
 
     @Test

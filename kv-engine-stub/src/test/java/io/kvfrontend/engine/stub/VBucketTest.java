@@ -1,25 +1,23 @@
 package io.kvfrontend.engine.stub;
 
-import io.kvfrontend.engine.spi.BucketConfig;
-import io.kvfrontend.engine.spi.Datatype;
-import io.kvfrontend.engine.spi.DocKey;
-import io.kvfrontend.engine.spi.MutationResult;
-import io.kvfrontend.engine.spi.StoreMode;
-import org.junit.jupiter.api.Test;
-
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.NavigableMap;
-import java.util.Set;
-import java.util.zip.CRC32;
-
 import static io.kvfrontend.engine.stub.Fixtures.START;
 import static io.kvfrontend.engine.stub.Fixtures.bytes;
 import static io.kvfrontend.engine.stub.Fixtures.key;
 import static io.kvfrontend.engine.stub.Fixtures.set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kvfrontend.engine.spi.Datatype;
+import io.kvfrontend.engine.spi.DocKey;
+import io.kvfrontend.engine.spi.MutationResult;
+import io.kvfrontend.engine.spi.StoreMode;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.zip.CRC32;
+import org.junit.jupiter.api.Test;
 
 /** Partitioning, vBucket UUIDs, sequence numbers and the key-ordered views range scans will use. */
 class VBucketTest {
@@ -104,8 +102,10 @@ class VBucketTest {
         List<Long> seqnos = new ArrayList<>();
 
         seqnos.add(set(bucket, "a", "1").seqno());
-        seqnos.add(bucket.store(StoreMode.ADD, key("b"), bytes("1"), 0, 0, 0, 0, false).seqno());
-        seqnos.add(bucket.store(StoreMode.REPLACE, key("a"), bytes("2"), 0, 0, 0, 0, false).seqno());
+        seqnos.add(bucket.store(StoreMode.ADD, key("b"), bytes("1"), 0, 0, 0, 0, false)
+                .seqno());
+        seqnos.add(bucket.store(StoreMode.REPLACE, key("a"), bytes("2"), 0, 0, 0, 0, false)
+                .seqno());
         seqnos.add(bucket.arithmetic(key("a"), true, 1, 0, 0).mutation().seqno());
         seqnos.add(bucket.concat(key("b"), true, bytes("x"), 0).seqno());
         seqnos.add(bucket.concat(key("b"), false, bytes("x"), 0).seqno());
@@ -169,9 +169,15 @@ class VBucketTest {
 
         NavigableMap<DocKey, StoredValue> view = bucket.vbucket(0).collectionView(DocKey.DEFAULT_COLLECTION);
 
-        assertThat(view.keySet()).extracting(DocKey::key).containsExactly(
-                new byte[] {}, new byte[] {0x01}, new byte[] {0x01, 0x00}, new byte[] {0x7F},
-                new byte[] {(byte) 0x80}, new byte[] {(byte) 0xFF});
+        assertThat(view.keySet())
+                .extracting(DocKey::key)
+                .containsExactly(
+                        new byte[] {},
+                        new byte[] {0x01},
+                        new byte[] {0x01, 0x00},
+                        new byte[] {0x7F},
+                        new byte[] {(byte) 0x80},
+                        new byte[] {(byte) 0xFF});
     }
 
     @Test
