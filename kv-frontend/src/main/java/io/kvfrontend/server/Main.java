@@ -53,6 +53,10 @@ public final class Main {
         ConfigLoader.Run run = (ConfigLoader.Run) outcome;
         setLogLevel(run.logLevel());
         LOG.info("effective configuration:\n  {}", String.join("\n  ", run.effective()));
+        // The handler goes in before the port opens: a SIGHUP that arrives while the server starts
+        // is applied once it has started, instead of ending the JVM (the signal's default action).
+        Reloader reloader = new Reloader(args, env, run);
+        reloader.install();
         KvServer server;
         try {
             server = KvServer.start(run.config());
@@ -66,7 +70,7 @@ public final class Main {
             LOG.error("kv-frontend failed to start", e);
             return 1;
         }
-        onSighup(args, env, run, server);
+        reloader.started(server);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
@@ -83,17 +87,43 @@ public final class Main {
         return 0;
     }
 
-    /** Reloads the configuration on SIGHUP, where the platform has it. */
-    private static void onSighup(String[] args, Map<String, String> env, ConfigLoader.Run first, KvServer server) {
-        List<String> loaded = new ArrayList<>(first.effective());
-        try {
-            Signal.handle(new Signal("HUP"), s -> {
-                synchronized (loaded) {
-                    reload(args, env, loaded, server);
-                }
-            });
-        } catch (IllegalArgumentException e) {
-            LOG.debug("no SIGHUP on this platform: the configuration cannot be reloaded", e);
+    /** Reloads the configuration on SIGHUP, where the platform has it; one reload at a time. */
+    private static final class Reloader {
+        private final String[] args;
+        private final Map<String, String> env;
+        private final List<String> loaded;
+        private KvServer server;
+        private boolean pending;
+
+        Reloader(String[] args, Map<String, String> env, ConfigLoader.Run first) {
+            this.args = args;
+            this.env = env;
+            this.loaded = new ArrayList<>(first.effective());
+        }
+
+        void install() {
+            try {
+                Signal.handle(new Signal("HUP"), s -> signalled());
+            } catch (IllegalArgumentException e) {
+                LOG.debug("no SIGHUP on this platform: the configuration cannot be reloaded", e);
+            }
+        }
+
+        private synchronized void signalled() {
+            if (server == null) {
+                pending = true;
+                return;
+            }
+            reload(args, env, loaded, server);
+        }
+
+        /** The server is up: a SIGHUP received while it started is applied now. */
+        synchronized void started(KvServer s) {
+            server = s;
+            if (pending) {
+                pending = false;
+                reload(args, env, loaded, server);
+            }
         }
     }
 

@@ -169,10 +169,12 @@ class PackagedJarTest {
 
         Files.writeString(config, "output-mode: sync\nmgmt-port: " + mgmt + "\nevent-loop-threads: 3\n");
         hangUp(server);
-        Await.until(
-                "the mode switched by SIGHUP",
-                START_DEADLINE,
-                () -> Http.get(mgmt, "/settings/output-mode", admin).body().contains("sync"));
+        Await.until("the mode switched by SIGHUP", START_DEADLINE, () -> {
+            if (!server.isAlive()) {
+                fail("the server exited with " + server.exitValue() + " on SIGHUP; output:\n" + outputQuietly());
+            }
+            return Http.get(mgmt, "/settings/output-mode", admin).body().contains("sync");
+        });
         Await.until(
                 "the restart-only change logged",
                 START_DEADLINE,
