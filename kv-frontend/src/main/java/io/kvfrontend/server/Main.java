@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * {@code java -jar kv-frontend.jar [flags]}: loads the configuration (defaults < config file <
@@ -103,7 +104,12 @@ public final class Main {
 
         void install() {
             try {
-                Signal.handle(new Signal("HUP"), s -> signalled());
+                SignalHandler previous = Signal.handle(new Signal("HUP"), s -> signalled());
+                if (previous == SignalHandler.SIG_IGN) {
+                    // The JVM keeps an inherited "ignore" (e.g. under nohup) and never calls the handler.
+                    LOG.warn("SIGHUP is ignored by this process (started under nohup?): the configuration "
+                            + "cannot be reloaded by signal; POST /settings/output-mode switches the mode");
+                }
             } catch (IllegalArgumentException e) {
                 LOG.debug("no SIGHUP on this platform: the configuration cannot be reloaded", e);
             }

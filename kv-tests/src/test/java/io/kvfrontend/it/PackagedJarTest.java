@@ -169,12 +169,16 @@ class PackagedJarTest {
 
         Files.writeString(config, "output-mode: sync\nmgmt-port: " + mgmt + "\nevent-loop-threads: 3\n");
         hangUp(server);
-        Await.until("the mode switched by SIGHUP", START_DEADLINE, () -> {
-            if (!server.isAlive()) {
-                fail("the server exited with " + server.exitValue() + " on SIGHUP; output:\n" + outputQuietly());
-            }
-            return Http.get(mgmt, "/settings/output-mode", admin).body().contains("sync");
-        });
+        try {
+            Await.until("the mode switched by SIGHUP", START_DEADLINE, () -> {
+                if (!server.isAlive()) {
+                    fail("the server exited with " + server.exitValue() + " on SIGHUP; output:\n" + outputQuietly());
+                }
+                return Http.get(mgmt, "/settings/output-mode", admin).body().contains("sync");
+            });
+        } catch (AssertionError e) {
+            fail(e.getMessage() + "; server output:\n" + outputQuietly());
+        }
         Await.until(
                 "the restart-only change logged",
                 START_DEADLINE,
