@@ -41,6 +41,18 @@ async function rejectsWith(promise, type) {
   });
 }
 
+test(`[${mode}] a large document round-trips Snappy-compressed`, async () => {
+  // The C++ core compresses values of 32 bytes and more once the server acks HELLO Snappy;
+  // NodeSdkTest checks that the bucket holds node::snappy compressed.
+  const doc = { text: 'a compressible sentence, '.repeat(200), n: 7 };
+  await collection.upsert('node::snappy', doc);
+  assert.deepEqual((await collection.get('node::snappy')).content, doc);
+  await collection.upsert('node::snappy-bin', Buffer.from('b'.repeat(4000)));
+  await collection.binary().append('node::snappy-bin', Buffer.from('!'));
+  const bin = (await collection.get('node::snappy-bin', { transcoder: new couchbase.RawBinaryTranscoder() })).content;
+  assert.equal(bin.toString(), 'b'.repeat(4000) + '!');
+});
+
 test(`[${mode}] upsert, get, insert, replace and remove`, async () => {
   const up = await collection.upsert('node::a', { n: 1, s: 'one' });
   assert.ok(up.cas, 'a mutation has a CAS');
@@ -66,6 +78,18 @@ test(`[${mode}] a stale CAS is a CasMismatchError`, async () => {
   await collection.upsert('node::cas', { v: 2 });
   await rejectsWith(collection.replace('node::cas', { v: 3 }, { cas: first.cas }), couchbase.CasMismatchError);
   assert.deepEqual((await collection.get('node::cas')).content, { v: 2 });
+});
+
+test(`[${mode}] replica reads of a bucket without replicas read the active copy`, async () => {
+  const up = await collection.upsert('node::replica', { r: 1 });
+  const any = await collection.getAnyReplica('node::replica');
+  assert.deepEqual(any.content, { r: 1 });
+  assert.equal(String(any.cas), String(up.cas));
+  assert.equal(any.isReplica, false);
+  const all = await collection.getAllReplicas('node::replica');
+  assert.equal(all.length, 1);
+  assert.deepEqual(all[0].content, { r: 1 });
+  await rejectsWith(collection.getAnyReplica('node::replica-missing'), couchbase.DocumentUnretrievableError);
 });
 
 test(`[${mode}] exists`, async () => {

@@ -3,6 +3,7 @@ package io.kvfrontend.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.kvfrontend.engine.spi.BucketConfig;
+import io.kvfrontend.engine.spi.CompressionMode;
 import io.kvfrontend.engine.spi.ScopeConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -222,6 +223,7 @@ public final class ConfigLoader {
             int vbuckets = t.vbuckets;
             int maxValue = t.maxValueSize;
             boolean flush = t.flushEnabled;
+            CompressionMode compression = CompressionMode.PASSIVE;
             if (colon >= 0) {
                 for (String kv : spec.substring(colon + 1).split(",")) {
                     int eq = kv.indexOf('=');
@@ -233,24 +235,31 @@ public final class ConfigLoader {
                             case "vbuckets" -> vbuckets = Values.integer(v, 1, 1024);
                             case "max-value-size" -> maxValue = (int) Values.bytes(v, 0, Integer.MAX_VALUE);
                             case "flush" -> flush = Values.bool(v);
+                            case "compression" -> compression = CompressionMode.parse(v);
                             default ->
                                 throw new IllegalArgumentException("unknown bucket option '" + k
-                                        + "' (known: quota, vbuckets, max-value-size, flush)");
+                                        + "' (known: quota, vbuckets, max-value-size, flush, compression)");
                         }
                     } catch (IllegalArgumentException e) {
                         throw new ConfigException("buckets", "bucket " + name + ": " + k + " " + e.getMessage());
                     }
                 }
             }
-            out.add(bucket(name, quota, vbuckets, maxValue, flush, List.of()));
+            out.add(bucket(name, quota, vbuckets, maxValue, flush, List.of(), compression));
         }
         return out;
     }
 
     private static BucketConfig bucket(
-            String name, long quota, int vbuckets, int maxValue, boolean flush, List<ScopeConfig> scopes) {
+            String name,
+            long quota,
+            int vbuckets,
+            int maxValue,
+            boolean flush,
+            List<ScopeConfig> scopes,
+            CompressionMode compression) {
         try {
-            return new BucketConfig(name, quota, vbuckets, maxValue, flush, scopes);
+            return new BucketConfig(name, quota, vbuckets, maxValue, flush, scopes, compression);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("buckets", "bucket " + name + ": " + e.getMessage());
         }
@@ -258,7 +267,7 @@ public final class ConfigLoader {
 
     /**
      * Buckets from the file: a list of {@code {name, quota, vbuckets, max-value-size, flush,
-     * scopes: {scope: [collection, ...]}}}.
+     * compression, scopes: {scope: [collection, ...]}}}.
      */
     static List<BucketConfig> structuredBuckets(JsonNode list, ConfigTarget t, String path) {
         List<BucketConfig> out = new ArrayList<>();
@@ -267,7 +276,7 @@ public final class ConfigLoader {
                 throw new ConfigException("buckets", "each bucket in " + path + " needs a name");
             }
             String name = b.get("name").asText();
-            Set<String> known = Set.of("name", "quota", "vbuckets", "max-value-size", "flush", "scopes");
+            Set<String> known = Set.of("name", "quota", "vbuckets", "max-value-size", "flush", "scopes", "compression");
             b.fieldNames().forEachRemaining(f -> {
                 if (!known.contains(f)) {
                     throw new ConfigException(
@@ -284,6 +293,7 @@ public final class ConfigLoader {
                         ? (int) Values.bytes(b.get("max-value-size").asText(), 0, Integer.MAX_VALUE)
                         : t.maxValueSize;
                 boolean flush = b.has("flush") ? Values.bool(b.get("flush").asText()) : t.flushEnabled;
+                CompressionMode compression = compression(b.get("compression"));
                 List<ScopeConfig> scopes = new ArrayList<>();
                 JsonNode sc = b.get("scopes");
                 if (sc != null) {
@@ -296,7 +306,7 @@ public final class ConfigLoader {
                         scopes.add(new ScopeConfig(e.getKey(), cols));
                     });
                 }
-                out.add(bucket(name, quota, vbuckets, maxValue, flush, scopes));
+                out.add(bucket(name, quota, vbuckets, maxValue, flush, scopes, compression));
             } catch (ConfigException e) {
                 throw e;
             } catch (IllegalArgumentException e) {
@@ -304,6 +314,23 @@ public final class ConfigLoader {
             }
         }
         return out;
+    }
+
+    /**
+     * A bucket's {@code compression} from the file. YAML reads an unquoted {@code off} as the
+     * boolean false, so false means off too.
+     */
+    private static CompressionMode compression(JsonNode n) {
+        if (n == null || n.isNull()) {
+            return CompressionMode.PASSIVE;
+        }
+        if (n.isBoolean()) {
+            if (!n.asBoolean()) {
+                return CompressionMode.OFF;
+            }
+            throw new IllegalArgumentException("compression mode must be off, passive or active, got 'true'");
+        }
+        return CompressionMode.parse(n.asText());
     }
 
     /** Users from {@code NAME:PASSWORD[:admin|:*|:B1+B2]} specs. */

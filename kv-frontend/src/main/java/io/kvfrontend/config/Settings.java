@@ -139,7 +139,7 @@ public final class Settings {
                     "SPECS",
                     "default",
                     "Buckets to create, separated by ';': NAME[:quota=SIZE,vbuckets=N,max-value-size=SIZE,"
-                            + "flush=BOOL] (scopes and collections: config file).",
+                            + "flush=BOOL,compression=off|passive|active] (scopes and collections: config file).",
                     (t, v) -> t.bucketSpecs = splitSpecs(v)),
             s(
                     "bucket-quota",

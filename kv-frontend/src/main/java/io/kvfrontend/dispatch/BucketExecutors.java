@@ -5,6 +5,7 @@ import io.kvfrontend.connection.Connection;
 import io.kvfrontend.connection.Session;
 import io.kvfrontend.engine.spi.Bucket;
 import io.kvfrontend.engine.spi.BucketConfig;
+import io.kvfrontend.engine.spi.CompressionMode;
 import io.kvfrontend.engine.spi.Datatype;
 import io.kvfrontend.engine.spi.Status;
 import java.nio.charset.StandardCharsets;
@@ -106,6 +107,7 @@ final class BucketExecutors {
         int vbuckets = d.numVBuckets();
         int maxValue = d.maxValueBytes();
         boolean flush = d.flushEnabled();
+        CompressionMode compression = d.compression();
         for (String pair : settings.split(";")) {
             if (pair.isBlank()) {
                 continue;
@@ -122,15 +124,16 @@ final class BucketExecutors {
                     case "num_vbuckets" -> vbuckets = Integer.parseInt(v);
                     case "max_item_size" -> maxValue = Integer.parseInt(v);
                     case "flush_enabled" -> flush = Boolean.parseBoolean(v);
+                    case "compression_mode" -> compression = CompressionMode.parse(v);
                     default ->
                         throw new IllegalArgumentException("Unknown bucket setting " + key
-                                + " (known: max_size, num_vbuckets, max_item_size, flush_enabled)");
+                                + " (known: max_size, num_vbuckets, max_item_size, flush_enabled, compression_mode)");
                 }
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("Bucket setting " + key + " is not a number: " + v);
             }
         }
-        return new BucketConfig(name, quota, vbuckets, maxValue, flush);
+        return new BucketConfig(name, quota, vbuckets, maxValue, flush, java.util.List.of(), compression);
     }
 
     /**

@@ -8,6 +8,7 @@ import io.kvfrontend.connection.Session;
 import io.kvfrontend.engine.spi.Bucket;
 import io.kvfrontend.engine.spi.CollectionsManifest;
 import io.kvfrontend.engine.spi.Datatype;
+import io.kvfrontend.engine.spi.SnappyCodec;
 import io.kvfrontend.engine.spi.Status;
 import io.kvfrontend.protocol.Feature;
 import io.netty.buffer.ByteBuf;
@@ -42,6 +43,8 @@ final class ClusterExecutors {
         Feature.DUPLEX,
         Feature.CLUSTERMAP_CHANGE_NOTIFICATION,
         Feature.CLUSTERMAP_CHANGE_NOTIFICATION_BRIEF,
+        Feature.SNAPPY,
+        Feature.SNAPPY_EVERYWHERE,
     };
 
     private ClusterExecutors() {}
@@ -80,10 +83,16 @@ final class ClusterExecutors {
         long mask = 0;
         TreeSet<Integer> enabled = new TreeSet<>();
         for (int f : SUPPORTED) {
+            if ((f == Feature.SNAPPY || f == Feature.SNAPPY_EVERYWHERE) && !SnappyCodec.available()) {
+                continue; // the native codec did not load (logged once at start-up)
+            }
             if (requested.contains(f)) {
                 mask |= 1L << f;
                 enabled.add(f);
             }
+        }
+        if ((mask & (1L << Feature.SNAPPY_EVERYWHERE)) != 0) {
+            mask |= 1L << Feature.SNAPPY; // SnappyEverywhere also enables Snappy (kv_engine)
         }
         c.connection().agent(agent(c.request().key().toString(StandardCharsets.UTF_8)));
         c.connection().features(mask);

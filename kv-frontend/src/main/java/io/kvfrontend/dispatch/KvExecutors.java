@@ -2,11 +2,13 @@ package io.kvfrontend.dispatch;
 
 import io.kvfrontend.engine.spi.ArithmeticResult;
 import io.kvfrontend.engine.spi.Bucket;
+import io.kvfrontend.engine.spi.CompressionMode;
 import io.kvfrontend.engine.spi.Datatype;
 import io.kvfrontend.engine.spi.GetResult;
 import io.kvfrontend.engine.spi.Item;
 import io.kvfrontend.engine.spi.MetaResult;
 import io.kvfrontend.engine.spi.MutationResult;
+import io.kvfrontend.engine.spi.SnappyCodec;
 import io.kvfrontend.engine.spi.Status;
 import io.kvfrontend.engine.spi.StoreMode;
 import io.kvfrontend.metrics.ServerStats;
@@ -26,6 +28,14 @@ final class KvExecutors {
 
     private static ServerStats stats(Command c) {
         return c.server().stats();
+    }
+
+    /**
+     * GetReplica: NotMyVbucket (with the cluster map), because no vBucket here is a replica; SDKs
+     * read replicas only where the map lists some, and this one lists none ({@code numReplicas} 0).
+     */
+    static void getReplica(Command c) {
+        c.respondError(Status.NOT_MY_VBUCKET, null);
     }
 
     /** Get, GetQ, GetK, GetKQ. */
@@ -64,11 +74,56 @@ final class KvExecutors {
         Item item = r.item();
         byte[] flags = new byte[4];
         Command.putInt(flags, 0, item.flags());
+        byte[] value = item.value();
+        int datatype = item.datatype();
+        if ((datatype & Datatype.SNAPPY) != 0 && !c.connection().has(Feature.SNAPPY)) {
+            // Stored compressed, asked for by a client that cannot inflate: inflate for it.
+            value = SnappyCodec.inflate(value, Integer.MAX_VALUE - 8);
+            datatype &= ~Datatype.SNAPPY;
+        }
         Opcode op = c.opcode().loud();
         if (op == Opcode.GETK) {
-            c.respondWithRequestKey(Status.SUCCESS, item.datatype(), r.cas(), flags, item.value());
+            c.respondWithRequestKey(Status.SUCCESS, datatype, r.cas(), flags, value);
         } else {
-            c.respond(Status.SUCCESS, item.datatype(), r.cas(), flags, null, item.value());
+            c.respond(Status.SUCCESS, datatype, r.cas(), flags, null, value);
+        }
+    }
+
+    /**
+     * A mutation's value as the client sent it, checked: a Snappy value (datatype bit 0x02, which
+     * the validator lets through only once Snappy is negotiated) must inflate within the bucket's
+     * size limit. Answers EINVAL or E2BIG and returns {@code null} if it does not.
+     */
+    private static Value receivedValue(Command c) {
+        byte[] value = c.request().valueBytes();
+        if ((c.request().datatype() & Datatype.SNAPPY) == 0) {
+            return new Value(value, null);
+        }
+        try {
+            return new Value(
+                    value,
+                    SnappyCodec.inflate(value, Math.min(c.bucket().config().maxValueBytes(), MAX_INFLATED)));
+        } catch (SnappyCodec.TooLargeException e) {
+            c.respondError(
+                    Status.E2BIG, "The value inflates to " + e.inflatedLength + " bytes, beyond the bucket's limit");
+        } catch (SnappyCodec.MalformedException e) {
+            c.respondError(Status.EINVAL, "Invalid Snappy-compressed value");
+        }
+        return null;
+    }
+
+    /** Inflated values are capped like frames (mcbp-protocol.md 1.1). */
+    private static final int MAX_INFLATED = 30 << 20;
+
+    /**
+     * A received value: the bytes as sent and, for a Snappy value, its inflated form.
+     *
+     * @param sent     the value bytes of the request
+     * @param inflated the inflated bytes of a compressed value, else {@code null}
+     */
+    private record Value(byte[] sent, byte[] inflated) {
+        byte[] plain() {
+            return inflated != null ? inflated : sent;
         }
     }
 
@@ -86,16 +141,27 @@ final class KvExecutors {
         long cas = c.request().cas();
         ServerStats s = stats(c);
         s.cmdSet.increment();
-        byte[] value = c.request().valueBytes();
+        Value value = receivedValue(c);
+        if (value == null) {
+            return;
+        }
+        int datatype = storedDatatype(c, value.plain());
+        byte[] stored = value.plain();
+        if (value.inflated() != null && c.bucket().config().compression() != CompressionMode.OFF) {
+            // Kept compressed (passive and active modes); a bucket with compression off gets the
+            // inflated bytes, already at hand.
+            stored = value.sent();
+            datatype |= Datatype.SNAPPY;
+        }
         MutationResult r = c.bucket()
                 .store(
                         mode,
                         c.docKey(),
-                        value,
+                        stored,
                         flags,
                         expiry,
                         cas,
-                        storedDatatype(c, value),
+                        datatype,
                         c.frameInfos().preserveTtl());
         if (cas != 0) {
             countCas(s, r.status());
@@ -158,12 +224,12 @@ final class KvExecutors {
     /** Append, Prepend and quiet variants. */
     static void concat(Command c) {
         boolean append = c.opcode().loud() == Opcode.APPEND;
-        MutationResult r = c.bucket()
-                .concat(
-                        c.docKey(),
-                        append,
-                        c.request().valueBytes(),
-                        c.request().cas());
+        Value value = receivedValue(c);
+        if (value == null) {
+            return;
+        }
+        MutationResult r =
+                c.bucket().concat(c.docKey(), append, value.plain(), c.request().cas());
         stats(c).cmdSet.increment();
         c.respondMutation(r);
     }

@@ -53,7 +53,8 @@ final class ScanExecutors {
                 return;
             }
             try {
-                spec = parse(c.request().valueBytes(), c.connection().has(Feature.XATTR));
+                spec = parse(c.request().valueBytes(), c.connection().has(Feature.XATTR))
+                        .withSnappyValues(c.connection().has(Feature.SNAPPY));
             } catch (Invalid e) {
                 c.respondError(e.status, e.getMessage());
                 return;

@@ -20,6 +20,7 @@ import io.kvfrontend.dispatch.CommandTable;
 import io.kvfrontend.dispatch.Dispatcher;
 import io.kvfrontend.engine.spi.BucketConfig;
 import io.kvfrontend.engine.spi.Engine;
+import io.kvfrontend.engine.spi.SnappyCodec;
 import io.kvfrontend.engine.spi.Status;
 import io.kvfrontend.http.HttpStats;
 import io.kvfrontend.http.MgmtHttpServer;
@@ -174,7 +175,7 @@ public final class KvServer implements AutoCloseable {
         context.clusterMap().tlsPorts(tls.kvPort(), tls.mgmtPort());
         LOG.info(
                 "kv-frontend {} listening on {} (transport {}, {} event loops, output mode {}, output quantum {} "
-                        + "bytes, buckets {}, management HTTP {})",
+                        + "bytes, buckets {}, management HTTP {}, snappy {})",
                 context.version(),
                 serverChannel.localAddress(),
                 context.transportName(),
@@ -182,7 +183,8 @@ public final class KvServer implements AutoCloseable {
                 config.outputMode().configName(),
                 config.outputQuantumBytes(),
                 engine.bucketNames(),
-                mgmt == null ? "off" : "port " + mgmt.port());
+                mgmt == null ? "off" : "port " + mgmt.port(),
+                SnappyCodec.available() ? "on" : "unavailable");
         warnAboutUnsafeAuth(config);
         for (BucketConfig bucket : config.buckets()) {
             if (bucket.maxValueBytes() + 2048L > config.maxFrameBytes()) {

@@ -137,7 +137,7 @@ class ConfigLoaderTest {
     @Test
     void bucketsAndUsersComeFromSpecs() {
         ServerConfig c = load(
-                        Map.of("KV_BUCKETS", "default; travel:quota=64m,vbuckets=64,flush=false"),
+                        Map.of("KV_BUCKETS", "default; travel:quota=64m,vbuckets=64,flush=false,compression=active"),
                         "--users",
                         "app:pw:travel+default; ops:pw2:admin; all:pw3:*; none:pw4")
                 .config();
@@ -146,6 +146,8 @@ class ConfigLoaderTest {
         assertThat(travel.quotaBytes()).isEqualTo(64L << 20);
         assertThat(travel.numVBuckets()).isEqualTo(64);
         assertThat(travel.flushEnabled()).isFalse();
+        assertThat(travel.compression()).isEqualTo(io.kvfrontend.engine.spi.CompressionMode.ACTIVE);
+        assertThat(c.buckets().get(0).compression()).isEqualTo(io.kvfrontend.engine.spi.CompressionMode.PASSIVE);
         assertThat(c.users()).hasSize(5);
         assertThat(c.users().get(1))
                 .isEqualTo(UserConfig.forBuckets("app", "pw", java.util.Set.of("travel", "default")));
@@ -162,6 +164,7 @@ class ConfigLoaderTest {
                   - name: travel
                     quota: 128m
                     vbuckets: 64
+                    compression: off
                     scopes:
                       inventory: [airline, hotel]
                 users:
@@ -175,6 +178,7 @@ class ConfigLoaderTest {
         ServerConfig c = load(Map.of(), "--config", f.toString()).config();
         assertThat(c.buckets()).hasSize(2);
         assertThat(c.buckets().get(1).scopes()).hasSize(1);
+        assertThat(c.buckets().get(1).compression()).isEqualTo(io.kvfrontend.engine.spi.CompressionMode.OFF);
         assertThat(c.buckets().get(1).scopes().get(0).collections()).containsExactly("airline", "hotel");
         assertThat(c.users()).extracting(UserConfig::name).containsExactly("Administrator", "app", "ops");
         assertThat(c.users().get(1).buckets()).containsExactly("travel");
@@ -205,6 +209,7 @@ class ConfigLoaderTest {
                 Arguments.of("buckets", "bad name!", "bucket name"),
                 Arguments.of("buckets", "b:vbuckets=3", "power of two"),
                 Arguments.of("buckets", "b:colour=red", "unknown bucket option"),
+                Arguments.of("buckets", "b:compression=zip", "off, passive or active"),
                 Arguments.of("bucket-quota", "none", "size in bytes"),
                 Arguments.of("vbuckets", "2048", "from 1 to 1024"),
                 Arguments.of("max-value-size", "big", "size in bytes"),

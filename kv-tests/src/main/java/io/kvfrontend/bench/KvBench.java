@@ -94,9 +94,9 @@ public final class KvBench {
         @Option(
                 names = "--client",
                 defaultValue = "raw",
-                description =
-                        "raw (kv-bench's own MCBP client) or sdk "
-                                + "(the official Couchbase Java SDK; each KV connection is PIPELINE threads) (default: ${DEFAULT-VALUE}).")
+                description = "raw (kv-bench's own MCBP client), sdk "
+                        + "(the official Couchbase Java SDK; each KV connection is PIPELINE threads) or "
+                        + "sdk-uncompressed (the SDK with its Snappy compression off) (default: ${DEFAULT-VALUE}).")
         String client;
 
         @Option(
@@ -115,7 +115,9 @@ public final class KvBench {
             return switch (client.toLowerCase(Locale.ROOT)) {
                 case "raw" -> withNice;
                 case "sdk" -> withNice.withSdk(true);
-                default -> throw new BenchException("--client must be raw or sdk (got " + client + ")");
+                case "sdk-uncompressed" -> withNice.withSdk(true).withSdkCompression(false);
+                default ->
+                    throw new BenchException("--client must be raw, sdk or sdk-uncompressed (got " + client + ")");
             };
         }
     }

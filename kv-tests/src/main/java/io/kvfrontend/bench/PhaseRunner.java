@@ -37,24 +37,35 @@ import org.apache.commons.rng.simple.RandomSource;
 final class PhaseRunner {
     static final long HIGHEST_NANOS = TimeUnit.SECONDS.toNanos(60);
 
-    /** Where and as whom. */
     /**
      * Where and as whom, with which client.
      *
-     * @param sdk      the Java SDK instead of the raw client
-     * @param scanNice nice value of the scanning clients' threads (0: as the rest)
+     * @param sdk            the Java SDK instead of the raw client
+     * @param scanNice       nice value of the scanning clients' threads (0: as the rest)
+     * @param sdkCompression whether the SDK Snappy-compresses values (its default) or not
      */
-    record Connect(Target target, String user, String password, String bucket, boolean sdk, int scanNice) {
+    record Connect(
+            Target target,
+            String user,
+            String password,
+            String bucket,
+            boolean sdk,
+            int scanNice,
+            boolean sdkCompression) {
         Connect(Target target, String user, String password, String bucket) {
-            this(target, user, password, bucket, false, 0);
+            this(target, user, password, bucket, false, 0, true);
         }
 
         Connect withSdk(boolean useSdk) {
-            return new Connect(target, user, password, bucket, useSdk, scanNice);
+            return new Connect(target, user, password, bucket, useSdk, scanNice, sdkCompression);
+        }
+
+        Connect withSdkCompression(boolean compress) {
+            return new Connect(target, user, password, bucket, sdk, scanNice, compress);
         }
 
         Connect withScanNice(int nice) {
-            return new Connect(target, user, password, bucket, sdk, nice);
+            return new Connect(target, user, password, bucket, sdk, nice, sdkCompression);
         }
 
         RawClient open() {

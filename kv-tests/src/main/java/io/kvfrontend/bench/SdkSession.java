@@ -51,9 +51,10 @@ final class SdkSession implements AutoCloseable {
         Cluster cluster = Cluster.connect(
                 "couchbase://" + seeds,
                 ClusterOptions.clusterOptions(connect.user(), connect.password())
-                        .environment(env -> env.timeoutConfig(c -> c.kvTimeout(Duration.ofSeconds(10))
-                                .kvScanTimeout(Duration.ofSeconds(60))
-                                .connectTimeout(Duration.ofSeconds(10)))));
+                        .environment(env -> env.compressionConfig(c -> c.enable(connect.sdkCompression()))
+                                .timeoutConfig(c -> c.kvTimeout(Duration.ofSeconds(10))
+                                        .kvScanTimeout(Duration.ofSeconds(60))
+                                        .connectTimeout(Duration.ofSeconds(10)))));
         try {
             var bucket = cluster.bucket(connect.bucket());
             bucket.waitUntilReady(READY);

@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class NodeSdkTest {
     /** The tests in sdk.test.js; all must run and pass. */
-    private static final int TESTS = 12;
+    private static final int TESTS = 14;
 
     @TempDir
     static Path dir;
@@ -68,6 +68,14 @@ class NodeSdkTest {
             assertThat(count(r.output, "fail")).as(r.output).isZero();
             assertThat(count(r.output, "skipped")).as(r.output).isZero();
             assertThat(count(r.output, "todo")).as(r.output).isZero();
+            // The SDK sent node::snappy compressed, and the passive bucket kept it so.
+            io.kvfrontend.engine.spi.Item snappy = server.server()
+                    .engine()
+                    .bucket("default")
+                    .get(io.kvfrontend.engine.spi.DocKey.ofDefault("node::snappy".getBytes(StandardCharsets.UTF_8)))
+                    .item();
+            assertThat(snappy.datatype())
+                    .isEqualTo(io.kvfrontend.engine.spi.Datatype.JSON | io.kvfrontend.engine.spi.Datatype.SNAPPY);
         }
     }
 

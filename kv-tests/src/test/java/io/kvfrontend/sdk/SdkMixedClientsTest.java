@@ -92,6 +92,32 @@ class SdkMixedClientsTest {
     }
 
     @Test
+    void theSdkCompressesLargeValuesAndTheMemcachedClientReadsThemInflated() throws Exception {
+        // The SDK Snappy-compresses values of 32 bytes and more once the server acks Snappy; the
+        // default bucket is passive, so it keeps them compressed.
+        String big = "a compressible sentence, ".repeat(200);
+        sdk.upsert("sdk-big", big, upsertOptions().transcoder(RawStringTranscoder.INSTANCE));
+
+        io.kvfrontend.engine.spi.Item stored = server.server()
+                .engine()
+                .bucket("default")
+                .get(io.kvfrontend.engine.spi.DocKey.ofDefault("sdk-big".getBytes(StandardCharsets.UTF_8)))
+                .item();
+        assertThat(stored.datatype() & io.kvfrontend.engine.spi.Datatype.SNAPPY)
+                .isEqualTo(io.kvfrontend.engine.spi.Datatype.SNAPPY);
+        assertThat(stored.value().length).isLessThan(big.length() / 5);
+
+        assertThat(spy.get("sdk-big")).isEqualTo(big);
+        assertThat(sdk.get("sdk-big", getOptions().transcoder(RawStringTranscoder.INSTANCE))
+                        .contentAs(String.class))
+                .isEqualTo(big);
+        assertThat(spy.append(0, "sdk-big", "!").get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(sdk.get("sdk-big", getOptions().transcoder(RawStringTranscoder.INSTANCE))
+                        .contentAs(String.class))
+                .isEqualTo(big + "!");
+    }
+
+    @Test
     void countersAppendsAndDeletesAreSharedBothWays() throws Exception {
         assertThat(sdk.binary()
                         .increment(

@@ -46,6 +46,9 @@ public interface Bucket {
     /**
      * Set, Add or Replace. A non-zero {@code cas} makes Set and Replace a compare-and-swap.
      *
+     * @param value       the value; a Snappy block if {@code datatype} has {@link Datatype#SNAPPY}
+     *                    (the bucket stores it compressed or inflated as its {@link
+     *                    CompressionMode} says, and checks the inflated size against its limit)
      * @param preserveTtl keep an existing document's expiry instead of {@code expiry}
      */
     MutationResult store(
@@ -69,7 +72,8 @@ public interface Bucket {
     ArithmeticResult arithmetic(DocKey key, boolean increment, long delta, long initial, long expiry);
 
     /**
-     * Append or prepend bytes to an existing document ({@link Status#NOT_STORED} if missing).
+     * Append or prepend plain (never compressed) bytes to an existing document ({@link
+     * Status#NOT_STORED} if missing). A compressed document is inflated first.
      */
     MutationResult concat(DocKey key, boolean append, byte[] value, long cas);
 

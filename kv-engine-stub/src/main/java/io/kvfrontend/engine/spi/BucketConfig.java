@@ -14,6 +14,7 @@ import java.util.List;
  * @param flushEnabled  whether Flush empties the bucket ({@link Status#NOT_SUPPORTED} otherwise)
  * @param scopes        scopes and collections beyond {@code _default._default}, which always exists
  *                      (a {@code _default} entry adds collections to the default scope)
+ * @param compression   how values are stored ({@link CompressionMode#PASSIVE} unless set)
  */
 public record BucketConfig(
         String name,
@@ -21,7 +22,8 @@ public record BucketConfig(
         int numVBuckets,
         int maxValueBytes,
         boolean flushEnabled,
-        List<ScopeConfig> scopes) {
+        List<ScopeConfig> scopes,
+        CompressionMode compression) {
     public static final int DEFAULT_VBUCKETS = 1024;
     public static final int MAX_VBUCKETS = 1024;
     public static final long DEFAULT_QUOTA_BYTES = 256L << 20;
@@ -43,17 +45,34 @@ public record BucketConfig(
             throw new IllegalArgumentException("max value size must not be negative, got " + maxValueBytes);
         }
         scopes = List.copyOf(scopes);
+        java.util.Objects.requireNonNull(compression, "compression");
         CollectionsManifest.of(scopes); // validates names and uniqueness
     }
 
-    /** A bucket with only the default scope and collection. */
+    /** A bucket with passive compression. */
+    public BucketConfig(
+            String name,
+            long quotaBytes,
+            int numVBuckets,
+            int maxValueBytes,
+            boolean flushEnabled,
+            List<ScopeConfig> scopes) {
+        this(name, quotaBytes, numVBuckets, maxValueBytes, flushEnabled, scopes, CompressionMode.PASSIVE);
+    }
+
+    /** A bucket with only the default scope and collection, and passive compression. */
     public BucketConfig(String name, long quotaBytes, int numVBuckets, int maxValueBytes, boolean flushEnabled) {
         this(name, quotaBytes, numVBuckets, maxValueBytes, flushEnabled, List.of());
     }
 
     /** The same bucket with other scopes and collections. */
     public BucketConfig withScopes(List<ScopeConfig> scopes) {
-        return new BucketConfig(name, quotaBytes, numVBuckets, maxValueBytes, flushEnabled, scopes);
+        return new BucketConfig(name, quotaBytes, numVBuckets, maxValueBytes, flushEnabled, scopes, compression);
+    }
+
+    /** The same bucket with another compression mode. */
+    public BucketConfig withCompression(CompressionMode mode) {
+        return new BucketConfig(name, quotaBytes, numVBuckets, maxValueBytes, flushEnabled, scopes, mode);
     }
 
     /** A bucket with every default: 1024 vBuckets, 256 MiB quota, 20 MiB values, flush enabled. */

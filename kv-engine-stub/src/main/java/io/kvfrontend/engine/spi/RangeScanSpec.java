@@ -16,6 +16,8 @@ package io.kvfrontend.engine.spi;
  * @param seed              the sampling seed (same seed, same data: same sample)
  * @param snapshot          snapshot requirements, or {@code null}
  * @param name              a debugging label (may be {@code null})
+ * @param snappyValues      the client negotiated Snappy: compressed documents are sent as stored
+ *                          (otherwise they are inflated)
  */
 public record RangeScanSpec(
         int collectionId,
@@ -27,7 +29,29 @@ public record RangeScanSpec(
         long samples,
         long seed,
         SnapshotRequirements snapshot,
-        String name) {
+        String name,
+        boolean snappyValues) {
+
+    /** A scan whose client did not negotiate Snappy. */
+    public RangeScanSpec(
+            int collectionId,
+            boolean keyOnly,
+            byte[] start,
+            boolean startInclusive,
+            byte[] end,
+            boolean endInclusive,
+            long samples,
+            long seed,
+            SnapshotRequirements snapshot,
+            String name) {
+        this(collectionId, keyOnly, start, startInclusive, end, endInclusive, samples, seed, snapshot, name, false);
+    }
+
+    /** The same scan, for a client that did or did not negotiate Snappy. */
+    public RangeScanSpec withSnappyValues(boolean snappy) {
+        return new RangeScanSpec(
+                collectionId, keyOnly, start, startInclusive, end, endInclusive, samples, seed, snapshot, name, snappy);
+    }
 
     /** Whether this is a sampling scan. */
     public boolean isSampling() {

@@ -46,6 +46,7 @@ final class RangeScan {
     private final VBucket vbucket;
     private final int collectionId;
     private final boolean keyOnly;
+    private final boolean snappyValues;
     private final long connectionId;
     private final String name;
     private final long createdNanos;
@@ -72,6 +73,7 @@ final class RangeScan {
             VBucket vbucket,
             int collectionId,
             boolean keyOnly,
+            boolean snappyValues,
             long connectionId,
             String name,
             DocKey start,
@@ -84,6 +86,7 @@ final class RangeScan {
         this.vbucket = vbucket;
         this.collectionId = collectionId;
         this.keyOnly = keyOnly;
+        this.snappyValues = snappyValues;
         this.connectionId = connectionId;
         this.name = name;
         this.createdNanos = System.nanoTime();
@@ -100,6 +103,7 @@ final class RangeScan {
             VBucket vbucket,
             int collectionId,
             boolean keyOnly,
+            boolean snappyValues,
             long connectionId,
             String name,
             byte[] start,
@@ -112,6 +116,7 @@ final class RangeScan {
                 vbucket,
                 collectionId,
                 keyOnly,
+                snappyValues,
                 connectionId,
                 name,
                 new DocKey(collectionId, start),
@@ -127,6 +132,7 @@ final class RangeScan {
             VBucket vbucket,
             int collectionId,
             boolean keyOnly,
+            boolean snappyValues,
             long connectionId,
             String name,
             List<DocKey> sample) {
@@ -136,6 +142,7 @@ final class RangeScan {
                 vbucket,
                 collectionId,
                 keyOnly,
+                snappyValues,
                 connectionId,
                 name,
                 null,
@@ -176,6 +183,11 @@ final class RangeScan {
 
     boolean keyOnly() {
         return keyOnly;
+    }
+
+    /** Whether the client takes compressed values as stored (it negotiated Snappy). */
+    boolean snappyValues() {
+        return snappyValues;
     }
 
     long connectionId() {

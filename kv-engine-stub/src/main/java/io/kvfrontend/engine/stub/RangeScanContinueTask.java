@@ -216,6 +216,11 @@ final class RangeScanContinueTask implements Runnable {
             putBytes(k);
         } else {
             byte[] v = sv.value();
+            int datatype = sv.datatype();
+            if ((datatype & Datatype.SNAPPY) != 0 && !scan.snappyValues()) {
+                v = StubBucket.plainValue(sv);
+                datatype &= ~Datatype.SNAPPY;
+            }
             ensure(4 + 4 + 8 + 8 + 1 + 5 + k.length + 5 + v.length);
             // A document locked by GetLocked shows the locked CAS, as a Get would: the lock CAS never leaks.
             long cas = sv.isLocked(nowMillis) ? GetResult.LOCKED_CAS : sv.cas();
@@ -223,7 +228,7 @@ final class RangeScanContinueTask implements Runnable {
             putInt((int) sv.expiry());
             putLong(sv.seqno());
             putLong(cas);
-            buf[len++] = (byte) sv.datatype();
+            buf[len++] = (byte) datatype;
             putLeb128(k.length);
             putBytes(k);
             putLeb128(v.length);

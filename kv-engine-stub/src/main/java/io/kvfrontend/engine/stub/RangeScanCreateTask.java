@@ -108,7 +108,15 @@ final class RangeScanCreateTask implements Runnable {
                 return Status.KEY_ENOENT;
             }
             scan = RangeScan.sampling(
-                    id, bucket, vb, spec.collectionId(), spec.keyOnly(), cookie.connectionId(), spec.name(), sample);
+                    id,
+                    bucket,
+                    vb,
+                    spec.collectionId(),
+                    spec.keyOnly(),
+                    spec.snappyValues(),
+                    cookie.connectionId(),
+                    spec.name(),
+                    sample);
         } else {
             scan = RangeScan.range(
                     id,
@@ -116,6 +124,7 @@ final class RangeScanCreateTask implements Runnable {
                     vb,
                     spec.collectionId(),
                     spec.keyOnly(),
+                    spec.snappyValues(),
                     cookie.connectionId(),
                     spec.name(),
                     spec.start(),

@@ -5,6 +5,7 @@ import io.kvfrontend.engine.spi.Bucket;
 import io.kvfrontend.engine.spi.BucketConfig;
 import io.kvfrontend.engine.spi.BucketStats;
 import io.kvfrontend.engine.spi.CollectionsManifest;
+import io.kvfrontend.engine.spi.CompressionMode;
 import io.kvfrontend.engine.spi.Cookie;
 import io.kvfrontend.engine.spi.Datatype;
 import io.kvfrontend.engine.spi.DocKey;
@@ -14,6 +15,7 @@ import io.kvfrontend.engine.spi.MetaResult;
 import io.kvfrontend.engine.spi.MutationResult;
 import io.kvfrontend.engine.spi.RangeScanSpec;
 import io.kvfrontend.engine.spi.RangeScanStats;
+import io.kvfrontend.engine.spi.SnappyCodec;
 import io.kvfrontend.engine.spi.Status;
 import io.kvfrontend.engine.spi.StoreMode;
 import io.micrometer.core.instrument.Gauge;
@@ -221,6 +223,32 @@ public final class StubBucket implements Bucket {
             boolean preserveTtl) {
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(value, "value");
+        // The stored form, chosen before the lock (inflating or compressing is CPU work); a bad
+        // value is refused after the key's own checks, as before.
+        Status badValue = null;
+        if ((datatype & Datatype.SNAPPY) != 0) {
+            int inflated = SnappyCodec.inflatedLength(value);
+            if (inflated < 0) {
+                badValue = Status.EINVAL;
+            } else if (inflated > config.maxValueBytes()) {
+                badValue = Status.E2BIG;
+            } else if (config.compression() == CompressionMode.OFF) {
+                try {
+                    value = SnappyCodec.inflate(value, config.maxValueBytes());
+                    datatype &= ~Datatype.SNAPPY;
+                } catch (IllegalArgumentException e) {
+                    badValue = Status.EINVAL;
+                }
+            }
+        } else if (value.length > config.maxValueBytes()) {
+            badValue = Status.E2BIG;
+        } else if (config.compression() == CompressionMode.ACTIVE) {
+            byte[] compressed = SnappyCodec.compressIfWorthwhile(value);
+            if (compressed != null) {
+                value = compressed;
+                datatype |= Datatype.SNAPPY;
+            }
+        }
         VBucket vb = vbucketFor(key);
         long nowMillis = clock.millis();
         long nowSeconds = seconds(nowMillis);
@@ -230,8 +258,8 @@ public final class StubBucket implements Bucket {
             if (refused != null) {
                 return MutationResult.failure(refused);
             }
-            if (value.length > config.maxValueBytes()) {
-                return MutationResult.failure(Status.E2BIG);
+            if (badValue != null) {
+                return MutationResult.failure(badValue);
             }
             StoredValue current = liveLocked(vb, key, nowSeconds);
             if (current == null) {
@@ -313,7 +341,7 @@ public final class StubBucket implements Bucket {
                 if (current.isLocked(nowMillis)) {
                     return ArithmeticResult.failure(Status.LOCKED);
                 }
-                Long counter = parseCounter(current.value());
+                Long counter = parseCounter(plainValue(current));
                 if (counter == null) {
                     return ArithmeticResult.failure(Status.DELTA_BADVAL);
                 }
@@ -359,7 +387,7 @@ public final class StubBucket implements Bucket {
             if (conflict != null) {
                 return MutationResult.failure(conflict);
             }
-            byte[] old = current.value();
+            byte[] old = plainValue(current);
             if ((long) old.length + value.length > config.maxValueBytes()) {
                 return MutationResult.failure(Status.E2BIG);
             }
@@ -368,11 +396,18 @@ public final class StubBucket implements Bucket {
             byte[] tail = append ? value : old;
             System.arraycopy(head, 0, joined, 0, head.length);
             System.arraycopy(tail, 0, joined, head.length, tail.length);
+            // Bytes glued to a JSON document are in general no longer JSON; other bits stay as stored.
+            int datatype = current.datatype() & ~(Datatype.JSON | Datatype.SNAPPY);
+            if (config.compression() == CompressionMode.ACTIVE) {
+                byte[] compressed = SnappyCodec.compressIfWorthwhile(joined);
+                if (compressed != null) {
+                    joined = compressed;
+                    datatype |= Datatype.SNAPPY;
+                }
+            }
             if (!chargeLocked(key, current, joined)) {
                 return MutationResult.failure(Status.ETMPFAIL);
             }
-            // Bytes glued to a JSON document are in general no longer JSON; other bits stay as stored.
-            int datatype = current.datatype() & ~Datatype.JSON;
             return installLocked(vb, key, joined, current.flags(), current.expiry(), datatype);
         } finally {
             vb.unlock();
@@ -823,6 +858,13 @@ public final class StubBucket implements Bucket {
      * The counter in a stored value: 1 to 20 ASCII digits of an unsigned 64-bit number, else
      * {@code null} (DELTA_BADVAL). Stricter than strtoull: no sign, no spaces, no trailing text.
      */
+    /** A stored value as plain bytes: inflated if the bucket holds it compressed. */
+    static byte[] plainValue(StoredValue sv) {
+        return (sv.datatype() & Datatype.SNAPPY) == 0
+                ? sv.value()
+                : SnappyCodec.inflate(sv.value(), Integer.MAX_VALUE - 8);
+    }
+
     static Long parseCounter(byte[] value) {
         if (value.length == 0 || value.length > MAX_COUNTER_DIGITS) {
             return null;

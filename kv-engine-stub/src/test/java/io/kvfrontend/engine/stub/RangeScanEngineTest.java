@@ -167,6 +167,66 @@ class RangeScanEngineTest {
         return ((ThreadPoolExecutor) engine.backgroundExecutor()).getActiveCount();
     }
 
+    /** Documents of a value scan: key to (datatype, value). */
+    private static java.util.Map<String, java.util.Map.Entry<Integer, byte[]>> documents(List<OutputFrame> frames) {
+        java.util.Map<String, java.util.Map.Entry<Integer, byte[]>> out = new java.util.TreeMap<>();
+        for (OutputFrame f : frames) {
+            ByteBuffer b = ByteBuffer.wrap(f.value());
+            while (b.hasRemaining()) {
+                b.position(b.position() + 4 + 4 + 8 + 8); // flags, expiry, seqno, cas
+                int datatype = b.get() & 0xff;
+                byte[] k = new byte[b.get()];
+                b.get(k);
+                int len = 0;
+                for (int shift = 0; ; shift += 7) {
+                    int x = b.get() & 0xff;
+                    len |= (x & 0x7f) << shift;
+                    if ((x & 0x80) == 0) {
+                        break;
+                    }
+                }
+                byte[] v = new byte[len];
+                b.get(v);
+                out.put(new String(k, StandardCharsets.UTF_8), java.util.Map.entry(datatype, v));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void compressedDocumentsAreInflatedForAClientWithoutSnappyAndSentAsStoredOtherwise() {
+        load(0);
+        byte[] plain = ("{\"v\":\"" + "z".repeat(300) + "\"}").getBytes(StandardCharsets.UTF_8);
+        byte[] compressed = io.kvfrontend.engine.spi.SnappyCodec.compress(plain);
+        int jsonSnappy = io.kvfrontend.engine.spi.Datatype.JSON | io.kvfrontend.engine.spi.Datatype.SNAPPY;
+        bucket.store(
+                io.kvfrontend.engine.spi.StoreMode.SET,
+                io.kvfrontend.engine.spi.DocKey.ofDefault("c".getBytes(StandardCharsets.UTF_8)),
+                compressed,
+                0,
+                0,
+                0,
+                jsonSnappy,
+                false);
+        Fixtures.set(bucket, "p", "plain");
+        for (boolean snappy : new boolean[] {false, true}) {
+            RangeScanSpec docs = new RangeScanSpec(
+                            0, false, new byte[0], true, new byte[] {(byte) 0xff}, true, 0, 0, null, null)
+                    .withSnappyValues(snappy);
+            byte[] id = create(1, docs);
+            HandCookie c = new HandCookie(1);
+            assertThat(bucket.rangeScanContinue(c, 0, id, 0, 0, 0).wouldBlock()).isTrue();
+            Await.until("continue notified", DEADLINE, () -> !c.notified.isEmpty());
+
+            var found = documents(c.frames);
+            assertThat(found.keySet()).containsExactly("c", "p");
+            assertThat(found.get("c").getKey()).as("snappy %s", snappy).isEqualTo(snappy ? jsonSnappy : 0x01);
+            assertThat(found.get("c").getValue()).isEqualTo(snappy ? compressed : plain);
+            assertThat(found.get("p").getValue()).isEqualTo("plain".getBytes(StandardCharsets.UTF_8));
+            bucket.rangeScanContinue(c, 0, id, 0, 0, 0);
+        }
+    }
+
     @Test
     void aContinueWithoutRoomGivesItsThreadBackAndResumesFromTheCallback() {
         load(100);

@@ -13,6 +13,7 @@ import io.kvfrontend.engine.spi.GetResult;
 import io.kvfrontend.engine.spi.Item;
 import io.kvfrontend.engine.spi.MetaResult;
 import io.kvfrontend.engine.spi.MutationResult;
+import io.kvfrontend.engine.spi.SnappyCodec;
 import io.kvfrontend.engine.spi.Status;
 import io.kvfrontend.engine.spi.StoreMode;
 import java.util.LinkedHashMap;
@@ -57,7 +58,8 @@ class StubBucketStoreTest {
     @Test
     void storedDatatypeIsExactlyTheGivenDatatype() {
         for (int datatype : new int[] {Datatype.RAW, Datatype.JSON, Datatype.JSON | Datatype.SNAPPY, Datatype.XATTR}) {
-            bucket.store(StoreMode.SET, key("d"), bytes("x"), 0, 0, 0, datatype, false);
+            byte[] value = (datatype & Datatype.SNAPPY) != 0 ? SnappyCodec.compress(bytes("x")) : bytes("x");
+            bucket.store(StoreMode.SET, key("d"), value, 0, 0, 0, datatype, false);
 
             assertThat(bucket.get(key("d")).item().datatype())
                     .as("datatype %d", datatype)
