@@ -138,6 +138,11 @@ public final class CommandTable {
                 .document()
                 .cas(NON_ZERO)
                 .build());
+        // GetReplica (0x83): this single node holds no replica vBuckets, so every read of one is
+        // NotMyVbucket, as Couchbase Server answers a GetReplica to a vBucket's active node.
+        t.add(CommandSpec.of(Opcode.GET_REPLICA, KvExecutors::getReplica)
+                .document()
+                .build());
         for (Opcode op : List.of(Opcode.GET_META, Opcode.GETQ_META)) {
             t.add(CommandSpec.of(op, KvExecutors::getMeta)
                     .document()

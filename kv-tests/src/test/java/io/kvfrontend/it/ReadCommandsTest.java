@@ -40,6 +40,21 @@ class ReadCommandsTest extends OneServerPerClass {
     }
 
     @Test
+    void getReplicaIsNotMyVbucketBecauseThisNodeHoldsNoReplicas() {
+        mustSet(c, "replica", "v");
+        // GetReplica 0x83 (mcbp-protocol.md 4.2): a single node with numReplicas 0 holds no replica
+        // vBucket, so an existing and a missing key alike are NotMyVbucket, with the map in the body.
+        for (String key : new String[] {"replica", "replica-missing"}) {
+            Response r = c.call(keyed(0x83, key).opaque(9));
+            assertThat(r.status()).as(key).isEqualTo(0x07);
+            assertThat(r.opaque()).isEqualTo(9);
+            assertThat(r.valueString()).contains("\"numReplicas\":0");
+        }
+        Response badCas = c.call(keyed(0x83, "replica").cas(1));
+        assertThat(badCas.status()).isEqualTo(EINVAL);
+    }
+
+    @Test
     void getkEchoesTheKey() {
         mustSet(c, "getk", "v");
         Response r = c.call(keyed(GETK, "getk").opaque(4));
@@ -103,8 +118,8 @@ class ReadCommandsTest extends OneServerPerClass {
         Response unknown = c.call(Frames.request(0x7f).opaque(1));
         assertThat(unknown.status()).isEqualTo(0x81);
         assertThat(unknown.opaque()).isEqualTo(1);
-        Response replica = c.call(keyed(0x83, "k").opaque(2)); // GetReplica: a known opcode without an executor
-        assertThat(replica.status()).isEqualTo(NOT_SUPPORTED);
+        Response getEx = c.call(keyed(0x49, "k").opaque(2)); // GetEx: a known opcode without an executor
+        assertThat(getEx.status()).isEqualTo(NOT_SUPPORTED);
         assertThat(c.call(noop()).status()).isEqualTo(SUCCESS);
     }
 

@@ -155,6 +155,24 @@ class SdkKeyValueTest {
     }
 
     @Test
+    void replicaReadsOfABucketWithoutReplicasReadTheActiveCopy() {
+        MutationResult m = collection.upsert("replica-k", JsonObject.create().put("r", 1));
+
+        var any = collection.getAnyReplica("replica-k");
+        assertThat(any.contentAsObject().getInt("r")).isEqualTo(1);
+        assertThat(any.cas()).isEqualTo(m.cas());
+        assertThat(any.isReplica()).isFalse();
+        assertThat(collection.getAllReplicas("replica-k").toList())
+                .singleElement()
+                .satisfies(r -> assertThat(r.isReplica()).isFalse());
+
+        // As against Couchbase Server: no copy anywhere is DocumentUnretrievable, and an empty stream.
+        assertThatThrownBy(() -> collection.getAnyReplica("replica-missing"))
+                .isInstanceOf(com.couchbase.client.core.error.DocumentUnretrievableException.class);
+        assertThat(collection.getAllReplicas("replica-missing").toList()).isEmpty();
+    }
+
+    @Test
     void scenario9ExpiryRemovesTheDocumentTouchOfMissingFailsGetAndTouchReads() {
         collection.upsert("s9-ttl", "x", upsertOptions().expiry(Duration.ofSeconds(1)));
         assertThat(engineBucket().getMeta(DocKey.ofDefault(bytes("s9-ttl"))).expiry())
