@@ -92,6 +92,27 @@ test(`[${mode}] replica reads of a bucket without replicas read the active copy`
   await rejectsWith(collection.getAnyReplica('node::replica-missing'), couchbase.DocumentUnretrievableError);
 });
 
+test(`[${mode}] bucket manager: get, get all, create, flush, drop`, async () => {
+  const mgr = cluster.buckets();
+  const d = await mgr.getBucket('default');
+  assert.equal(d.name, 'default');
+  assert.equal(d.ramQuotaMB, 256);
+  assert.equal(d.flushEnabled, true);
+  assert.equal(d.numReplicas, 0);
+  assert.ok((await mgr.getAllBuckets()).some((b) => b.name === 'default'));
+
+  await mgr.createBucket({ name: 'node-managed', ramQuotaMB: 100, flushEnabled: true });
+  await rejectsWith(mgr.createBucket({ name: 'node-managed', ramQuotaMB: 100 }), couchbase.BucketExistsError);
+  assert.equal((await mgr.getBucket('node-managed')).ramQuotaMB, 100);
+  await mgr.flushBucket('node-managed');
+  await mgr.createBucket({ name: 'node-no-flush', ramQuotaMB: 100 });
+  await rejectsWith(mgr.flushBucket('node-no-flush'), couchbase.BucketNotFlushableError);
+  await mgr.dropBucket('node-no-flush');
+  await mgr.dropBucket('node-managed');
+  await rejectsWith(mgr.getBucket('node-managed'), couchbase.BucketNotFoundError);
+  await rejectsWith(mgr.dropBucket('node-managed'), couchbase.BucketNotFoundError);
+});
+
 test(`[${mode}] exists`, async () => {
   await collection.upsert('node::here', 'yes');
   assert.equal((await collection.exists('node::here')).exists, true);

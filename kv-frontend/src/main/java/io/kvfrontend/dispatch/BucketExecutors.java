@@ -1,7 +1,6 @@
 package io.kvfrontend.dispatch;
 
 import io.kvfrontend.auth.User;
-import io.kvfrontend.connection.Connection;
 import io.kvfrontend.connection.Session;
 import io.kvfrontend.engine.spi.Bucket;
 import io.kvfrontend.engine.spi.BucketConfig;
@@ -85,16 +84,8 @@ final class BucketExecutors {
             c.respondError(Status.EINVAL, e.getMessage());
             return;
         }
-        Services s = c.server();
-        Status st = s.engine().createBucket(config);
+        Status st = c.server().createBucket(config, c.connection().user().name());
         if (st == Status.SUCCESS) {
-            s.clusterMap().changed();
-            s.pushClusterMap();
-            Bucket created = s.engine().bucket(name);
-            if (created != null) {
-                s.bucketMetrics().bucketCreated(created);
-            }
-            LOG.info("bucket {} created by {}", name, c.connection().user().name());
             c.respondSuccess();
         } else {
             c.respondError(st, st == Status.KEY_EEXISTS ? "Bucket " + name + " exists" : null);
@@ -146,35 +137,11 @@ final class BucketExecutors {
             return;
         }
         String name = c.request().key().toString(StandardCharsets.UTF_8);
-        Services s = c.server();
-        Bucket b = s.engine().bucket(name);
-        Status st = b == null ? Status.KEY_ENOENT : s.engine().deleteBucket(name);
+        Status st = c.server().deleteBucket(name, c.connection().user().name(), c.connection());
         if (st != Status.SUCCESS) {
             c.respondError(st, st == Status.KEY_ENOENT ? "No bucket named " + name : null);
             return;
         }
-        s.clusterMap().removed(b);
-        s.pushClusterMap();
-        s.bucketMetrics().bucketDeleted(b);
-        int users = 0;
-        for (Connection other : s.connections().all()) {
-            if (other != c.connection()) {
-                users++;
-                other.output().execute(() -> {
-                    if (other.bucket() == b) {
-                        other.closeAfterFlush();
-                    }
-                });
-            }
-        }
-        if (c.connection().bucket() == b) {
-            c.connection().bucket(null);
-        }
-        LOG.info(
-                "bucket {} deleted by {}; checked {} other connections",
-                name,
-                c.connection().user().name(),
-                users);
         c.respondSuccess();
     }
 }

@@ -5,7 +5,10 @@ import io.kvfrontend.cluster.ClusterMap;
 import io.kvfrontend.cluster.ErrorMap;
 import io.kvfrontend.connection.ConnectionRegistry;
 import io.kvfrontend.connection.OutputMetrics;
+import io.kvfrontend.connection.Session;
+import io.kvfrontend.engine.spi.BucketConfig;
 import io.kvfrontend.engine.spi.Engine;
+import io.kvfrontend.engine.spi.Status;
 import io.kvfrontend.metrics.BucketMetrics;
 import io.kvfrontend.metrics.CommandMetrics;
 import io.kvfrontend.metrics.ServerStats;
@@ -44,6 +47,21 @@ public interface Services {
 
     /** Every connection that asked for cluster-map change notifications gets the current map. Any thread. */
     void pushClusterMap();
+
+    /**
+     * Creates a bucket and tells the cluster (map revision, push, metrics, log). {@link
+     * Status#KEY_EEXISTS} if it exists.
+     *
+     * @param who who asked, for the log
+     */
+    Status createBucket(BucketConfig config, String who);
+
+    /**
+     * Deletes a bucket and tells the cluster; its users are disconnected once the command each is
+     * running has answered and their output is flushed, except {@code caller} (may be {@code
+     * null}), which only loses its bucket. {@link Status#KEY_ENOENT} if there is none.
+     */
+    Status deleteBucket(String name, String who, Session caller);
 
     String version();
 

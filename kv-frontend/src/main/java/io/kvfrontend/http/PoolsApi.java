@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kvfrontend.cluster.ClusterMap;
 import io.kvfrontend.engine.spi.Bucket;
+import io.kvfrontend.engine.spi.BucketConfig;
+import io.kvfrontend.engine.spi.BucketStats;
 import io.kvfrontend.engine.spi.Engine;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
@@ -106,11 +108,59 @@ public final class PoolsApi {
         ObjectNode tree = clusterMap.bucketConfigTree(b, rev, host);
         for (JsonNode n : tree.withArray("nodes")) {
             if (n instanceof ObjectNode o) {
-                // WaitUntilReadyHelper waits until every node of the bucket reports "healthy".
+                // WaitUntilReadyHelper waits until every node of the bucket reports "healthy"; the
+                // C++ core's bucket manager requires version and services on each node.
                 o.put("status", "healthy");
+                o.put("version", version);
+                o.put("clusterMembership", "active");
+                o.putArray("services").add("kv");
             }
         }
+        addSettings(tree, b);
         return tree;
+    }
+
+    /**
+     * The settings Couchbase Server's verbose bucket JSON has beside the map: the SDKs' bucket
+     * managers read every one of them (the Node.js SDK's C++ core aborts the process on a missing
+     * {@code quota}), so each is present, with what a single in-memory node has.
+     */
+    private static void addSettings(ObjectNode tree, Bucket b) {
+        BucketConfig c = b.config();
+        BucketStats stats = b.stats();
+        String uri = "/pools/default/buckets/" + b.name();
+        tree.put("uri", uri + "?bucket_uuid=" + tree.path("uuid").asText());
+        tree.put("streamingUri", "/pools/default/bucketsStreaming/" + b.name());
+        tree.put("bucketType", "membase");
+        tree.put("storageBackend", "couchstore");
+        tree.put("replicaNumber", 0);
+        tree.put("replicaIndex", false);
+        tree.put("threadsNumber", 3);
+        tree.put("evictionPolicy", "valueOnly");
+        tree.put("conflictResolutionType", "seqno");
+        tree.put("durabilityMinLevel", "none");
+        tree.put("maxTTL", 0);
+        tree.put("compressionMode", c.compression().wireName());
+        tree.put("numVBuckets", c.numVBuckets());
+        tree.put("authType", "sasl");
+        tree.put("autoCompactionSettings", false);
+        ObjectNode quota = tree.putObject("quota");
+        quota.put("ram", c.quotaBytes());
+        quota.put("rawRAM", c.quotaBytes());
+        ObjectNode controllers = tree.putObject("controllers");
+        if (c.flushEnabled()) {
+            // Couchbase Server lists the flush controller only when flush is enabled; SDKs read
+            // flushEnabled from its presence.
+            controllers.put("flush", uri + "/controller/doFlush");
+        }
+        ObjectNode basic = tree.putObject("basicStats");
+        basic.put("quotaPercentUsed", c.quotaBytes() == 0 ? 0.0 : 100.0 * stats.memUsedBytes() / c.quotaBytes());
+        basic.put("opsPerSec", 0);
+        basic.put("diskFetches", 0);
+        basic.put("itemCount", stats.items());
+        basic.put("diskUsed", 0);
+        basic.put("dataUsed", stats.memUsedBytes());
+        basic.put("memUsed", stats.memUsedBytes());
     }
 
     static String hostAndPort(String host, int port) {

@@ -15,7 +15,11 @@ import io.kvfrontend.connection.OutputMode;
 import io.kvfrontend.connection.OutputScheduler;
 import io.kvfrontend.dispatch.Dispatcher;
 import io.kvfrontend.dispatch.Services;
+import io.kvfrontend.engine.spi.Bucket;
+import io.kvfrontend.engine.spi.BucketConfig;
 import io.kvfrontend.engine.spi.Engine;
+import io.kvfrontend.engine.spi.Status;
+import io.kvfrontend.http.BucketsApi;
 import io.kvfrontend.http.MetricsApi;
 import io.kvfrontend.http.MgmtRouter;
 import io.kvfrontend.http.PoolsApi;
@@ -134,10 +138,21 @@ public final class ServerContext implements ConnectionServices, Services, Settin
 
     /** The management API's routes: {@code /pools...} (PoolsApi), {@code /metrics}, {@code /settings}. */
     public MgmtRouter mgmtRouter() {
-        return new SettingsApi(this)
-                .addTo(new MetricsApi(registry, config.metricsAuth())
-                        .addTo(new PoolsApi(version, clusterMap, engine).addTo(MgmtRouter.builder())))
-                .build();
+        BucketsApi.BucketAdmin buckets = new BucketsApi.BucketAdmin() {
+            @Override
+            public Status create(BucketConfig bucket, String who) {
+                return createBucket(bucket, who);
+            }
+
+            @Override
+            public Status delete(String name, String who) {
+                return deleteBucket(name, who, null);
+            }
+        };
+        MgmtRouter.Builder router = new PoolsApi(version, clusterMap, engine).addTo(MgmtRouter.builder());
+        router = new BucketsApi(engine, buckets).addTo(router);
+        router = new MetricsApi(registry, config.metricsAuth()).addTo(router);
+        return new SettingsApi(this).addTo(router).build();
     }
 
     @Override
@@ -278,6 +293,49 @@ public final class ServerContext implements ConnectionServices, Services, Settin
                 // Its loop is shutting down, and the connection with it.
             }
         }
+    }
+
+    @Override
+    public Status createBucket(BucketConfig config, String who) {
+        Status st = engine.createBucket(config);
+        if (st == Status.SUCCESS) {
+            clusterMap.changed();
+            pushClusterMap();
+            Bucket created = engine.bucket(config.name());
+            if (created != null) {
+                bucketMetrics.bucketCreated(created);
+            }
+            LOG.info("bucket {} created by {}", config.name(), who);
+        }
+        return st;
+    }
+
+    @Override
+    public Status deleteBucket(String name, String who, io.kvfrontend.connection.Session caller) {
+        Bucket b = engine.bucket(name);
+        Status st = b == null ? Status.KEY_ENOENT : engine.deleteBucket(name);
+        if (st != Status.SUCCESS) {
+            return st;
+        }
+        clusterMap.removed(b);
+        pushClusterMap();
+        bucketMetrics.bucketDeleted(b);
+        int users = 0;
+        for (Connection other : connections.all()) {
+            if (other != caller) {
+                users++;
+                other.output().execute(() -> {
+                    if (other.bucket() == b) {
+                        other.closeAfterFlush();
+                    }
+                });
+            }
+        }
+        if (caller != null && caller.bucket() == b) {
+            caller.bucket(null);
+        }
+        LOG.info("bucket {} deleted by {}; checked {} other connections", name, who, users);
+        return st;
     }
 
     @Override
