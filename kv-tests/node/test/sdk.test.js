@@ -113,6 +113,25 @@ test(`[${mode}] bucket manager: get, get all, create, flush, drop`, async () => 
   await rejectsWith(mgr.dropBucket('node-managed'), couchbase.BucketNotFoundError);
 });
 
+test(`[${mode}] collection manager: scopes and collections made at runtime serve at once`, async () => {
+  const mgr = cluster.bucket('default').collections();
+  await mgr.createScope('node-rt');
+  await mgr.createCollection('c1', 'node-rt');
+  await rejectsWith(mgr.createScope('node-rt'), couchbase.ScopeExistsError);
+  await rejectsWith(mgr.createCollection('c1', 'node-rt'), couchbase.CollectionExistsError);
+  await rejectsWith(mgr.createCollection('c1', 'node-missing'), couchbase.ScopeNotFoundError);
+  const scopes = await mgr.getAllScopes();
+  const rt = scopes.find((sc) => sc.name === 'node-rt');
+  assert.deepEqual(rt.collections.map((c) => c.name), ['c1']);
+  const c1 = cluster.bucket('default').scope('node-rt').collection('c1');
+  await c1.upsert('k', { in: 'c1' });
+  assert.deepEqual((await c1.get('k')).content, { in: 'c1' });
+  await mgr.dropCollection('c1', 'node-rt');
+  await rejectsWith(mgr.dropCollection('c1', 'node-rt'), couchbase.CollectionNotFoundError);
+  await mgr.dropScope('node-rt');
+  await rejectsWith(mgr.dropScope('node-rt'), couchbase.ScopeNotFoundError);
+});
+
 test(`[${mode}] exists`, async () => {
   await collection.upsert('node::here', 'yes');
   assert.equal((await collection.exists('node::here')).exists, true);

@@ -20,6 +20,7 @@ import io.kvfrontend.engine.spi.BucketConfig;
 import io.kvfrontend.engine.spi.Engine;
 import io.kvfrontend.engine.spi.Status;
 import io.kvfrontend.http.BucketsApi;
+import io.kvfrontend.http.CollectionsApi;
 import io.kvfrontend.http.MetricsApi;
 import io.kvfrontend.http.MgmtRouter;
 import io.kvfrontend.http.PoolsApi;
@@ -151,6 +152,11 @@ public final class ServerContext implements ConnectionServices, Services, Settin
         };
         MgmtRouter.Builder router = new PoolsApi(version, clusterMap, engine).addTo(MgmtRouter.builder());
         router = new BucketsApi(engine, buckets).addTo(router);
+        router = new CollectionsApi(engine, b -> {
+                    clusterMap.changed();
+                    pushClusterMap();
+                })
+                .addTo(router);
         router = new MetricsApi(registry, config.metricsAuth()).addTo(router);
         return new SettingsApi(this).addTo(router).build();
     }

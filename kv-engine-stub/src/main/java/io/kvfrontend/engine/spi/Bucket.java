@@ -77,6 +77,38 @@ public interface Bucket {
      */
     MutationResult concat(DocKey key, boolean append, byte[] value, long cas);
 
+    /**
+     * Adds a scope (a new manifest uid). {@link Status#KEY_EEXISTS} if it exists, {@link
+     * Status#EINVAL} for a bad name.
+     */
+    default Status createScope(String scope) {
+        return Status.NOT_SUPPORTED;
+    }
+
+    /**
+     * Removes a scope, its collections and their documents. {@link Status#UNKNOWN_SCOPE} if there is
+     * none; {@link Status#EINVAL} for {@code _default}.
+     */
+    default Status dropScope(String scope) {
+        return Status.NOT_SUPPORTED;
+    }
+
+    /**
+     * Adds a collection. {@link Status#UNKNOWN_SCOPE}, {@link Status#KEY_EEXISTS} or {@link
+     * Status#EINVAL} (bad name) otherwise.
+     */
+    default Status createCollection(String scope, String collection) {
+        return Status.NOT_SUPPORTED;
+    }
+
+    /**
+     * Removes a collection and its documents. {@link Status#UNKNOWN_SCOPE} or {@link
+     * Status#UNKNOWN_COLLECTION} if there is none; {@link Status#EINVAL} for {@code _default._default}.
+     */
+    default Status dropCollection(String scope, String collection) {
+        return Status.NOT_SUPPORTED;
+    }
+
     /** Metadata of a document (GetMeta), or {@link Status#KEY_ENOENT}. */
     MetaResult getMeta(DocKey key);
 

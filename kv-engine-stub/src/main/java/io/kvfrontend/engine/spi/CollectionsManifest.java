@@ -71,6 +71,23 @@ public record CollectionsManifest(long uid, List<Scope> scopes) {
         return new CollectionsManifest(configured.isEmpty() ? 0 : 1, scopes);
     }
 
+    /** A valid scope or collection name (not {@code _}-prefixed). */
+    public static boolean isValidName(String name) {
+        return name != null && name.matches(NAME_PATTERN) && !name.startsWith("_");
+    }
+
+    /** The highest scope or collection id in this manifest. */
+    public int highestId() {
+        int max = 0;
+        for (Scope s : scopes) {
+            max = Math.max(max, s.id());
+            for (Collection c : s.collections()) {
+                max = Math.max(max, c.id());
+            }
+        }
+        return max;
+    }
+
     private static void checkName(String what, String name) {
         if (name == null || !name.matches(NAME_PATTERN) || name.startsWith("_")) {
             throw new IllegalArgumentException(what + " name must be 1-251 characters of A-Z a-z 0-9 _ - %, not"

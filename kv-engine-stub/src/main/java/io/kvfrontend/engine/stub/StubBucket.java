@@ -81,8 +81,12 @@ public final class StubBucket implements Bucket {
     private final LongAdder expiredByPager = new LongAdder();
     private final LongAdder expiredOnAccess = new LongAdder();
     private final LongAdder quotaRejections = new LongAdder();
-    private final CollectionsManifest manifest;
-    private final Set<Integer> collectionIds;
+    // Replaced whole (under manifestLock) when scopes or collections change; read without a lock.
+    private volatile CollectionsManifest manifest;
+    private volatile Set<Integer> collectionIds;
+    private final Object manifestLock = new Object();
+    private int nextScopeId;
+    private int nextCollectionId;
     /** Range scans run here; {@code null} for a bucket built without an executor (no scans). */
     private final ScheduledExecutorService scanExecutor;
 
@@ -106,10 +110,9 @@ public final class StubBucket implements Bucket {
         this.quota = new MemoryQuota(config.quotaBytes());
         this.casClock = new CasClock(clock);
         this.manifest = CollectionsManifest.of(config.scopes());
-        this.collectionIds = manifest.scopes().stream()
-                .flatMap(sc -> sc.collections().stream())
-                .map(CollectionsManifest.Collection::id)
-                .collect(Collectors.toUnmodifiableSet());
+        this.collectionIds = idsOf(manifest);
+        this.nextScopeId = Math.max(CollectionsManifest.FIRST_USER_ID, manifest.highestId() + 1);
+        this.nextCollectionId = nextScopeId;
         this.vbuckets = new VBucket[config.numVBuckets()];
         for (int i = 0; i < vbuckets.length; i++) {
             vbuckets[i] = new VBucket(i);
@@ -158,6 +161,131 @@ public final class StubBucket implements Bucket {
     @Override
     public CollectionsManifest collections() {
         return manifest;
+    }
+
+    private static Set<Integer> idsOf(CollectionsManifest m) {
+        return m.scopes().stream()
+                .flatMap(sc -> sc.collections().stream())
+                .map(CollectionsManifest.Collection::id)
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
+    private void install(List<CollectionsManifest.Scope> scopes) {
+        CollectionsManifest next = new CollectionsManifest(manifest.uid() + 1, scopes);
+        collectionIds = idsOf(next);
+        manifest = next;
+    }
+
+    @Override
+    public Status createScope(String scope) {
+        if (!CollectionsManifest.isValidName(scope)) {
+            return Status.EINVAL;
+        }
+        synchronized (manifestLock) {
+            if (manifest.scope(scope) != null) {
+                return Status.KEY_EEXISTS;
+            }
+            List<CollectionsManifest.Scope> scopes = new ArrayList<>(manifest.scopes());
+            scopes.add(new CollectionsManifest.Scope(scope, nextScopeId++, List.of()));
+            install(scopes);
+        }
+        LOG.info("bucket {}: scope {} created", config.name(), scope);
+        return Status.SUCCESS;
+    }
+
+    @Override
+    public Status dropScope(String scope) {
+        if (CollectionsManifest.DEFAULT.equals(scope)) {
+            return Status.EINVAL;
+        }
+        CollectionsManifest.Scope gone;
+        synchronized (manifestLock) {
+            gone = manifest.scope(scope);
+            if (gone == null) {
+                return Status.UNKNOWN_SCOPE;
+            }
+            List<CollectionsManifest.Scope> scopes = new ArrayList<>(manifest.scopes());
+            scopes.remove(gone);
+            install(scopes);
+        }
+        long removed = 0;
+        for (CollectionsManifest.Collection c : gone.collections()) {
+            removed += purge(c.id());
+        }
+        LOG.info("bucket {}: scope {} dropped, {} documents removed", config.name(), scope, removed);
+        return Status.SUCCESS;
+    }
+
+    @Override
+    public Status createCollection(String scope, String collection) {
+        if (!CollectionsManifest.isValidName(collection)) {
+            return Status.EINVAL;
+        }
+        synchronized (manifestLock) {
+            CollectionsManifest.Scope s = manifest.scope(scope);
+            if (s == null) {
+                return Status.UNKNOWN_SCOPE;
+            }
+            if (manifest.collection(scope, collection) != null) {
+                return Status.KEY_EEXISTS;
+            }
+            List<CollectionsManifest.Collection> cols = new ArrayList<>(s.collections());
+            cols.add(new CollectionsManifest.Collection(collection, nextCollectionId++));
+            List<CollectionsManifest.Scope> scopes = new ArrayList<>(manifest.scopes());
+            scopes.set(scopes.indexOf(s), new CollectionsManifest.Scope(s.name(), s.id(), cols));
+            install(scopes);
+        }
+        LOG.info("bucket {}: collection {}.{} created", config.name(), scope, collection);
+        return Status.SUCCESS;
+    }
+
+    @Override
+    public Status dropCollection(String scope, String collection) {
+        if (CollectionsManifest.DEFAULT.equals(scope) && CollectionsManifest.DEFAULT.equals(collection)) {
+            return Status.EINVAL;
+        }
+        CollectionsManifest.Collection gone;
+        synchronized (manifestLock) {
+            CollectionsManifest.Scope s = manifest.scope(scope);
+            if (s == null) {
+                return Status.UNKNOWN_SCOPE;
+            }
+            gone = manifest.collection(scope, collection);
+            if (gone == null) {
+                return Status.UNKNOWN_COLLECTION;
+            }
+            List<CollectionsManifest.Collection> cols = new ArrayList<>(s.collections());
+            cols.remove(gone);
+            List<CollectionsManifest.Scope> scopes = new ArrayList<>(manifest.scopes());
+            scopes.set(scopes.indexOf(s), new CollectionsManifest.Scope(s.name(), s.id(), cols));
+            install(scopes);
+        }
+        long removed = purge(gone.id());
+        LOG.info(
+                "bucket {}: collection {}.{} dropped, {} documents removed", config.name(), scope, collection, removed);
+        return Status.SUCCESS;
+    }
+
+    /**
+     * Removes the documents of a collection that no longer exists (its id is never reused, and
+     * {@link #admit} already refuses it), returning their memory to the quota.
+     */
+    private long purge(int collectionId) {
+        long removed = 0;
+        for (VBucket vb : vbuckets) {
+            vb.lock();
+            try {
+                List<Map.Entry<DocKey, StoredValue>> docs =
+                        new ArrayList<>(vb.collectionView(collectionId).entrySet());
+                for (Map.Entry<DocKey, StoredValue> e : docs) {
+                    removeLocked(vb, e.getKey(), e.getValue());
+                    removed++;
+                }
+            } finally {
+                vb.unlock();
+            }
+        }
+        return removed;
     }
 
     /** {@code null} if the key may be served, else why not. */
