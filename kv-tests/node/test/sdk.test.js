@@ -132,6 +132,28 @@ test(`[${mode}] collection manager: scopes and collections made at runtime serve
   await rejectsWith(mgr.dropScope('node-rt'), couchbase.ScopeNotFoundError);
 });
 
+test(`[${mode}] user manager: a user made at run time logs in, then is dropped`, async () => {
+  const mgr = cluster.users();
+  await mgr.upsertUser({ username: 'node-user', password: 'node-pw-1', displayName: 'Node',
+    roles: [{ name: 'bucket_full_access', bucket: 'default' }] });
+  const got = await mgr.getUser('node-user');
+  assert.equal(got.username, 'node-user');
+  assert.equal(got.displayName, 'Node');
+  assert.deepEqual(got.roles.map((r) => [r.name, r.bucket]), [['bucket_full_access', 'default']]);
+  assert.ok((await mgr.getAllUsers()).some((u) => u.username === 'node-user'));
+  const as = await couchbase.connect(connStr, { username: 'node-user', password: 'node-pw-1', timeouts });
+  try {
+    const b = as.bucket('default');
+    await b.waitUntilReady(10000);
+    await b.defaultCollection().upsert('node::by-user', { ok: true });
+  } finally {
+    await as.close();
+  }
+  await mgr.dropUser('node-user');
+  await rejectsWith(mgr.getUser('node-user'), couchbase.UserNotFoundError);
+  await rejectsWith(mgr.dropUser('node-user'), couchbase.UserNotFoundError);
+});
+
 test(`[${mode}] exists`, async () => {
   await collection.upsert('node::here', 'yes');
   assert.equal((await collection.exists('node::here')).exists, true);

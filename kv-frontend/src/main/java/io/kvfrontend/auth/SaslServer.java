@@ -9,14 +9,17 @@ import java.util.Objects;
  * source of server nonces. One per server (or per listener, e.g. to drop PLAIN on plaintext ports);
  * each connection gets its own {@link SaslExchange} from {@link #newExchange()}.
  *
- * <p>Thread-safe (immutable; the default nonce source is a {@link SecureRandom}, itself thread-safe).
- * To change users or mechanisms at run time, build a new instance and hand it to new exchanges.
+ * <p>Thread-safe (immutable but for the swappable user store; the default nonce source is a {@link SecureRandom}, itself thread-safe).
+ * Users change at run time with {@link #users(UserStore)}; an exchange already under way keeps
+ * the store it started with.
  */
 public final class SaslServer {
     /** Random bytes in a default server nonce; RFC 5802 wants it unpredictable, 24 is ample. */
     public static final int NONCE_BYTES = 24;
 
-    private final UserStore users;
+    // Replaced whole when users change at run time (the user manager); an exchange reads it when it
+    // starts, so one already under way finishes against the store it began with.
+    private volatile UserStore users;
     private final Mechanisms mechanisms;
     private final NonceSource nonces;
 
@@ -46,6 +49,11 @@ public final class SaslServer {
 
     public UserStore users() {
         return users;
+    }
+
+    /** Makes {@code next} the users every new exchange (and HTTP Basic check) sees. */
+    public void users(UserStore next) {
+        users = Objects.requireNonNull(next, "users");
     }
 
     /** A fresh, idle exchange for one connection. */

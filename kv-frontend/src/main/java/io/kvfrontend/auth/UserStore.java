@@ -96,6 +96,43 @@ public final class UserStore {
         }
     }
 
+    /**
+     * A store with {@code user} added or replaced: with new secrets from {@code password}, or, when
+     * {@code password} is {@code null}, keeping the existing user's secrets (its access changes
+     * only). Every other user keeps its secrets; the fake-secret key stays, so unknown users look
+     * the same before and after.
+     *
+     * @throws IllegalArgumentException if {@code password} is {@code null} and the user is new
+     */
+    public UserStore withUser(User user, char[] password) {
+        Builder b = copyExcept(user.name());
+        if (password != null) {
+            b.addUser(user, password);
+        } else {
+            Entry old = users.get(user.name());
+            if (old == null) {
+                throw new IllegalArgumentException("a new user needs a password");
+            }
+            b.users.put(user.name(), new Entry(user, old.secrets()));
+        }
+        return b.build();
+    }
+
+    /** A store without {@code name} (the same store if there is no such user). */
+    public UserStore withoutUser(String name) {
+        return users.containsKey(name) ? copyExcept(name).build() : this;
+    }
+
+    private Builder copyExcept(String name) {
+        Builder b = new Builder().iterations(iterations).fakeSecretKey(fakeSecretKey);
+        users.forEach((n, e) -> {
+            if (!n.equals(name)) {
+                b.users.put(n, e);
+            }
+        });
+        return b;
+    }
+
     /** The stored secret of {@code name} for {@code mechanism}, if the user exists. */
     Optional<ScramSecret> scramSecret(String name, ScramMechanism mechanism) {
         Entry e = users.get(name);

@@ -43,7 +43,7 @@ public final class MgmtHttpServer implements AutoCloseable {
     private static final long BAD_REQUEST_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final MgmtRouter router;
-    private final UserStore users;
+    private final java.util.function.Supplier<UserStore> users;
     private final boolean authEnabled;
     private final HttpStats stats;
     private final LongAdder authFailures = new LongAdder();
@@ -53,7 +53,7 @@ public final class MgmtHttpServer implements AutoCloseable {
 
     private MgmtHttpServer(
             MgmtRouter router,
-            UserStore users,
+            java.util.function.Supplier<UserStore> users,
             boolean authEnabled,
             HttpStats stats,
             ServerBootstrap bootstrap,
@@ -99,7 +99,7 @@ public final class MgmtHttpServer implements AutoCloseable {
      */
     public static MgmtHttpServer bind(
             MgmtRouter router,
-            UserStore users,
+            java.util.function.Supplier<UserStore> users,
             boolean authEnabled,
             EventLoopGroup boss,
             EventLoopGroup workers,
@@ -136,8 +136,9 @@ public final class MgmtHttpServer implements AutoCloseable {
         return router;
     }
 
+    /** The current users (they change at run time through the user manager). */
     UserStore users() {
-        return users;
+        return users.get();
     }
 
     boolean authEnabled() {

@@ -241,7 +241,7 @@ public final class KvServer implements AutoCloseable {
         try {
             return MgmtHttpServer.bind(
                     context.mgmtRouter(),
-                    context.sasl().users(),
+                    context.sasl()::users,
                     config.authEnabled(),
                     bossGroup,
                     mgmtGroup,

@@ -1,6 +1,7 @@
 package io.kvfrontend.server;
 
 import io.kvfrontend.auth.SaslServer;
+import io.kvfrontend.auth.User;
 import io.kvfrontend.cluster.ClusterMap;
 import io.kvfrontend.cluster.ErrorMap;
 import io.kvfrontend.config.ServerConfig;
@@ -25,6 +26,7 @@ import io.kvfrontend.http.MetricsApi;
 import io.kvfrontend.http.MgmtRouter;
 import io.kvfrontend.http.PoolsApi;
 import io.kvfrontend.http.SettingsApi;
+import io.kvfrontend.http.UsersApi;
 import io.kvfrontend.metrics.BucketMetrics;
 import io.kvfrontend.metrics.CommandMetrics;
 import io.kvfrontend.metrics.JvmMetrics;
@@ -33,6 +35,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,6 +50,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ServerContext implements ConnectionServices, Services, SettingsApi.OutputModeSwitch {
     private static final Logger LOG = LoggerFactory.getLogger(ServerContext.class);
+    private final Object usersLock = new Object();
     private static final long FRAMING_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final ServerConfig config;
@@ -155,6 +159,28 @@ public final class ServerContext implements ConnectionServices, Services, Settin
         router = new CollectionsApi(engine, b -> {
                     clusterMap.changed();
                     pushClusterMap();
+                })
+                .addTo(router);
+        router = new UsersApi(new UsersApi.UserAdmin() {
+                    @Override
+                    public java.util.Optional<User> user(String name) {
+                        return sasl.users().user(name);
+                    }
+
+                    @Override
+                    public java.util.Set<String> userNames() {
+                        return sasl.users().userNames();
+                    }
+
+                    @Override
+                    public void upsert(User user, char[] password, String who) {
+                        upsertUser(user, password, who);
+                    }
+
+                    @Override
+                    public boolean delete(String name, String who) {
+                        return deleteUser(name, who);
+                    }
                 })
                 .addTo(router);
         router = new MetricsApi(registry, config.metricsAuth()).addTo(router);
@@ -298,6 +324,47 @@ public final class ServerContext implements ConnectionServices, Services, Settin
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 // Its loop is shutting down, and the connection with it.
             }
+        }
+    }
+
+    /**
+     * Creates or replaces a user at run time (the user manager): a new user store for new logins;
+     * connections of a user whose access changed are closed (once flushed), so none keeps rights
+     * it no longer has. Any thread.
+     */
+    public void upsertUser(User user, char[] password, String who) {
+        Optional<User> before;
+        synchronized (usersLock) {
+            before = sasl.users().user(user.name());
+            sasl.users(sasl.users().withUser(user, password));
+        }
+        LOG.info("user {} {} by {}", user.name(), before.isPresent() ? "updated" : "created", who);
+        if (before.isPresent() && !before.get().equals(user)) {
+            closeConnectionsOf(user.name());
+        }
+    }
+
+    /** Deletes a user and closes its connections (once flushed); false if there was none. Any thread. */
+    public boolean deleteUser(String name, String who) {
+        synchronized (usersLock) {
+            if (sasl.users().user(name).isEmpty()) {
+                return false;
+            }
+            sasl.users(sasl.users().withoutUser(name));
+        }
+        LOG.info("user {} deleted by {}", name, who);
+        closeConnectionsOf(name);
+        return true;
+    }
+
+    private void closeConnectionsOf(String userName) {
+        for (Connection c : connections.all()) {
+            c.output().execute(() -> {
+                User u = c.user();
+                if (u != null && u.name().equals(userName)) {
+                    c.closeAfterFlush();
+                }
+            });
         }
     }
 

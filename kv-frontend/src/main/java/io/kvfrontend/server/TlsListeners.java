@@ -98,7 +98,7 @@ final class TlsListeners {
             try {
                 mgmt = MgmtHttpServer.bind(
                         context.mgmtRouter(),
-                        context.sasl().users(),
+                        context.sasl()::users,
                         config.authEnabled(),
                         boss,
                         mgmtLoops,
