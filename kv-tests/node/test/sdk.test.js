@@ -104,6 +104,10 @@ test(`[${mode}] bucket manager: get, get all, create, flush, drop`, async () => 
   await mgr.createBucket({ name: 'node-managed', ramQuotaMB: 100, flushEnabled: true });
   await rejectsWith(mgr.createBucket({ name: 'node-managed', ramQuotaMB: 100 }), couchbase.BucketExistsError);
   assert.equal((await mgr.getBucket('node-managed')).ramQuotaMB, 100);
+  const settings = await mgr.getBucket('node-managed');
+  settings.ramQuotaMB = 128;
+  await mgr.updateBucket(settings);
+  assert.equal((await mgr.getBucket('node-managed')).ramQuotaMB, 128);
   await mgr.flushBucket('node-managed');
   await mgr.createBucket({ name: 'node-no-flush', ramQuotaMB: 100 });
   await rejectsWith(mgr.flushBucket('node-no-flush'), couchbase.BucketNotFlushableError);

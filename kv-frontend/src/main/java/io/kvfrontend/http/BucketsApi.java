@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /pools/default/buckets} (form: {@code name}, {@code ramQuotaMB} or {@code
  *       ramQuota}, {@code bucketType}, {@code flushEnabled}, {@code compressionMode}, and the
  *       settings a single in-memory node accepts and ignores): 202 and an empty body.
+ *   <li>{@code POST /pools/default/buckets/{bucket}} (the same form): changes quota, flush and
+ *       compression mode at run time; what the form leaves out stays. 200.
  *   <li>{@code DELETE /pools/default/buckets/{bucket}}: 200; 404 if there is none.
  *   <li>{@code POST /pools/default/buckets/{bucket}/controller/doFlush}: 200; 400 "Flush is
  *       disabled for the bucket" where it is.
@@ -72,6 +74,7 @@ public final class BucketsApi {
     /** Adds the bucket manager's routes. */
     public MgmtRouter.Builder addTo(MgmtRouter.Builder router) {
         return router.post("/pools/default/buckets", MgmtRouter.Access.AUTHENTICATED, this::create)
+                .post("/pools/default/buckets/{bucket}", MgmtRouter.Access.AUTHENTICATED, this::update)
                 .route("DELETE", "/pools/default/buckets/{bucket}", MgmtRouter.Access.AUTHENTICATED, this::drop)
                 .post(
                         "/pools/default/buckets/{bucket}/controller/doFlush",
@@ -98,6 +101,37 @@ public final class BucketsApi {
             return HttpAnswer.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "Could not create the bucket: " + st);
         }
         return new HttpAnswer(HttpResponseStatus.ACCEPTED, HttpAnswer.JSON, new byte[0]);
+    }
+
+    /** Changes a bucket's settings: what the form leaves out stays as it is. */
+    HttpAnswer update(HttpRequestInfo request) {
+        if (!request.isAdmin()) {
+            return forbidden();
+        }
+        String name = request.param("bucket");
+        Bucket b = engine.bucket(name);
+        if (b == null) {
+            return HttpAnswer.error(HttpResponseStatus.NOT_FOUND, "Requested resource not found.");
+        }
+        BucketConfig next;
+        try {
+            String given = request.form().get("name");
+            if (given != null && !given.equals(name)) {
+                throw new FieldError("name", "A bucket cannot be renamed");
+            }
+            next = parse(request.form(), b.config());
+            if (next.numVBuckets() != b.config().numVBuckets()) {
+                throw new FieldError("numVBuckets", "The vBucket count of a bucket cannot change");
+            }
+        } catch (FieldError e) {
+            return fieldError(e.field, e.getMessage());
+        }
+        Status st = b.update(next);
+        if (st != Status.SUCCESS) {
+            return HttpAnswer.error(HttpResponseStatus.BAD_REQUEST, "Could not change the bucket: " + st);
+        }
+        LOG.info("bucket {} settings changed by HTTP, user {}", name, request.who());
+        return new HttpAnswer(HttpResponseStatus.OK, HttpAnswer.JSON, new byte[0]);
     }
 
     HttpAnswer drop(HttpRequestInfo request) {
@@ -143,15 +177,31 @@ public final class BucketsApi {
         }
         BucketConfig d;
         try {
-            d = BucketConfig.defaults(name);
+            // Couchbase Server creates buckets with flush off unless asked.
+            BucketConfig defaults = BucketConfig.defaults(name);
+            d = new BucketConfig(
+                    name,
+                    defaults.quotaBytes(),
+                    defaults.numVBuckets(),
+                    defaults.maxValueBytes(),
+                    false,
+                    List.of(),
+                    defaults.compression());
         } catch (IllegalArgumentException e) {
             throw new FieldError("name", e.getMessage());
         }
+        return parse(form, d);
+    }
+
+    /** {@code d} with the settings the form names; throws {@link FieldError} naming a bad field. */
+    static BucketConfig parse(Map<String, String> form, BucketConfig d) {
+        String name = d.name();
         for (String field : form.keySet()) {
             if (!ACCEPTED_AND_IGNORED.contains(field)
                     && !List.of(
                                     "name",
                                     "ramQuotaMB",
+                                    "numVBuckets",
                                     "ramQuota",
                                     "bucketType",
                                     "flushEnabled",
@@ -182,7 +232,16 @@ public final class BucketsApi {
                 throw new FieldError("ramQuota", "RAM quota must be a positive number of MiB, got '" + mb + "'");
             }
         }
-        boolean flush = false; // Couchbase Server's default for a new bucket
+        int vbuckets = d.numVBuckets();
+        String vb = form.get("numVBuckets");
+        if (vb != null) {
+            try {
+                vbuckets = Integer.parseInt(vb.trim());
+            } catch (NumberFormatException e) {
+                throw new FieldError("numVBuckets", "numVBuckets must be a number, got '" + vb + "'");
+            }
+        }
+        boolean flush = d.flushEnabled();
         String f = form.get("flushEnabled");
         if (f != null) {
             switch (f.trim()) {
@@ -200,9 +259,9 @@ public final class BucketsApi {
             }
         }
         try {
-            return new BucketConfig(name, quota, d.numVBuckets(), d.maxValueBytes(), flush, List.of(), compression);
+            return new BucketConfig(name, quota, vbuckets, d.maxValueBytes(), flush, d.scopes(), compression);
         } catch (IllegalArgumentException e) {
-            throw new FieldError("name", e.getMessage());
+            throw new FieldError(vbuckets != d.numVBuckets() ? "numVBuckets" : "name", e.getMessage());
         }
     }
 

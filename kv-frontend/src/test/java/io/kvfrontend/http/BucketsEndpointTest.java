@@ -82,6 +82,24 @@ class BucketsEndpointTest {
                             .asText())
                     .isEqualTo("active");
 
+            HttpResponse<String> updated =
+                    Http.postForm(port, "/pools/default/buckets/made", "ramQuotaMB=32&compressionMode=off", ADMIN);
+            assertThat(updated.statusCode()).as(updated.body()).isEqualTo(200);
+            bucket = server.engine().bucket("made");
+            assertThat(bucket.config().quotaBytes()).isEqualTo(32L << 20);
+            assertThat(bucket.config().compression()).isEqualTo(CompressionMode.OFF);
+            assertThat(bucket.config().flushEnabled()).as("left out: unchanged").isTrue();
+            assertThat(Http.postForm(port, "/pools/default/buckets/made", "name=other", ADMIN)
+                            .statusCode())
+                    .isEqualTo(400);
+            assertThat(Http.postForm(port, "/pools/default/buckets/made", "ramQuotaMB=0", ADMIN)
+                            .statusCode())
+                    .isEqualTo(400);
+            assertThat(Http.postForm(port, "/pools/default/buckets/none", "ramQuotaMB=10", ADMIN)
+                            .statusCode())
+                    .isEqualTo(404);
+            assertThat(server.engine().bucket("made").config().quotaBytes()).isEqualTo(32L << 20);
+
             bucket.store(
                     io.kvfrontend.engine.spi.StoreMode.SET,
                     DocKey.ofDefault("k".getBytes(StandardCharsets.UTF_8)),

@@ -75,6 +75,14 @@ class SdkBucketManagerTest {
         assertThatThrownBy(() -> buckets.createBucket(BucketSettings.create("managed")))
                 .isInstanceOf(BucketExistsException.class);
 
+        buckets.updateBucket(s.ramQuotaMB(128).compressionMode(CompressionMode.OFF));
+        BucketSettings updated = buckets.getBucket("managed");
+        assertThat(updated.ramQuotaMB()).isEqualTo(128);
+        assertThat(updated.compressionMode()).isEqualTo(CompressionMode.OFF);
+        assertThat(updated.flushEnabled()).isTrue();
+        assertThat(server.server().engine().bucket("managed").config().quotaBytes())
+                .isEqualTo(128L << 20);
+
         Collection c = cluster.bucket("managed").defaultCollection();
         Sdk.warmUp(c, "warm");
         c.upsert("doc", "v");

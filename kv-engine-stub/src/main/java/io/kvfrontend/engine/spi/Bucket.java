@@ -78,6 +78,15 @@ public interface Bucket {
     MutationResult concat(DocKey key, boolean append, byte[] value, long cas);
 
     /**
+     * Changes the bucket's settings at run time: quota, largest value, flush, compression mode.
+     * The name and vBucket count cannot change ({@link Status#EINVAL}); scopes and collections
+     * change through their own calls and {@code next.scopes()} is ignored.
+     */
+    default Status update(BucketConfig next) {
+        return Status.NOT_SUPPORTED;
+    }
+
+    /**
      * Adds a scope (a new manifest uid). {@link Status#KEY_EEXISTS} if it exists, {@link
      * Status#EINVAL} for a bad name.
      */

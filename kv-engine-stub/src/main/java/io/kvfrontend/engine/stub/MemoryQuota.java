@@ -18,7 +18,7 @@ final class MemoryQuota {
      */
     static final long ITEM_OVERHEAD_BYTES = 144;
 
-    private final long quotaBytes;
+    private volatile long quotaBytes;
     private final AtomicLong used = new AtomicLong();
 
     MemoryQuota(long quotaBytes) {
@@ -56,5 +56,10 @@ final class MemoryQuota {
 
     long quota() {
         return quotaBytes;
+    }
+
+    /** A new quota: writes beyond it are refused from now on; what is stored stays. */
+    void quota(long bytes) {
+        quotaBytes = bytes;
     }
 }

@@ -71,7 +71,8 @@ public final class StubBucket implements Bucket {
     private static final Logger LOG = LoggerFactory.getLogger(StubBucket.class);
     private static final int MAX_COUNTER_DIGITS = 20; // 2^64 - 1 = 18446744073709551615
 
-    private final BucketConfig config;
+    // Replaced whole by update(); every reader takes one snapshot per operation.
+    private volatile BucketConfig config;
     private final Clock clock;
     private final int defaultLockSeconds;
     private final int maxLockSeconds;
@@ -174,6 +175,18 @@ public final class StubBucket implements Bucket {
         CollectionsManifest next = new CollectionsManifest(manifest.uid() + 1, scopes);
         collectionIds = idsOf(next);
         manifest = next;
+    }
+
+    @Override
+    public synchronized Status update(BucketConfig next) {
+        BucketConfig current = config;
+        if (!next.name().equals(current.name()) || next.numVBuckets() != current.numVBuckets()) {
+            return Status.EINVAL;
+        }
+        quota.quota(next.quotaBytes());
+        config = next.withScopes(current.scopes());
+        LOG.info("bucket {} settings changed: {}", current.name(), config);
+        return Status.SUCCESS;
     }
 
     @Override
