@@ -143,6 +143,15 @@ public final class CommandTable {
         t.add(CommandSpec.of(Opcode.GET_REPLICA, KvExecutors::getReplica)
                 .document()
                 .build());
+        // Legacy durability polling (PersistTo/ReplicateTo): ObserveSeqno by vBucket, Observe by key.
+        t.add(CommandSpec.of(Opcode.OBSERVE_SEQNO, KvExecutors::observeSeqno)
+                .value(REQUIRED)
+                .needsBucket()
+                .build());
+        t.add(CommandSpec.of(Opcode.OBSERVE, KvExecutors::observe)
+                .value(REQUIRED)
+                .needsBucket()
+                .build());
         for (Opcode op : List.of(Opcode.GET_META, Opcode.GETQ_META)) {
             t.add(CommandSpec.of(op, KvExecutors::getMeta)
                     .document()

@@ -38,6 +38,114 @@ final class KvExecutors {
         c.respondError(Status.NOT_MY_VBUCKET, null);
     }
 
+    /**
+     * ObserveSeqno (0x91): value = the vBucket UUID the client knows; vBucket from the header.
+     * Answers format 0 (no failover): vBucket u16, UUID u64, last persisted seqno u64, current
+     * seqno u64. The bucket is in memory and has no disk to wait for, so a mutation counts as
+     * persisted once it is applied: both seqnos are the vBucket's high seqno. An unknown UUID is
+     * KeyEnoent (this vBucket never failed over, so it has no other).
+     */
+    static void observeSeqno(Command c) {
+        if (c.request().valueLength() != 8) {
+            c.respondError(Status.EINVAL, "ObserveSeqno value must be the 8-byte vBucket UUID");
+            return;
+        }
+        Bucket b = c.bucket();
+        int vb = c.request().vbucket();
+        if (vb >= b.config().numVBuckets()) {
+            c.respondError(Status.NOT_MY_VBUCKET, null);
+            return;
+        }
+        long uuid = c.request().value().getLong(c.request().value().readerIndex());
+        if (uuid != b.vbucketUuid(vb)) {
+            c.respondError(Status.KEY_ENOENT, "Unknown vBucket UUID for vBucket " + vb);
+            return;
+        }
+        long seqno = b.highSeqno(vb);
+        byte[] out = new byte[1 + 2 + 8 + 8 + 8];
+        out[1] = (byte) (vb >>> 8);
+        out[2] = (byte) vb;
+        Command.putLong(out, 3, uuid);
+        Command.putLong(out, 11, seqno);
+        Command.putLong(out, 19, seqno);
+        c.respond(Status.SUCCESS, Datatype.RAW, 0, null, null, out);
+    }
+
+    /** Observe key state: found and persisted (in memory, see {@link #observeSeqno}). */
+    private static final int FOUND_PERSISTED = 0x01;
+
+    /** Observe key state: not found. */
+    private static final int NOT_FOUND = 0x80;
+
+    /**
+     * Observe (0x92): value = repeated {@code vbucket u16, key length u16, key} (keys with their
+     * LEB128 collection prefix when collections were negotiated); answers the same entries, each
+     * followed by the key state u8 and the CAS u64. Header CAS 0 (no persistence or replication
+     * latency to report).
+     */
+    static void observe(Command c) {
+        ByteBuf v = c.request().value();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int i = v.readerIndex();
+        int end = v.writerIndex();
+        boolean collections = c.connection().has(Feature.COLLECTIONS);
+        while (i < end) {
+            if (end - i < 4) {
+                c.respondError(Status.EINVAL, "Observe entry is truncated");
+                return;
+            }
+            int vb = v.getUnsignedShort(i);
+            int keyLength = v.getUnsignedShort(i + 2);
+            if (keyLength == 0 || end - i - 4 < keyLength) {
+                c.respondError(Status.EINVAL, "Observe entry has a bad key length");
+                return;
+            }
+            byte[] wireKey = new byte[keyLength];
+            v.getBytes(i + 4, wireKey);
+            i += 4 + keyLength;
+            io.kvfrontend.engine.spi.DocKey key = observedKey(wireKey, collections);
+            if (key == null) {
+                c.respondError(Status.EINVAL, "Observe key has a bad collection id");
+                return;
+            }
+            MetaResult m = c.bucket().getMeta(key);
+            if (m.status() != Status.SUCCESS && m.status() != Status.KEY_ENOENT) {
+                c.respondError(m.status(), null);
+                return;
+            }
+            boolean found = m.status() == Status.SUCCESS && !m.deleted();
+            out.write(vb >>> 8);
+            out.write(vb);
+            out.write(keyLength >>> 8);
+            out.write(keyLength);
+            out.writeBytes(wireKey);
+            out.write(found ? FOUND_PERSISTED : NOT_FOUND);
+            byte[] cas = new byte[8];
+            Command.putLong(cas, 0, found ? m.cas() : 0);
+            out.writeBytes(cas);
+        }
+        c.respond(Status.SUCCESS, Datatype.RAW, 0, null, null, out.toByteArray());
+    }
+
+    /** An Observe entry's key: LEB128 collection id first when collections are on; null if malformed. */
+    private static io.kvfrontend.engine.spi.DocKey observedKey(byte[] wire, boolean collections) {
+        if (!collections) {
+            return io.kvfrontend.engine.spi.DocKey.ofDefault(wire);
+        }
+        long id = 0;
+        for (int i = 0; i < Math.min(5, wire.length); i++) {
+            id |= (long) (wire[i] & 0x7f) << (7 * i);
+            if ((wire[i] & 0x80) == 0) {
+                if (i + 1 >= wire.length || id > 0xffffffffL || (id >= 1 && id <= 7)) {
+                    return null;
+                }
+                return new io.kvfrontend.engine.spi.DocKey(
+                        (int) id, java.util.Arrays.copyOfRange(wire, i + 1, wire.length));
+            }
+        }
+        return null;
+    }
+
     /** Get, GetQ, GetK, GetKQ. */
     static void get(Command c) {
         stats(c).cmdGet.increment();

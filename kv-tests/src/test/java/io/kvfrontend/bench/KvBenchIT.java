@@ -226,7 +226,7 @@ class KvBenchIT {
             {new String[] {"run", "--target", t, "--workload", badWorkload.toString()}, "unknown workload key 'scanz'"},
             {new String[] {"run", "--target", t, "--workload", "no-such-workload"}, "no-such-workload"},
             {new String[] {"compare", "--target", t, "--switch-mode"}, "management port"},
-            {new String[] {"run", "--target", t, "--client", "other"}, "--client must be raw or sdk"},
+            {new String[] {"run", "--target", t, "--client", "other"}, "--client must be raw, sdk or sdk-uncompressed"},
             {new String[] {"load", "--target", "nonsense"}, "nonsense"},
         };
         for (Object[] c : cases) {

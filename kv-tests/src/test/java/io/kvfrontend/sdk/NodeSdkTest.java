@@ -68,6 +68,12 @@ class NodeSdkTest {
             assertThat(count(r.output, "fail")).as(r.output).isZero();
             assertThat(count(r.output, "skipped")).as(r.output).isZero();
             assertThat(count(r.output, "todo")).as(r.output).isZero();
+            // The C++ core negotiates Duplex with brief change notifications: the buckets and
+            // collections its managers made and dropped were pushed to its connections (no other
+            // client talks to this server).
+            assertThat(server.server().context().stats().clusterMapPushes.sum())
+                    .as("cluster-map pushes to the Node SDK")
+                    .isPositive();
             // The SDK sent node::snappy compressed, and the passive bucket kept it so.
             io.kvfrontend.engine.spi.Item snappy = server.server()
                     .engine()

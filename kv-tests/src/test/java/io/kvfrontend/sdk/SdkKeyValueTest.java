@@ -173,6 +173,27 @@ class SdkKeyValueTest {
     }
 
     @Test
+    void legacyDurabilityPollsWithObserveAndSucceedsOnTheActiveCopy() {
+        // PersistTo/ReplicateTo make the SDK poll ObserveSeqno (mutation tokens are on); the
+        // in-memory bucket counts an applied mutation as persisted.
+        MutationResult r = collection.upsert(
+                "legacy-durable",
+                JsonObject.create().put("d", 1),
+                upsertOptions()
+                        .durability(
+                                com.couchbase.client.java.kv.PersistTo.ACTIVE,
+                                com.couchbase.client.java.kv.ReplicateTo.NONE));
+        assertThat(r.cas()).isNotZero();
+        collection.remove(
+                "legacy-durable",
+                removeOptions()
+                        .durability(
+                                com.couchbase.client.java.kv.PersistTo.ONE,
+                                com.couchbase.client.java.kv.ReplicateTo.NONE));
+        assertThatThrownBy(() -> collection.get("legacy-durable")).isInstanceOf(DocumentNotFoundException.class);
+    }
+
+    @Test
     void scenario9ExpiryRemovesTheDocumentTouchOfMissingFailsGetAndTouchReads() {
         collection.upsert("s9-ttl", "x", upsertOptions().expiry(Duration.ofSeconds(1)));
         assertThat(engineBucket().getMeta(DocKey.ofDefault(bytes("s9-ttl"))).expiry())
