@@ -74,6 +74,16 @@ class NodeSdkTest {
             assertThat(server.server().context().stats().clusterMapPushes.sum())
                     .as("cluster-map pushes to the Node SDK")
                     .isPositive();
+            // Every command the SDK sent is served: none answered UnknownCommand or NotSupported.
+            java.util.List<String> unserved = new java.util.ArrayList<>();
+            server.server().context().commandMetrics().forEachCount((op, status, n) -> {
+                if (status.equals("unknown_command") || status.equals("not_supported")) {
+                    unserved.add(op + " " + status + " x" + n);
+                }
+            });
+            assertThat(unserved)
+                    .as("commands the Node SDK sent that the server does not serve")
+                    .isEmpty();
             // The SDK sent node::snappy compressed, and the passive bucket kept it so.
             io.kvfrontend.engine.spi.Item snappy = server.server()
                     .engine()

@@ -51,14 +51,29 @@ class SdkKeyValueTest {
         collection = Sdk.warmDefaultCollection(cluster.bucket("default"));
     }
 
+    /**
+     * After every KV call above (with the SDK's own bootstrap, polling and durability), no command
+     * the SDK sent was answered UnknownCommand or NotSupported: the server serves all it needs.
+     */
     @AfterAll
     static void disconnect() {
+        java.util.List<String> unserved = new java.util.ArrayList<>();
+        if (server != null) {
+            server.server().context().commandMetrics().forEachCount((op, status, n) -> {
+                if (status.equals("unknown_command") || status.equals("not_supported")) {
+                    unserved.add(op + " " + status + " x" + n);
+                }
+            });
+        }
         if (cluster != null) {
             cluster.disconnect();
         }
         if (server != null) {
             server.close();
         }
+        assertThat(unserved)
+                .as("commands the Java SDK sent that the server does not serve")
+                .isEmpty();
     }
 
     private static Bucket engineBucket() {
