@@ -57,7 +57,7 @@ class ValidationTest {
     private static final int TOUCH = 0x1c;
     private static final int GAT = 0x1d;
     private static final int GATQ = 0x1e;
-    private static final int OBSERVE = 0x92;
+    private static final int GET_EX = 0x49;
     private static final int GET_LOCKED = 0x94;
     private static final int UNLOCK_KEY = 0x95;
     private static final int GET_META = 0xa0;
@@ -229,7 +229,7 @@ class ValidationTest {
                         "unknown opcode 0x3f in a flex frame with a bad frame info",
                         req(0x3f).flex(b(0x30)),
                         UNKNOWN_COMMAND),
-                bad("Observe (known, not supported)", req(OBSERVE).value(b(0, 0, 0, 1, 'k')), NOT_SUPPORTED),
+                bad("GetEx (known, not supported)", req(GET_EX).key("k"), NOT_SUPPORTED),
 
                 // Frame infos (0x08).
                 bad("Get with unknown frame info 3", req(GET).key("k").flex(b(0x30)), UNKNOWN_FRAME_INFO),
@@ -381,7 +381,7 @@ class ValidationTest {
                 req(ADD).key("pipe").extras(store).value("v").cas(9).opaque(7), // CAS on Add
                 req(GETQ).key("pipe").vbucket(2000).opaque(8), // quiet, but NMVB is answered
                 req(GETK).key("pipe").opaque(9), // hit, sees Setq's value
-                req(OBSERVE).value("x").opaque(10), // not supported
+                req(GET_EX).key("k").opaque(10), // not supported
                 req(NOOP).opaque(11));
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         batch.forEach(f -> all.writeBytes(f.build()));
@@ -403,7 +403,7 @@ class ValidationTest {
                         SUCCESS);
         assertThat(got)
                 .extracting(Response::opcode)
-                .containsExactly(SET, GET, 0x30, GET, ADD, GETQ, GETK, OBSERVE, NOOP);
+                .containsExactly(SET, GET, 0x30, GET, ADD, GETQ, GETK, GET_EX, NOOP);
         assertThat(got.get(3).valueString()).isEqualTo("one");
         assertThat(got.get(6).valueString()).isEqualTo("two");
         assertThat(got.get(6).keyString()).isEqualTo("pipe");
