@@ -158,6 +158,22 @@ test(`[${mode}] user manager: a user made at run time logs in, then is dropped`,
   await rejectsWith(mgr.dropUser('node-user'), couchbase.UserNotFoundError);
 });
 
+test(`[${mode}] lookupIn: get, exists and count on paths`, async () => {
+  const up = await collection.upsert('node::sub', { name: 'Ann', address: { city: 'Oslo' }, tags: ['a', 'b', 'c'] });
+  const S = couchbase.LookupInSpec;
+  const r = await collection.lookupIn('node::sub', [
+    S.get('address.city'), S.exists('tags'), S.exists('nope'), S.count('tags'), S.get('tags[-1]'), S.get('nope'),
+  ]);
+  assert.equal(String(r.cas), String(up.cas));
+  assert.equal(r.content[0].value, 'Oslo');
+  assert.equal(r.content[1].value, true);
+  assert.equal(r.content[2].value, false);
+  assert.equal(r.content[3].value, 3);
+  assert.equal(r.content[4].value, 'c');
+  assert.ok(r.content[5].error instanceof couchbase.PathNotFoundError, `got ${r.content[5].error}`);
+  await rejectsWith(collection.lookupIn('node::sub-missing', [S.get('a')]), couchbase.DocumentNotFoundError);
+});
+
 test(`[${mode}] exists`, async () => {
   await collection.upsert('node::here', 'yes');
   assert.equal((await collection.exists('node::here')).exists, true);

@@ -73,6 +73,35 @@ public final class ErrorMap {
                 Status.UNKNOWN_COLLECTION,
                 new Entry("UNKNOWN_COLLECTION", "Unknown Collection", List.of("fetch-config")));
         e.put(Status.UNKNOWN_SCOPE, new Entry("UNKNOWN_SCOPE", "Unknown Scope", List.of("fetch-config")));
+        String[][] subdoc = {
+            {"SUBDOC_PATH_ENOENT", "Subdoc: Path does not exist"},
+            {"SUBDOC_PATH_MISMATCH", "Subdoc: Path mismatch"},
+            {"SUBDOC_PATH_EINVAL", "Subdoc: Invalid path"},
+            {"SUBDOC_PATH_E2BIG", "Subdoc: Path too large"},
+            {"SUBDOC_DOC_E2DEEP", "Subdoc: Document too deep"},
+            {"SUBDOC_VALUE_CANTINSERT", "Subdoc: Cannot insert specified value"},
+            {"SUBDOC_DOC_NOT_JSON", "Subdoc: Existing document not JSON"},
+            {"SUBDOC_NUM_ERANGE", "Subdoc: Existing number outside valid arithmetic range"},
+            {"SUBDOC_DELTA_EINVAL", "Subdoc: Invalid delta"},
+            {"SUBDOC_PATH_EEXISTS", "Subdoc: Document path already exists"},
+            {"SUBDOC_VALUE_ETOODEEP", "Subdoc: Inserting value would make document too deep"},
+            {"SUBDOC_INVALID_COMBO", "Subdoc: Invalid combination for multi-path command"},
+        };
+        for (String[] d : subdoc) {
+            e.put(Status.valueOf(d[0]), new Entry(d[0], d[1], List.of("item-only", "subdoc")));
+        }
+        e.put(
+                Status.SUBDOC_MULTI_PATH_FAILURE,
+                new Entry(
+                        "SUBDOC_MULTI_PATH_FAILURE",
+                        "Subdoc: One or more paths in a multi-path command failed",
+                        List.of("success", "subdoc")));
+        e.put(
+                Status.SUBDOC_SUCCESS_DELETED,
+                new Entry(
+                        "SUBDOC_SUCCESS_DELETED",
+                        "Subdoc: Success on a deleted document",
+                        List.of("success", "subdoc")));
         e.put(
                 Status.DURABILITY_INVALID_LEVEL,
                 new Entry(

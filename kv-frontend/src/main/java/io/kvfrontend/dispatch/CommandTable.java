@@ -143,6 +143,19 @@ public final class CommandTable {
         t.add(CommandSpec.of(Opcode.GET_REPLICA, KvExecutors::getReplica)
                 .document()
                 .build());
+        // Sub-document lookups (body paths; xattrs not yet).
+        for (Opcode op : List.of(Opcode.SUBDOC_GET, Opcode.SUBDOC_EXISTS, Opcode.SUBDOC_GET_COUNT)) {
+            t.add(CommandSpec.of(op, SubdocExecutors::single)
+                    .document()
+                    .extras(3, 4)
+                    .value(REQUIRED)
+                    .build());
+        }
+        t.add(CommandSpec.of(Opcode.SUBDOC_MULTI_LOOKUP, SubdocExecutors::multiLookup)
+                .document()
+                .extras(0, 1)
+                .value(REQUIRED)
+                .build());
         // Legacy durability polling (PersistTo/ReplicateTo): ObserveSeqno by vBucket, Observe by key.
         t.add(CommandSpec.of(Opcode.OBSERVE_SEQNO, KvExecutors::observeSeqno)
                 .value(REQUIRED)

@@ -40,7 +40,23 @@ public enum Status {
     RANGE_SCAN_CANCELLED(0xa5),
     RANGE_SCAN_MORE(0xa6),
     RANGE_SCAN_COMPLETE(0xa7),
-    VB_UUID_NOT_EQUAL(0xa8);
+    VB_UUID_NOT_EQUAL(0xa8),
+    SUBDOC_PATH_ENOENT(0xc0),
+    SUBDOC_PATH_MISMATCH(0xc1),
+    SUBDOC_PATH_EINVAL(0xc2),
+    SUBDOC_PATH_E2BIG(0xc3),
+    SUBDOC_DOC_E2DEEP(0xc4),
+    SUBDOC_VALUE_CANTINSERT(0xc5),
+    SUBDOC_DOC_NOT_JSON(0xc6),
+    SUBDOC_NUM_ERANGE(0xc7),
+    SUBDOC_DELTA_EINVAL(0xc8),
+    SUBDOC_PATH_EEXISTS(0xc9),
+    SUBDOC_VALUE_ETOODEEP(0xca),
+    SUBDOC_INVALID_COMBO(0xcb),
+    /** Some specs of a multi-path command failed; the body has each spec's status (a success). */
+    SUBDOC_MULTI_PATH_FAILURE(0xcc),
+    /** Success on a deleted document (a success). */
+    SUBDOC_SUCCESS_DELETED(0xcd);
 
     private static final Status[] BY_CODE = new Status[256];
 
@@ -66,7 +82,12 @@ public enum Status {
      * (mcbp-protocol.md 3.4). Anything else is an error: extras and key are dropped.
      */
     public boolean isSuccess() {
-        return this == SUCCESS || this == AUTH_CONTINUE || this == RANGE_SCAN_MORE || this == RANGE_SCAN_COMPLETE;
+        return this == SUCCESS
+                || this == AUTH_CONTINUE
+                || this == RANGE_SCAN_MORE
+                || this == RANGE_SCAN_COMPLETE
+                || this == SUBDOC_MULTI_PATH_FAILURE
+                || this == SUBDOC_SUCCESS_DELETED;
     }
 
     /** The status with that wire value, or {@code null} if this enum does not define it. */
