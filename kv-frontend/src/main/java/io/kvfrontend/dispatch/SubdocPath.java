@@ -45,7 +45,17 @@ record SubdocPath(List<Component> components) {
         if (utf8.length > MAX_LENGTH) {
             throw new Invalid(Status.SUBDOC_PATH_E2BIG, "Path is longer than " + MAX_LENGTH + " bytes");
         }
-        String p = new String(utf8, java.nio.charset.StandardCharsets.UTF_8);
+        String p;
+        try {
+            p = java.nio.charset.StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(utf8))
+                    .toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new Invalid(Status.SUBDOC_PATH_EINVAL, "Path is not valid UTF-8");
+        }
         List<Component> out = new ArrayList<>();
         int i = 0;
         int n = p.length();

@@ -75,6 +75,13 @@ class SubdocLookupTest {
     }
 
     @Test
+    void aPathThatIsNotUtf8IsPathEinval() {
+        assertThatThrownBy(() -> SubdocPath.parse(new byte[] {'a', (byte) 0xc3, '.', 'b'}))
+                .isInstanceOfSatisfying(
+                        SubdocPath.Invalid.class, e -> assertThat(e.status).isEqualTo(Status.SUBDOC_PATH_EINVAL));
+    }
+
+    @Test
     void pathLimitsArePathE2big() {
         assertThatThrownBy(() -> SubdocPath.parse(b("a".repeat(1025))))
                 .isInstanceOfSatisfying(
