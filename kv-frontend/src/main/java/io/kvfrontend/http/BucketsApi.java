@@ -6,7 +6,6 @@ import io.kvfrontend.engine.spi.CompressionMode;
 import io.kvfrontend.engine.spi.Engine;
 import io.kvfrontend.engine.spi.Status;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -91,11 +90,11 @@ public final class BucketsApi {
         try {
             config = parse(form);
         } catch (FieldError e) {
-            return fieldError(e.field, e.getMessage());
+            return HttpAnswer.fieldError(e.field, e.getMessage());
         }
         Status st = admin.create(config, "HTTP, user " + request.who());
         if (st == Status.KEY_EEXISTS) {
-            return fieldError("name", "Bucket with given name already exists");
+            return HttpAnswer.fieldError("name", "Bucket with given name already exists");
         }
         if (st != Status.SUCCESS) {
             return HttpAnswer.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "Could not create the bucket: " + st);
@@ -124,7 +123,7 @@ public final class BucketsApi {
                 throw new FieldError("numVBuckets", "The vBucket count of a bucket cannot change");
             }
         } catch (FieldError e) {
-            return fieldError(e.field, e.getMessage());
+            return HttpAnswer.fieldError(e.field, e.getMessage());
         }
         Status st = b.update(next);
         if (st != Status.SUCCESS) {
@@ -274,26 +273,6 @@ public final class BucketsApi {
             super(message);
             this.field = field;
         }
-    }
-
-    /** 400 with Couchbase Server's body: {@code {"errors":{field:message},"summaries":{}}}. */
-    private static HttpAnswer fieldError(String field, String message) {
-        String body = "{\"errors\":{\"" + escape(field) + "\":\"" + escape(message) + "\"},\"summaries\":{}}";
-        return new HttpAnswer(HttpResponseStatus.BAD_REQUEST, HttpAnswer.JSON, body.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String escape(String s) {
-        StringBuilder sb = new StringBuilder();
-        for (char ch : s.toCharArray()) {
-            if (ch == '"' || ch == '\\') {
-                sb.append('\\').append(ch);
-            } else if (ch < 0x20) {
-                sb.append(String.format("\\u%04x", (int) ch));
-            } else {
-                sb.append(ch);
-            }
-        }
-        return sb.toString();
     }
 
     private static HttpAnswer forbidden() {

@@ -89,12 +89,12 @@ public final class CollectionsApi {
         return change(request, (b, scope) -> {
             String name = request.form().get("name");
             if (name == null || name.isEmpty()) {
-                return badRequest("name", "Scope name needs to be specified");
+                return HttpAnswer.fieldError("name", "Scope name needs to be specified");
             }
             Status st = b.createScope(name);
             return switch (st) {
-                case KEY_EEXISTS -> badRequest("_", "Scope with name \"" + name + "\" already exists");
-                case EINVAL -> badRequest("name", "Scope name is invalid: " + name);
+                case KEY_EEXISTS -> HttpAnswer.fieldError("_", "Scope with name \"" + name + "\" already exists");
+                case EINVAL -> HttpAnswer.fieldError("name", "Scope name is invalid: " + name);
                 default -> st == Status.SUCCESS ? null : failed(st);
             };
         });
@@ -105,7 +105,7 @@ public final class CollectionsApi {
             Status st = b.dropScope(scope);
             return switch (st) {
                 case UNKNOWN_SCOPE -> notFound("Scope with name \"" + scope + "\" is not found");
-                case EINVAL -> badRequest("_", "Deleting _default scope is not allowed");
+                case EINVAL -> HttpAnswer.fieldError("_", "Deleting _default scope is not allowed");
                 default -> st == Status.SUCCESS ? null : failed(st);
             };
         });
@@ -115,22 +115,23 @@ public final class CollectionsApi {
         return change(request, (b, scope) -> {
             String name = request.form().get("name");
             if (name == null || name.isEmpty()) {
-                return badRequest("name", "Collection name needs to be specified");
+                return HttpAnswer.fieldError("name", "Collection name needs to be specified");
             }
             String ttl = request.form().get("maxTTL");
             if (ttl != null && !ttl.equals("0")) {
-                return badRequest("maxTTL", "A collection expiry is not supported by this server");
+                return HttpAnswer.fieldError("maxTTL", "A collection expiry is not supported by this server");
             }
             String history = request.form().get("history");
             if (history != null && !history.equals("false")) {
-                return badRequest("history", "History retention is not supported by this server");
+                return HttpAnswer.fieldError("history", "History retention is not supported by this server");
             }
             Status st = b.createCollection(scope, name);
             return switch (st) {
                 case UNKNOWN_SCOPE -> notFound("Scope with name \"" + scope + "\" is not found");
                 case KEY_EEXISTS ->
-                    badRequest("_", "Collection with name \"" + name + "\" in scope \"" + scope + "\" already exists");
-                case EINVAL -> badRequest("name", "Collection name is invalid: " + name);
+                    HttpAnswer.fieldError(
+                            "_", "Collection with name \"" + name + "\" in scope \"" + scope + "\" already exists");
+                case EINVAL -> HttpAnswer.fieldError("name", "Collection name is invalid: " + name);
                 default -> st == Status.SUCCESS ? null : failed(st);
             };
         });
@@ -144,7 +145,7 @@ public final class CollectionsApi {
                 case UNKNOWN_SCOPE -> notFound("Scope with name \"" + scope + "\" is not found");
                 case UNKNOWN_COLLECTION ->
                     notFound("Collection with name \"" + name + "\" in scope \"" + scope + "\" is not found");
-                case EINVAL -> badRequest("_", "Deleting _default collection is not allowed");
+                case EINVAL -> HttpAnswer.fieldError("_", "Deleting _default collection is not allowed");
                 default -> st == Status.SUCCESS ? null : failed(st);
             };
         });
@@ -179,15 +180,5 @@ public final class CollectionsApi {
 
     private static HttpAnswer failed(Status st) {
         return HttpAnswer.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "The change failed: " + st);
-    }
-
-    private static HttpAnswer badRequest(String field, String message) {
-        ObjectNode root = JSON.createObjectNode();
-        root.putObject("errors").put(field, message);
-        try {
-            return new HttpAnswer(HttpResponseStatus.BAD_REQUEST, HttpAnswer.JSON, JSON.writeValueAsBytes(root));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -21,10 +21,22 @@ public record HttpAnswer(HttpResponseStatus status, String contentType, byte[] b
         return new HttpAnswer(HttpResponseStatus.OK, JSON, body);
     }
 
-    /** An error with a small JSON body {@code {"error": message}}. */
-    public static HttpAnswer error(HttpResponseStatus status, String message) {
-        StringBuilder sb = new StringBuilder("{\"error\":\"");
-        for (char ch : message.toCharArray()) {
+    /**
+     * A 400 with Couchbase Server's validation body {@code {"errors":{field:message}}}, from which
+     * the SDKs' managers read what was wrong.
+     */
+    public static HttpAnswer fieldError(String field, String message) {
+        StringBuilder sb = new StringBuilder("{\"errors\":{\"");
+        escape(sb, field);
+        sb.append("\":\"");
+        escape(sb, message);
+        sb.append("\"}}");
+        return new HttpAnswer(
+                HttpResponseStatus.BAD_REQUEST, JSON, sb.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void escape(StringBuilder sb, String s) {
+        for (char ch : s.toCharArray()) {
             if (ch == '"' || ch == '\\') {
                 sb.append('\\').append(ch);
             } else if (ch < 0x20) {
@@ -33,6 +45,12 @@ public record HttpAnswer(HttpResponseStatus status, String contentType, byte[] b
                 sb.append(ch);
             }
         }
+    }
+
+    /** An error with a small JSON body {@code {"error": message}}. */
+    public static HttpAnswer error(HttpResponseStatus status, String message) {
+        StringBuilder sb = new StringBuilder("{\"error\":\"");
+        escape(sb, message);
         return new HttpAnswer(status, JSON, sb.append("\"}").toString().getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -171,23 +171,23 @@ public final class UsersApi {
         try {
             roles = parseRoles(form.getOrDefault("roles", ""));
         } catch (IllegalArgumentException e) {
-            return fieldError("roles", e.getMessage());
+            return HttpAnswer.fieldError("roles", e.getMessage());
         }
         String password = form.get("password");
         if (password != null && password.length() < 6) {
-            return fieldError("password", "The password must be at least 6 characters long.");
+            return HttpAnswer.fieldError("password", "The password must be at least 6 characters long.");
         }
         User user;
         try {
             user = new User(name, isAdmin(roles), access(roles));
         } catch (IllegalArgumentException e) {
-            return fieldError("name", e.getMessage());
+            return HttpAnswer.fieldError("name", e.getMessage());
         }
         char[] pw = password == null ? null : password.toCharArray();
         try {
             admin.upsert(user, pw, "HTTP, user " + request.who());
         } catch (IllegalArgumentException e) {
-            return fieldError("password", "Password is required for a new user.");
+            return HttpAnswer.fieldError("password", "Password is required for a new user.");
         } finally {
             if (pw != null) {
                 Arrays.fill(pw, '\0');
@@ -365,16 +365,6 @@ public final class UsersApi {
     private static HttpAnswer answer(Object tree) {
         try {
             return HttpAnswer.json(JSON.writeValueAsBytes(tree));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static HttpAnswer fieldError(String field, String message) {
-        ObjectNode root = JSON.createObjectNode();
-        root.putObject("errors").put(field, message);
-        try {
-            return new HttpAnswer(HttpResponseStatus.BAD_REQUEST, HttpAnswer.JSON, JSON.writeValueAsBytes(root));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
