@@ -197,20 +197,18 @@ final class KvExecutors {
         }
     }
 
+    /** Whether the request's value is a Snappy block (datatype bit 0x02, allowed once negotiated). */
+    private static boolean compressed(Command c) {
+        return (c.request().datatype() & Datatype.SNAPPY) != 0;
+    }
+
     /**
-     * A mutation's value as the client sent it, checked: a Snappy value (datatype bit 0x02, which
-     * the validator lets through only once Snappy is negotiated) must inflate within the bucket's
-     * size limit. Answers EINVAL or E2BIG and returns {@code null} if it does not.
+     * The inflated form of a compressed request value, checked to inflate within the bucket's size
+     * limit. Answers EINVAL or E2BIG and returns {@code null} if it does not.
      */
-    private static Value receivedValue(Command c) {
-        byte[] value = c.request().valueBytes();
-        if ((c.request().datatype() & Datatype.SNAPPY) == 0) {
-            return new Value(value, null);
-        }
+    private static byte[] inflateReceived(Command c, byte[] block) {
         try {
-            return new Value(
-                    value,
-                    SnappyCodec.inflate(value, Math.min(c.bucket().config().maxValueBytes(), MAX_INFLATED)));
+            return SnappyCodec.inflate(block, Math.min(c.bucket().config().maxValueBytes(), MAX_INFLATED));
         } catch (SnappyCodec.TooLargeException e) {
             c.respondError(
                     Status.E2BIG, "The value inflates to " + e.inflatedLength + " bytes, beyond the bucket's limit");
@@ -222,18 +220,6 @@ final class KvExecutors {
 
     /** Inflated values are capped like frames (mcbp-protocol.md 1.1). */
     private static final int MAX_INFLATED = 30 << 20;
-
-    /**
-     * A received value: the bytes as sent and, for a Snappy value, its inflated form.
-     *
-     * @param sent     the value bytes of the request
-     * @param inflated the inflated bytes of a compressed value, else {@code null}
-     */
-    private record Value(byte[] sent, byte[] inflated) {
-        byte[] plain() {
-            return inflated != null ? inflated : sent;
-        }
-    }
 
     /** Set, Add, Replace and their quiet variants: extras = flags u32, expiry u32. */
     static void store(Command c) {
@@ -249,17 +235,21 @@ final class KvExecutors {
         long cas = c.request().cas();
         ServerStats s = stats(c);
         s.cmdSet.increment();
-        Value value = receivedValue(c);
-        if (value == null) {
-            return;
-        }
-        int datatype = storedDatatype(c, value.plain());
-        byte[] stored = value.plain();
-        if (value.inflated() != null && c.bucket().config().compression() != CompressionMode.OFF) {
-            // Kept compressed (passive and active modes); a bucket with compression off gets the
-            // inflated bytes, already at hand.
-            stored = value.sent();
-            datatype |= Datatype.SNAPPY;
+        byte[] stored = c.request().valueBytes();
+        int datatype;
+        if (!compressed(c)) {
+            datatype = storedDatatype(c, stored);
+        } else {
+            byte[] inflated = inflateReceived(c, stored);
+            if (inflated == null) {
+                return;
+            }
+            datatype = storedDatatype(c, inflated);
+            if (c.bucket().config().compression() == CompressionMode.OFF) {
+                stored = inflated; // a bucket with compression off gets the inflated bytes, already at hand
+            } else {
+                datatype |= Datatype.SNAPPY; // kept compressed (passive and active modes)
+            }
         }
         MutationResult r = c.bucket()
                 .store(
@@ -332,12 +322,12 @@ final class KvExecutors {
     /** Append, Prepend and quiet variants. */
     static void concat(Command c) {
         boolean append = c.opcode().loud() == Opcode.APPEND;
-        Value value = receivedValue(c);
-        if (value == null) {
+        byte[] value = c.request().valueBytes();
+        if (compressed(c) && (value = inflateReceived(c, value)) == null) {
             return;
         }
         MutationResult r =
-                c.bucket().concat(c.docKey(), append, value.plain(), c.request().cas());
+                c.bucket().concat(c.docKey(), append, value, c.request().cas());
         stats(c).cmdSet.increment();
         c.respondMutation(r);
     }
