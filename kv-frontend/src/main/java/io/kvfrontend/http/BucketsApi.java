@@ -99,7 +99,7 @@ public final class BucketsApi {
         if (st != Status.SUCCESS) {
             return HttpAnswer.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "Could not create the bucket: " + st);
         }
-        return new HttpAnswer(HttpResponseStatus.ACCEPTED, HttpAnswer.JSON, new byte[0]);
+        return HttpAnswer.empty(HttpResponseStatus.ACCEPTED);
     }
 
     /** Changes a bucket's settings: what the form leaves out stays as it is. */
@@ -130,7 +130,7 @@ public final class BucketsApi {
             return HttpAnswer.error(HttpResponseStatus.BAD_REQUEST, "Could not change the bucket: " + st);
         }
         LOG.info("bucket {} settings changed by HTTP, user {}", name, request.who());
-        return new HttpAnswer(HttpResponseStatus.OK, HttpAnswer.JSON, new byte[0]);
+        return HttpAnswer.empty(HttpResponseStatus.OK);
     }
 
     HttpAnswer drop(HttpRequestInfo request) {
@@ -145,7 +145,7 @@ public final class BucketsApi {
         if (st != Status.SUCCESS) {
             return HttpAnswer.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "Could not delete the bucket: " + st);
         }
-        return new HttpAnswer(HttpResponseStatus.OK, HttpAnswer.JSON, new byte[0]);
+        return HttpAnswer.empty(HttpResponseStatus.OK);
     }
 
     HttpAnswer flush(HttpRequestInfo request) {
@@ -165,7 +165,7 @@ public final class BucketsApi {
             return HttpAnswer.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "Flush failed: " + st);
         }
         LOG.info("bucket {} flushed by HTTP, user {}", name, request.who());
-        return new HttpAnswer(HttpResponseStatus.OK, HttpAnswer.JSON, new byte[0]);
+        return HttpAnswer.empty(HttpResponseStatus.OK);
     }
 
     /** A bucket from the create form; throws {@link FieldError} naming the first bad field. */

@@ -21,6 +21,11 @@ public record HttpAnswer(HttpResponseStatus status, String contentType, byte[] b
         return new HttpAnswer(HttpResponseStatus.OK, JSON, body);
     }
 
+    /** A status with an empty body, as Couchbase Server answers a management change that worked. */
+    public static HttpAnswer empty(HttpResponseStatus status) {
+        return new HttpAnswer(status, JSON, new byte[0]);
+    }
+
     /**
      * A 400 with Couchbase Server's validation body {@code {"errors":{field:message}}}, from which
      * the SDKs' managers read what was wrong.

@@ -196,7 +196,7 @@ public final class UsersApi {
         shown.put(
                 name,
                 new Shown(roles, form.getOrDefault("name", ""), Instant.now().toString()));
-        return new HttpAnswer(HttpResponseStatus.OK, HttpAnswer.JSON, new byte[0]);
+        return HttpAnswer.empty(HttpResponseStatus.OK);
     }
 
     HttpAnswer delete(HttpRequestInfo request) {
@@ -208,7 +208,7 @@ public final class UsersApi {
             return HttpAnswer.error(HttpResponseStatus.NOT_FOUND, "User was not found.");
         }
         shown.remove(name);
-        return new HttpAnswer(HttpResponseStatus.OK, HttpAnswer.JSON, new byte[0]);
+        return HttpAnswer.empty(HttpResponseStatus.OK);
     }
 
     HttpAnswer roles(HttpRequestInfo request) {
