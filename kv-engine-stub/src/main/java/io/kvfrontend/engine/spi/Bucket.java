@@ -61,8 +61,29 @@ public interface Bucket {
             int datatype,
             boolean preserveTtl);
 
-    /** Removes a document; a non-zero {@code cas} must match. */
+    /**
+     * Removes a document; a non-zero {@code cas} must match. A document with system xattrs ({@code _}
+     * keys) leaves a tombstone holding only those, as in kv_engine; {@link #getDeleted} reads it.
+     */
     MutationResult delete(DocKey key, long cas);
+
+    /**
+     * The tombstone of a deleted document that kept system xattrs: its item has an empty body and
+     * the xattr section. {@link Status#KEY_ENOENT} if there is none or the document is live.
+     */
+    default GetResult getDeleted(DocKey key) {
+        return GetResult.failure(Status.KEY_ENOENT);
+    }
+
+    /**
+     * Writes a whole revision computed from an earlier read (see {@link DocumentWrite}): {@link
+     * Status#KEY_EEXISTS} if the document changed since (or exists, for a create), {@link
+     * Status#KEY_ENOENT} if it went, {@link Status#LOCKED}, {@link Status#E2BIG}, {@link
+     * Status#ETMPFAIL} over quota.
+     */
+    default MutationResult write(DocKey key, DocumentWrite write) {
+        return MutationResult.failure(Status.NOT_SUPPORTED);
+    }
 
     /**
      * Increment or decrement an ASCII decimal counter. A missing document is created with

@@ -9,6 +9,7 @@ import io.kvfrontend.engine.spi.CompressionMode;
 import io.kvfrontend.engine.spi.Cookie;
 import io.kvfrontend.engine.spi.Datatype;
 import io.kvfrontend.engine.spi.DocKey;
+import io.kvfrontend.engine.spi.DocumentWrite;
 import io.kvfrontend.engine.spi.EngineResult;
 import io.kvfrontend.engine.spi.GetResult;
 import io.kvfrontend.engine.spi.MetaResult;
@@ -18,6 +19,7 @@ import io.kvfrontend.engine.spi.RangeScanStats;
 import io.kvfrontend.engine.spi.SnappyCodec;
 import io.kvfrontend.engine.spi.Status;
 import io.kvfrontend.engine.spi.StoreMode;
+import io.kvfrontend.engine.spi.Xattrs;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -58,8 +60,12 @@ import org.slf4j.LoggerFactory;
  *   <li>GetLocked gives the document a new CAS, which is the lock CAS. UnlockKey and lock expiry
  *       leave that CAS on the document, as kv_engine does. Readers without the lock see
  *       {@link GetResult#LOCKED_CAS} both in the result and in the item, so the lock CAS cannot leak.</li>
- *   <li>No tombstones: Delete and expiry remove the document outright, so GetMeta after a delete
- *       answers KEY_ENOENT. The vBucket's high seqno still records the deletion.</li>
+ *   <li>Tombstones only where kv_engine needs them: Delete and expiry remove a document outright,
+ *       unless it has system xattrs ({@code _} keys), which stay in a tombstone with an empty body
+ *       ({@link #getDeleted}, GetMeta with the deleted flag, sub-document AccessDeleted). Otherwise
+ *       GetMeta after a delete answers KEY_ENOENT. The vBucket's high seqno records every deletion.
+ *       Tombstones do not expire; a live revision, a flush or a dropped collection removes them.</li>
+ *   <li>Set and Replace keep the xattrs of the document they overwrite (kv_engine preserves them).</li>
  *   <li>Expired documents stay counted as items until an access or the pager removes them.</li>
  *   <li>Arrays handed to {@link #store} and {@link #concat} are kept, not copied, like the key array of
  *       a {@link DocKey}: callers hand over a fresh array and never write into it afterwards.</li>
@@ -294,6 +300,9 @@ public final class StubBucket implements Bucket {
                     removeLocked(vb, e.getKey(), e.getValue());
                     removed++;
                 }
+                for (Map.Entry<DocKey, StoredValue> e : vb.tombstonesOf(collectionId)) {
+                    dropTombstoneLocked(vb, e.getKey());
+                }
             } finally {
                 vb.unlock();
             }
@@ -335,6 +344,20 @@ public final class StubBucket implements Bucket {
     }
 
     @Override
+    public GetResult getDeleted(DocKey key) {
+        Status refused = admit(key);
+        if (refused != null) {
+            return GetResult.failure(refused);
+        }
+        VBucket vb = vbucketFor(key);
+        StoredValue t = vb.tombstone(key);
+        if (t == null || readLive(vb, key, seconds(clock.millis())) != null) {
+            return GetResult.failure(Status.KEY_ENOENT);
+        }
+        return new GetResult(Status.SUCCESS, t.toItem(key, vb.id(), t.cas()), t.cas());
+    }
+
+    @Override
     public MetaResult getMeta(DocKey key) {
         Status refused = admit(key);
         if (refused != null) {
@@ -344,7 +367,10 @@ public final class StubBucket implements Bucket {
         long nowMillis = clock.millis();
         StoredValue sv = readLive(vb, key, seconds(nowMillis));
         if (sv == null) {
-            return MetaResult.failure(Status.KEY_ENOENT);
+            StoredValue t = vb.tombstone(key);
+            return t == null
+                    ? MetaResult.failure(Status.KEY_ENOENT)
+                    : new MetaResult(Status.SUCCESS, true, t.flags(), t.expiry(), t.seqno(), t.datatype(), t.cas());
         }
         long shownCas = sv.isLocked(nowMillis) ? GetResult.LOCKED_CAS : sv.cas();
         return new MetaResult(Status.SUCCESS, false, sv.flags(), sv.expiry(), sv.seqno(), sv.datatype(), shownCas);
@@ -418,6 +444,13 @@ public final class StubBucket implements Bucket {
             }
             long absoluteExpiry =
                     preserveTtl && current != null ? current.expiry() : Expiry.toAbsoluteSeconds(expiry, nowSeconds);
+            if (current != null && (current.datatype() & Datatype.XATTR) != 0 && (datatype & Datatype.XATTR) == 0) {
+                // The new body goes behind the document's xattrs, which a full-body write keeps.
+                byte[] body =
+                        (datatype & Datatype.SNAPPY) != 0 ? SnappyCodec.inflate(value, config.maxValueBytes()) : value;
+                value = Xattrs.withBody(plainValue(current), current.datatype(), body);
+                datatype = (datatype & ~Datatype.SNAPPY) | Datatype.XATTR;
+            }
             if (!chargeLocked(key, current, value)) {
                 return MutationResult.failure(Status.ETMPFAIL);
             }
@@ -445,11 +478,84 @@ public final class StubBucket implements Bucket {
             if (conflict != null) {
                 return MutationResult.failure(conflict);
             }
-            removeLocked(vb, key, current);
-            // The deletion is a revision of its own: fresh CAS (the would-be tombstone's), fresh seqno.
-            long deleteCas = casClock.next();
-            long seqno = vb.nextSeqnoLocked();
-            return new MutationResult(Status.SUCCESS, deleteCas, vb.id(), vb.uuid(), seqno);
+            return deleteLocked(vb, key, current);
+        } finally {
+            vb.unlock();
+        }
+    }
+
+    @Override
+    public MutationResult write(DocKey key, DocumentWrite w) {
+        Objects.requireNonNull(w, "write");
+        if (w.value().length > config.maxValueBytes()) {
+            return MutationResult.failure(Status.E2BIG);
+        }
+        VBucket vb = vbucketFor(key);
+        long nowMillis = clock.millis();
+        long nowSeconds = seconds(nowMillis);
+        vb.lock();
+        try {
+            Status refused = admit(key);
+            if (refused != null) {
+                return MutationResult.failure(refused);
+            }
+            StoredValue live = liveLocked(vb, key, nowSeconds);
+            StoredValue tombstone = vb.tombstone(key);
+            StoredValue current;
+            if (w.create()) {
+                if (live != null) {
+                    return MutationResult.failure(Status.KEY_EEXISTS);
+                }
+                current = tombstone;
+            } else if (w.fromDeleted()) {
+                if (live != null) {
+                    return MutationResult.failure(Status.KEY_EEXISTS); // revived since it was read
+                }
+                if (tombstone == null) {
+                    return MutationResult.failure(Status.KEY_ENOENT);
+                }
+                if (w.cas() != tombstone.cas()) {
+                    return MutationResult.failure(Status.KEY_EEXISTS);
+                }
+                current = tombstone;
+            } else {
+                if (live == null) {
+                    return MutationResult.failure(Status.KEY_ENOENT);
+                }
+                Status conflict = checkLockAndCas(live, w.cas(), nowMillis);
+                if (conflict != null) {
+                    return MutationResult.failure(conflict);
+                }
+                current = live;
+            }
+            long absoluteExpiry = w.deleted()
+                    ? 0
+                    : w.preserveTtl() && live != null
+                            ? live.expiry()
+                            : Expiry.toAbsoluteSeconds(w.expiry(), nowSeconds);
+            long cas = casClock.next();
+            long seqno = vb.highSeqno() + 1; // stamped below, once the value fits
+            byte[] value = w.finisher() == null ? w.value() : w.finisher().finish(w.value(), cas, seqno);
+            if (value.length > config.maxValueBytes()) {
+                return MutationResult.failure(Status.E2BIG);
+            }
+            if (!chargeLocked(key, current, value)) {
+                return MutationResult.failure(Status.ETMPFAIL);
+            }
+            if (current == live && live != null) {
+                vb.removeLocked(key);
+            } else if (current != null) {
+                vb.removeTombstoneLocked(key);
+            }
+            long stamped = vb.nextSeqnoLocked();
+            assert stamped == seqno;
+            StoredValue next = new StoredValue(value, w.flags(), absoluteExpiry, cas, seqno, w.datatype(), 0);
+            if (w.deleted()) {
+                vb.putTombstoneLocked(key, next);
+            } else {
+                vb.putLocked(key, next);
+            }
+            return new MutationResult(Status.SUCCESS, cas, vb.id(), vb.uuid(), seqno);
         } finally {
             vb.unlock();
         }
@@ -482,7 +588,7 @@ public final class StubBucket implements Bucket {
                 if (current.isLocked(nowMillis)) {
                     return ArithmeticResult.failure(Status.LOCKED);
                 }
-                Long counter = parseCounter(plainValue(current));
+                Long counter = parseCounter(Xattrs.body(plainValue(current), current.datatype()));
                 if (counter == null) {
                     return ArithmeticResult.failure(Status.DELTA_BADVAL);
                 }
@@ -500,10 +606,15 @@ public final class StubBucket implements Bucket {
             if (text.length > config.maxValueBytes()) {
                 return ArithmeticResult.failure(Status.E2BIG);
             }
+            int datatype = Datatype.JSON;
+            if (current != null && (current.datatype() & Datatype.XATTR) != 0) {
+                text = Xattrs.withBody(plainValue(current), current.datatype(), text); // xattrs stay
+                datatype |= Datatype.XATTR;
+            }
             if (!chargeLocked(key, current, text)) {
                 return ArithmeticResult.failure(Status.ETMPFAIL);
             }
-            return new ArithmeticResult(installLocked(vb, key, text, flags, absoluteExpiry, Datatype.JSON), result);
+            return new ArithmeticResult(installLocked(vb, key, text, flags, absoluteExpiry, datatype), result);
         } finally {
             vb.unlock();
         }
@@ -528,8 +639,9 @@ public final class StubBucket implements Bucket {
             if (conflict != null) {
                 return MutationResult.failure(conflict);
             }
-            byte[] old = plainValue(current);
-            if ((long) old.length + value.length > config.maxValueBytes()) {
+            byte[] whole = plainValue(current);
+            byte[] old = Xattrs.body(whole, current.datatype());
+            if ((long) whole.length + value.length > config.maxValueBytes()) {
                 return MutationResult.failure(Status.E2BIG);
             }
             byte[] joined = new byte[old.length + value.length];
@@ -539,6 +651,7 @@ public final class StubBucket implements Bucket {
             System.arraycopy(tail, 0, joined, head.length, tail.length);
             // Bytes glued to a JSON document are in general no longer JSON; other bits stay as stored.
             int datatype = current.datatype() & ~(Datatype.JSON | Datatype.SNAPPY);
+            joined = Xattrs.withBody(whole, current.datatype(), joined); // the xattrs stay in front
             if (config.compression() == CompressionMode.ACTIVE) {
                 byte[] compressed = SnappyCodec.compressIfWorthwhile(joined);
                 if (compressed != null) {
@@ -939,8 +1052,38 @@ public final class StubBucket implements Bucket {
 
     /** Removes an expired document: a deletion like any other, so it takes a seqno. */
     private void expireLocked(VBucket vb, DocKey key, StoredValue expired) {
-        removeLocked(vb, key, expired);
-        vb.nextSeqnoLocked();
+        deleteLocked(vb, key, expired);
+    }
+
+    /**
+     * Deletes a live document. The deletion is a revision of its own (fresh CAS, fresh seqno); a
+     * document with system xattrs leaves them in a tombstone, as kv_engine does.
+     */
+    private MutationResult deleteLocked(VBucket vb, DocKey key, StoredValue current) {
+        removeLocked(vb, key, current);
+        long deleteCas = casClock.next();
+        long seqno = vb.nextSeqnoLocked();
+        if ((current.datatype() & Datatype.XATTR) != 0) {
+            Map<String, byte[]> kept = Xattrs.systemOnly(Xattrs.parse(plainValue(current), current.datatype()));
+            if (!kept.isEmpty()) {
+                byte[] section = Xattrs.encode(kept, new byte[0]);
+                if (quota.tryCharge(MemoryQuota.chargeOf(key, section))) {
+                    vb.putTombstoneLocked(
+                            key, new StoredValue(section, current.flags(), 0, deleteCas, seqno, Datatype.XATTR, 0));
+                } else {
+                    quotaRejections.increment(); // no room: the attributes go with the document
+                }
+            }
+        }
+        return new MutationResult(Status.SUCCESS, deleteCas, vb.id(), vb.uuid(), seqno);
+    }
+
+    /** Drops the tombstone of {@code key}, if any, and its charge: a live revision replaces it. */
+    private void dropTombstoneLocked(VBucket vb, DocKey key) {
+        StoredValue t = vb.removeTombstoneLocked(key);
+        if (t != null) {
+            quota.release(MemoryQuota.chargeOf(key, t.value()));
+        }
     }
 
     private void removeLocked(VBucket vb, DocKey key, StoredValue current) {
@@ -976,6 +1119,7 @@ public final class StubBucket implements Bucket {
 
     /** Installs a new, unlocked revision with a fresh CAS and seqno. The quota is already charged. */
     private MutationResult installLocked(VBucket vb, DocKey key, byte[] value, int flags, long expiry, int datatype) {
+        dropTombstoneLocked(vb, key);
         long cas = casClock.next();
         long seqno = vb.nextSeqnoLocked();
         vb.putLocked(key, new StoredValue(value, flags, expiry, cas, seqno, datatype, 0));

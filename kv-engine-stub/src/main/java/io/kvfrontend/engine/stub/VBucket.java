@@ -1,7 +1,9 @@
 package io.kvfrontend.engine.stub;
 
 import io.kvfrontend.engine.spi.DocKey;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,6 +38,11 @@ public final class VBucket {
      * there. Both maps change together under the write lock; the ordered one serves range scans.
      */
     private final ConcurrentHashMap<DocKey, StoredValue> index = new ConcurrentHashMap<>();
+    /**
+     * Deleted documents that kept system xattrs (sub-document AccessDeleted reads them). A key is in
+     * at most one of {@code index} and this map; tombstones are not items and range scans never see them.
+     */
+    private final ConcurrentHashMap<DocKey, StoredValue> tombstones = new ConcurrentHashMap<>();
 
     private final ReentrantLock writeLock = new ReentrantLock();
     // Written only under writeLock; volatile so that readers outside it see the latest value.
@@ -71,6 +78,16 @@ public final class VBucket {
     /** The stored revision of {@code key} as it is, possibly expired or locked; {@code null} if absent. */
     public StoredValue peek(DocKey key) {
         return index.get(key);
+    }
+
+    /** The tombstone of {@code key} (a deleted document with system xattrs), or {@code null}. */
+    public StoredValue tombstone(DocKey key) {
+        return tombstones.get(key);
+    }
+
+    /** Tombstones held. */
+    public int tombstoneCount() {
+        return tombstones.size();
     }
 
     /**
@@ -109,6 +126,7 @@ public final class VBucket {
     /** Installs a revision; returns the one it replaced, or {@code null}. */
     StoredValue putLocked(DocKey key, StoredValue value) {
         assert writeLock.isHeldByCurrentThread() : "vBucket " + id + " written without its lock";
+        assert !tombstones.containsKey(key) : "live revision installed over a tombstone";
         StoredValue previous = index.put(key, value);
         items.put(key, value);
         if (previous == null) {
@@ -128,6 +146,30 @@ public final class VBucket {
         return previous;
     }
 
+    /** Installs a tombstone; the key must have no live revision. Returns the tombstone it replaced. */
+    StoredValue putTombstoneLocked(DocKey key, StoredValue tombstone) {
+        assert writeLock.isHeldByCurrentThread() : "vBucket " + id + " written without its lock";
+        assert !index.containsKey(key) : "tombstone installed over a live revision";
+        return tombstones.put(key, tombstone);
+    }
+
+    /** Removes the tombstone of {@code key}; returns it, or {@code null}. */
+    StoredValue removeTombstoneLocked(DocKey key) {
+        assert writeLock.isHeldByCurrentThread() : "vBucket " + id + " written without its lock";
+        return tombstones.remove(key);
+    }
+
+    /** The tombstones of one collection, for its purge. Weakly consistent. */
+    List<Map.Entry<DocKey, StoredValue>> tombstonesOf(int collectionId) {
+        List<Map.Entry<DocKey, StoredValue>> out = new ArrayList<>();
+        for (Map.Entry<DocKey, StoredValue> e : tombstones.entrySet()) {
+            if (e.getKey().collectionId() == collectionId) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
     /** Removes every document; returns the bytes they were charged. Sequence numbers are kept. */
     long clearLocked() {
         assert writeLock.isHeldByCurrentThread() : "vBucket " + id + " written without its lock";
@@ -135,8 +177,12 @@ public final class VBucket {
         for (Map.Entry<DocKey, StoredValue> e : items.entrySet()) {
             charged += MemoryQuota.chargeOf(e.getKey(), e.getValue().value());
         }
+        for (Map.Entry<DocKey, StoredValue> e : tombstones.entrySet()) {
+            charged += MemoryQuota.chargeOf(e.getKey(), e.getValue().value());
+        }
         items.clear();
         index.clear();
+        tombstones.clear();
         itemCount = 0;
         return charged;
     }

@@ -93,13 +93,20 @@ class StubBucketConcatTest {
     @Test
     void concatClearsTheJsonBitAndKeepsTheOtherDatatypeBits() {
         bucket.store(StoreMode.SET, key("j"), bytes("{}"), 0, 0, 0, Datatype.JSON, false);
-        bucket.store(StoreMode.SET, key("x"), bytes("{}"), 0, 0, 0, Datatype.JSON | Datatype.XATTR, false);
+        byte[] withXattr = io.kvfrontend.engine.spi.Xattrs.encode(java.util.Map.of("_a", bytes("1")), bytes("{}"));
+        bucket.store(StoreMode.SET, key("x"), withXattr, 0, 0, 0, Datatype.JSON | Datatype.XATTR, false);
 
         bucket.concat(key("j"), true, bytes("tail"), 0);
         bucket.concat(key("x"), true, bytes("tail"), 0);
 
         assertThat(bucket.get(key("j")).item().datatype()).isEqualTo(Datatype.RAW);
-        assertThat(bucket.get(key("x")).item().datatype()).isEqualTo(Datatype.XATTR);
+        Item x = bucket.get(key("x")).item();
+        assertThat(x.datatype()).isEqualTo(Datatype.XATTR);
+        // The body grows behind the attributes, which stay as they were.
+        assertThat(io.kvfrontend.engine.spi.Xattrs.body(x.value(), x.datatype()))
+                .isEqualTo(bytes("{}tail"));
+        assertThat(io.kvfrontend.engine.spi.Xattrs.parse(x.value(), x.datatype()))
+                .containsOnlyKeys("_a");
     }
 
     @Test
