@@ -86,6 +86,15 @@ public final class ErrorMap {
             {"SUBDOC_PATH_EEXISTS", "Subdoc: Document path already exists"},
             {"SUBDOC_VALUE_ETOODEEP", "Subdoc: Inserting value would make document too deep"},
             {"SUBDOC_INVALID_COMBO", "Subdoc: Invalid combination for multi-path command"},
+            {"SUBDOC_XATTR_INVALID_FLAG_COMBO", "Subdoc: Invalid combination of xattr flags"},
+            {"SUBDOC_XATTR_INVALID_KEY_COMBO", "Subdoc: Specified key combination is not valid"},
+            {"SUBDOC_XATTR_UNKNOWN_MACRO", "Subdoc: Specified macro is not valid"},
+            {"SUBDOC_XATTR_UNKNOWN_VATTR", "Subdoc: Specified virtual attribute is not known"},
+            {"SUBDOC_XATTR_CANT_MODIFY_VATTR", "Subdoc: Virtual attributes cannot be modified"},
+            {"SUBDOC_INVALID_XATTR_ORDER", "Subdoc: Xattr paths must come before body paths"},
+            {"SUBDOC_XATTR_UNKNOWN_VATTR_MACRO", "Subdoc: Specified virtual attribute macro is not known"},
+            {"SUBDOC_CAN_ONLY_REVIVE_DELETED_DOCUMENTS", "Subdoc: Only deleted documents can be revived"},
+            {"SUBDOC_DELETED_DOCUMENT_CANT_HAVE_VALUE", "Subdoc: A deleted document cannot have a value"},
         };
         for (String[] d : subdoc) {
             e.put(Status.valueOf(d[0]), new Entry(d[0], d[1], List.of("item-only", "subdoc")));
@@ -102,6 +111,13 @@ public final class ErrorMap {
                         "SUBDOC_SUCCESS_DELETED",
                         "Subdoc: Success on a deleted document",
                         List.of("success", "subdoc")));
+        e.put(
+                Status.SUBDOC_MULTI_PATH_FAILURE_DELETED,
+                new Entry(
+                        "SUBDOC_MULTI_PATH_FAILURE_DELETED",
+                        "Subdoc: One or more paths in a multi-path command failed on a deleted document",
+                        List.of("success", "subdoc")));
+        e.put(Status.XATTR_EINVAL, new Entry("XATTR_EINVAL", "Invalid XATTR section", List.of("invalid-input")));
         e.put(
                 Status.DURABILITY_INVALID_LEVEL,
                 new Entry(

@@ -45,6 +45,12 @@ final class ClusterExecutors {
         Feature.CLUSTERMAP_CHANGE_NOTIFICATION_BRIEF,
         Feature.SNAPPY,
         Feature.SNAPPY_EVERYWHERE,
+        Feature.XATTR,
+        Feature.VATTR,
+        Feature.SUBDOC_CREATE_AS_DELETED,
+        Feature.SUBDOC_DOCUMENT_MACRO_SUPPORT,
+        Feature.SUBDOC_REPLACE_BODY_WITH_XATTR,
+        Feature.SUBDOC_ALLOWS_ACCESS_ON_MULTIPLE_XATTR_KEYS,
     };
 
     private ClusterExecutors() {}
@@ -72,7 +78,9 @@ final class ClusterExecutors {
             return;
         }
         if (!requested.contains(Feature.XATTR)
-                && (requested.contains(Feature.VATTR) || requested.contains(0x18) || requested.contains(0x22))) {
+                && (requested.contains(Feature.VATTR)
+                        || requested.contains(Feature.SUBDOC_DOCUMENT_MACRO_SUPPORT)
+                        || requested.contains(0x22))) {
             c.respondError(Status.EINVAL, "The requested feature needs XATTR");
             return;
         }

@@ -143,7 +143,36 @@ public final class CommandTable {
         t.add(CommandSpec.of(Opcode.GET_REPLICA, KvExecutors::getReplica)
                 .document()
                 .build());
-        // Sub-document lookups (body paths; xattrs not yet).
+        // Sub-document mutations: on the body and on xattrs, single-path and multi-path.
+        for (Opcode op : List.of(
+                Opcode.SUBDOC_DICT_ADD,
+                Opcode.SUBDOC_DICT_UPSERT,
+                Opcode.SUBDOC_DELETE,
+                Opcode.SUBDOC_REPLACE,
+                Opcode.SUBDOC_ARRAY_PUSH_LAST,
+                Opcode.SUBDOC_ARRAY_PUSH_FIRST,
+                Opcode.SUBDOC_ARRAY_INSERT,
+                Opcode.SUBDOC_ARRAY_ADD_UNIQUE,
+                Opcode.SUBDOC_COUNTER,
+                Opcode.SUBDOC_REPLACE_BODY_WITH_XATTR)) {
+            t.add(CommandSpec.of(op, SubdocExecutors::singleMutation)
+                    .document()
+                    .extras(3, 4, 7, 8)
+                    .value(REQUIRED)
+                    .cas(ANY)
+                    .durability()
+                    .preserveTtl()
+                    .build());
+        }
+        t.add(CommandSpec.of(Opcode.SUBDOC_MULTI_MUTATION, SubdocExecutors::multiMutation)
+                .document()
+                .extras(0, 1, 4, 5)
+                .value(REQUIRED)
+                .cas(ANY)
+                .durability()
+                .preserveTtl()
+                .build());
+        // Sub-document lookups, on the body, on xattrs and on virtual xattrs.
         for (Opcode op : List.of(Opcode.SUBDOC_GET, Opcode.SUBDOC_EXISTS, Opcode.SUBDOC_GET_COUNT)) {
             t.add(CommandSpec.of(op, SubdocExecutors::single)
                     .document()

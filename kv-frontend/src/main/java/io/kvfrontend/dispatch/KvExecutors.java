@@ -11,6 +11,7 @@ import io.kvfrontend.engine.spi.MutationResult;
 import io.kvfrontend.engine.spi.SnappyCodec;
 import io.kvfrontend.engine.spi.Status;
 import io.kvfrontend.engine.spi.StoreMode;
+import io.kvfrontend.engine.spi.Xattrs;
 import io.kvfrontend.metrics.ServerStats;
 import io.kvfrontend.protocol.Feature;
 import io.kvfrontend.protocol.Opcode;
@@ -184,7 +185,14 @@ final class KvExecutors {
         Command.putInt(flags, 0, item.flags());
         byte[] value = item.value();
         int datatype = item.datatype();
-        if ((datatype & Datatype.SNAPPY) != 0 && !c.connection().has(Feature.SNAPPY)) {
+        if ((datatype & Datatype.XATTR) != 0) {
+            // The Get family answers the body only (kv_engine strips xattrs), uncompressed here.
+            if ((datatype & Datatype.SNAPPY) != 0) {
+                value = SnappyCodec.inflate(value, Integer.MAX_VALUE - 8);
+            }
+            value = Xattrs.body(value, datatype);
+            datatype &= ~(Datatype.SNAPPY | Datatype.XATTR);
+        } else if ((datatype & Datatype.SNAPPY) != 0 && !c.connection().has(Feature.SNAPPY)) {
             // Stored compressed, asked for by a client that cannot inflate: inflate for it.
             value = SnappyCodec.inflate(value, Integer.MAX_VALUE - 8);
             datatype &= ~Datatype.SNAPPY;

@@ -1,22 +1,30 @@
 package io.kvfrontend.dispatch;
 
 import io.kvfrontend.engine.spi.Datatype;
-import io.kvfrontend.engine.spi.GetResult;
-import io.kvfrontend.engine.spi.Item;
-import io.kvfrontend.engine.spi.SnappyCodec;
+import io.kvfrontend.engine.spi.DocumentWrite;
+import io.kvfrontend.engine.spi.MutationResult;
 import io.kvfrontend.engine.spi.Status;
+import io.kvfrontend.engine.spi.Xattrs;
+import io.kvfrontend.protocol.Feature;
 import io.kvfrontend.protocol.Opcode;
 import io.netty.buffer.ByteBuf;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Sub-document lookups (mcbp-protocol.md 4.3; kv_engine's docs/SubDocument.md): SubdocGet,
- * SubdocExists and SubdocGetCount on one path, and SubdocMultiLookup with up to {@link #MAX_SPECS}
- * of them (and Get, the whole document). Paths address the document body; extended attributes
- * (path flag 0x04) are not served yet and are refused with Einval, as for a client that did not
- * negotiate them.
+ * The sub-document commands (mcbp-protocol.md 4.3; kv_engine's docs/SubDocument.md): lookups
+ * (SubdocGet, Exists, GetCount, MultiLookup) and mutations (DictAdd, DictUpsert, Delete, Replace,
+ * the array operations, Counter, MultiMutation, ReplaceBodyWithXattr), on the body and on extended
+ * attributes, with the virtual attributes {@code $document}, {@code $vbucket} and {@code $XTOC} and
+ * the {@code ${Mutation.*}} macros.
+ *
+ * <p>A mutation reads the document, applies every spec to a copy, and writes the result back under
+ * the CAS it read ({@link io.kvfrontend.engine.spi.Bucket#write}); if another write came between,
+ * it starts again (up to {@link #MAX_ATTEMPTS} times, as kv_engine retries), unless the client gave
+ * a CAS. A multi-mutation therefore changes all or nothing.
  *
  * <p><b>Immutable</b> (static methods, run on the event loop).
  */
@@ -24,198 +32,698 @@ final class SubdocExecutors {
     /** Specs in one multi-path command (kv_engine's limit). */
     static final int MAX_SPECS = 16;
 
+    /** Reads and write-backs before a mutation gives up with Etmpfail. */
+    static final int MAX_ATTEMPTS = 100;
+
+    /** Path flag: create missing parents. */
+    static final int PATH_MKDIR_P = 0x01;
     /** Path flag: the path is an extended attribute. */
-    static final int PATH_FLAG_XATTR = 0x04;
+    static final int PATH_XATTR = 0x04;
+    /** Path flag: expand macros in the value. */
+    static final int PATH_EXPAND_MACROS = 0x10;
 
-    /** Document flag: a deleted document may be read (none exist here: no effect). */
-    static final int DOC_FLAG_ACCESS_DELETED = 0x04;
+    /** Document flag: create the document if missing. */
+    static final int DOC_MKDOC = 0x01;
+    /** Document flag: create the document; fail if it exists. */
+    static final int DOC_ADD = 0x02;
+    /** Document flag: operate on a deleted document (its tombstone). */
+    static final int DOC_ACCESS_DELETED = 0x04;
+    /** Document flag: create the document as a tombstone. */
+    static final int DOC_CREATE_AS_DELETED = 0x08;
+    /** Document flag: bring a deleted document back to life. */
+    static final int DOC_REVIVE = 0x10;
 
-    private SubdocExecutors() {}
-
-    /** The document body as JSON text, or the status that says why there is none. */
-    private record Doc(Status status, byte[] json, long cas) {}
-
-    private static Doc load(Command c) {
-        GetResult r = c.bucket().get(c.docKey());
-        if (!r.isSuccess()) {
-            return new Doc(r.status(), null, 0);
-        }
-        Item item = r.item();
-        byte[] value = item.value();
-        if ((item.datatype() & Datatype.SNAPPY) != 0) {
-            value = SnappyCodec.inflate(value, Integer.MAX_VALUE - 8);
-        }
-        if ((item.datatype() & Datatype.JSON) == 0) {
-            return new Doc(Status.SUBDOC_DOC_NOT_JSON, value, r.cas());
-        }
-        Status depth = SubdocLookup.checkDocument(value);
-        return new Doc(depth, value, r.cas());
-    }
-
-    /** One lookup's outcome: status and value (empty for Exists and for failures). */
-    private record Result(Status status, byte[] value) {}
+    private static final int DOC_FLAGS = DOC_MKDOC | DOC_ADD | DOC_ACCESS_DELETED | DOC_CREATE_AS_DELETED | DOC_REVIVE;
 
     private static final byte[] NONE = new byte[0];
 
-    private static Result lookup(Opcode op, byte[] path, Doc doc) {
-        if (doc.status() != Status.SUCCESS) {
-            return new Result(doc.status(), NONE);
+    private SubdocExecutors() {}
+
+    /** One spec of a command, as sent. */
+    private record Spec(Opcode op, int code, int flags, byte[] path, byte[] value) {
+        boolean xattr() {
+            return (flags & PATH_XATTR) != 0;
         }
-        if (op == Opcode.GET) {
-            return new Result(Status.SUCCESS, doc.json());
+
+        boolean wholeDocument() {
+            return op == Opcode.GET || op == Opcode.SET || op == Opcode.DELETE;
         }
-        SubdocPath parsed;
-        try {
-            parsed = SubdocPath.parse(path);
-        } catch (SubdocPath.Invalid e) {
-            return new Result(e.status, NONE);
+    }
+
+    /** A spec's outcome: status and the value it returns (empty for most). */
+    private record Result(Status status, byte[] value) {
+        static Result of(Status s) {
+            return new Result(s, NONE);
         }
-        SubdocLookup.Found f = SubdocLookup.find(doc.json(), parsed);
-        if (!f.ok()) {
-            return new Result(f.status(), NONE);
+    }
+
+    /** A request that cannot run: the status and the context for the error body. */
+    private static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
+        final Status status;
+
+        Refused(Status status, String message) {
+            super(message, null, false, false);
+            this.status = status;
         }
+    }
+
+    private static boolean isLookup(Opcode op) {
+        return op == Opcode.SUBDOC_GET || op == Opcode.SUBDOC_EXISTS || op == Opcode.SUBDOC_GET_COUNT;
+    }
+
+    private static boolean isMutation(Opcode op) {
         return switch (op) {
-            case SUBDOC_EXISTS -> new Result(Status.SUCCESS, NONE);
-            case SUBDOC_GET_COUNT -> {
-                try {
-                    int n = SubdocLookup.count(doc.json(), f);
-                    yield n < 0
-                            ? new Result(Status.SUBDOC_PATH_MISMATCH, NONE)
-                            : new Result(Status.SUCCESS, Integer.toString(n).getBytes(StandardCharsets.US_ASCII));
-                } catch (IOException e) {
-                    yield new Result(Status.SUBDOC_DOC_NOT_JSON, NONE);
-                }
-            }
-            default -> new Result(Status.SUCCESS, SubdocLookup.bytes(doc.json(), f));
+            case SUBDOC_DICT_ADD,
+                    SUBDOC_DICT_UPSERT,
+                    SUBDOC_DELETE,
+                    SUBDOC_REPLACE,
+                    SUBDOC_ARRAY_PUSH_LAST,
+                    SUBDOC_ARRAY_PUSH_FIRST,
+                    SUBDOC_ARRAY_INSERT,
+                    SUBDOC_ARRAY_ADD_UNIQUE,
+                    SUBDOC_COUNTER,
+                    SUBDOC_REPLACE_BODY_WITH_XATTR -> true;
+            default -> false;
         };
     }
 
-    /**
-     * SubdocGet, SubdocExists, SubdocGetCount: extras {@code pathlen u16 | path flags u8 [| doc
-     * flags u8]}, key = document, value = the path.
-     */
-    static void single(Command c) {
+    // ------------------------------------------------------------------ request parsing
+
+    /** The checks every spec gets, lookup or mutation, before the document is read. */
+    private static void checkSpec(Spec s, boolean lookup) throws Refused {
+        if (lookup) {
+            if (!isLookup(s.op()) && s.op() != Opcode.GET) {
+                throw new Refused(
+                        Status.SUBDOC_INVALID_COMBO, "Not a lookup: opcode 0x" + Integer.toHexString(s.code()));
+            }
+            if ((s.flags() & ~PATH_XATTR) != 0) {
+                throw new Refused(Status.EINVAL, "Invalid path flags for a lookup");
+            }
+        } else {
+            if (!isMutation(s.op()) && s.op() != Opcode.SET && s.op() != Opcode.DELETE) {
+                throw new Refused(
+                        Status.SUBDOC_INVALID_COMBO, "Not a mutation: opcode 0x" + Integer.toHexString(s.code()));
+            }
+            if ((s.flags() & ~(PATH_MKDIR_P | PATH_XATTR | PATH_EXPAND_MACROS)) != 0) {
+                throw new Refused(Status.EINVAL, "Invalid path flags for a mutation");
+            }
+            if ((s.flags() & PATH_EXPAND_MACROS) != 0 && !s.xattr()) {
+                throw new Refused(Status.SUBDOC_XATTR_INVALID_FLAG_COMBO, "Macros expand only in xattrs");
+            }
+            boolean needsValue = s.op() != Opcode.SUBDOC_DELETE
+                    && s.op() != Opcode.DELETE
+                    && s.op() != Opcode.SUBDOC_REPLACE_BODY_WITH_XATTR
+                    && s.op() != Opcode.SET;
+            if (needsValue && s.value().length == 0) {
+                throw new Refused(Status.EINVAL, "The mutation needs a value");
+            }
+            if (!needsValue && s.value().length != 0 && s.op() != Opcode.SET) {
+                throw new Refused(Status.EINVAL, "The mutation takes no value");
+            }
+            if (s.op() == Opcode.SUBDOC_REPLACE_BODY_WITH_XATTR && !s.xattr()) {
+                throw new Refused(Status.EINVAL, "ReplaceBodyWithXattr reads an xattr path");
+            }
+        }
+        if (s.wholeDocument() && (s.path().length != 0 || s.flags() != 0)) {
+            throw new Refused(Status.EINVAL, "A whole-document operation takes no path and no flags");
+        }
+        if (s.xattr() && s.path().length == 0) {
+            throw new Refused(Status.EINVAL, "An xattr path cannot be empty");
+        }
+    }
+
+    /** Xattr paths need the XATTR feature (HELLO 0x06), as in kv_engine. */
+    private static void checkXattrNegotiated(Command c, List<Spec> specs) throws Refused {
+        if (!c.connection().has(Feature.XATTR)) {
+            for (Spec s : specs) {
+                if (s.xattr()) {
+                    throw new Refused(Status.EINVAL, "Extended attributes are not negotiated");
+                }
+            }
+        }
+    }
+
+    /** Specs must name xattrs before the body (kv_engine); at most {@link #MAX_SPECS}. */
+    private static void checkSpecs(List<Spec> specs) throws Refused {
+        if (specs.isEmpty()) {
+            throw new Refused(Status.EINVAL, "No specs");
+        }
+        if (specs.size() > MAX_SPECS) {
+            throw new Refused(Status.SUBDOC_INVALID_COMBO, "More than " + MAX_SPECS + " specs");
+        }
+        boolean body = false;
+        for (Spec s : specs) {
+            boolean xattrPhase = s.xattr() && s.op() != Opcode.SUBDOC_REPLACE_BODY_WITH_XATTR;
+            if (xattrPhase && body) {
+                throw new Refused(Status.SUBDOC_INVALID_XATTR_ORDER, "Xattr specs must come before body specs");
+            }
+            body |= !xattrPhase;
+        }
+    }
+
+    private static void checkDocFlags(int docFlags, boolean lookup, long cas) throws Refused {
+        if ((docFlags & ~DOC_FLAGS) != 0) {
+            throw new Refused(Status.EINVAL, "Unknown document flags");
+        }
+        if (lookup) {
+            if ((docFlags & ~DOC_ACCESS_DELETED) != 0) {
+                throw new Refused(Status.EINVAL, "Invalid document flags for a lookup");
+            }
+            return;
+        }
+        if ((docFlags & DOC_MKDOC) != 0 && (docFlags & DOC_ADD) != 0) {
+            throw new Refused(Status.EINVAL, "Mkdoc and Add cannot be combined");
+        }
+        if ((docFlags & DOC_ADD) != 0 && cas != 0) {
+            throw new Refused(Status.EINVAL, "Add cannot take a CAS");
+        }
+        if ((docFlags & DOC_CREATE_AS_DELETED) != 0 && (docFlags & (DOC_MKDOC | DOC_ADD)) == 0) {
+            throw new Refused(Status.EINVAL, "CreateAsDeleted needs Mkdoc or Add");
+        }
+        if ((docFlags & DOC_REVIVE) != 0
+                && ((docFlags & DOC_ACCESS_DELETED) == 0 || (docFlags & DOC_CREATE_AS_DELETED) != 0)) {
+            throw new Refused(Status.EINVAL, "ReviveDocument needs AccessDeleted and excludes CreateAsDeleted");
+        }
+    }
+
+    /** A single-path command's spec: extras {@code pathlen u16 | flags u8 ...}, value = path then value. */
+    private static Spec singleSpec(Command c) throws Refused {
         ByteBuf ex = c.request().extras();
-        int pathLength = ex.getUnsignedShort(0);
-        int pathFlags = ex.getUnsignedByte(2);
-        int docFlags = ex.readableBytes() == 4 ? ex.getUnsignedByte(3) : 0;
-        byte[] value = c.request().valueBytes();
-        if (pathLength != value.length) {
-            c.respondError(Status.EINVAL, "The path length in the extras must be the value length");
+        int pathLength = ex.getUnsignedShort(ex.readerIndex());
+        int flags = ex.getUnsignedByte(ex.readerIndex() + 2);
+        byte[] all = c.request().valueBytes();
+        if (pathLength > all.length) {
+            throw new Refused(Status.EINVAL, "The path length in the extras is longer than the value");
+        }
+        byte[] path = java.util.Arrays.copyOfRange(all, 0, pathLength);
+        byte[] value = java.util.Arrays.copyOfRange(all, pathLength, all.length);
+        Opcode op = c.opcode();
+        if (isLookup(op) && value.length != 0) {
+            throw new Refused(Status.EINVAL, "The path length in the extras must be the value length");
+        }
+        if (pathLength == 0
+                && op != Opcode.SUBDOC_ARRAY_PUSH_LAST
+                && op != Opcode.SUBDOC_ARRAY_PUSH_FIRST
+                && op != Opcode.SUBDOC_ARRAY_ADD_UNIQUE
+                && op != Opcode.SUBDOC_REPLACE) {
+            throw new Refused(Status.EINVAL, "This command needs a path");
+        }
+        return new Spec(op, op.code(), flags, path, value);
+    }
+
+    /** Single-path doc flags: the last extras byte when there are 4 or 8. */
+    private static int singleDocFlags(ByteBuf ex) {
+        int n = ex.readableBytes();
+        return n == 4 || n == 8 ? ex.getUnsignedByte(ex.readerIndex() + n - 1) : 0;
+    }
+
+    /** Single-path expiry: bytes 3..6 when there are 7 or 8. */
+    private static long singleExpiry(ByteBuf ex) {
+        int n = ex.readableBytes();
+        return n >= 7 ? ex.getUnsignedInt(ex.readerIndex() + 3) : 0;
+    }
+
+    private static List<Spec> multiSpecs(ByteBuf v, boolean lookup) throws Refused {
+        int i = v.readerIndex();
+        int end = v.writerIndex();
+        int header = lookup ? 4 : 8;
+        List<Spec> specs = new ArrayList<>();
+        while (i < end) {
+            if (end - i < header) {
+                throw new Refused(Status.EINVAL, "Spec " + specs.size() + " is truncated");
+            }
+            int code = v.getUnsignedByte(i);
+            int flags = v.getUnsignedByte(i + 1);
+            int pathLength = v.getUnsignedShort(i + 2);
+            long valueLength = lookup ? 0 : v.getUnsignedInt(i + 4);
+            if (end - i - header < pathLength + valueLength) {
+                throw new Refused(Status.EINVAL, "Spec " + specs.size() + " is truncated");
+            }
+            byte[] path = new byte[pathLength];
+            v.getBytes(i + header, path);
+            byte[] value = new byte[(int) valueLength];
+            v.getBytes(i + header + pathLength, value);
+            Opcode op = Opcode.of(code);
+            Spec s = new Spec(op == null ? Opcode.NOOP : op, code, flags, path, value);
+            if (op == null) {
+                throw new Refused(Status.SUBDOC_INVALID_COMBO, "Unknown spec opcode 0x" + Integer.toHexString(code));
+            }
+            checkSpec(s, lookup);
+            specs.add(s);
+            if (specs.size() > MAX_SPECS) {
+                throw new Refused(Status.SUBDOC_INVALID_COMBO, "More than " + MAX_SPECS + " specs");
+            }
+            i += header + pathLength + (int) valueLength;
+        }
+        checkSpecs(specs);
+        return specs;
+    }
+
+    // ------------------------------------------------------------------ lookups
+
+    /** Where a spec's path leads: the JSON it is looked up in, and the parsed path; or a failure. */
+    private record Target(Status status, byte[] json, SubdocPath path) {}
+
+    private static Target target(Command c, SubdocDocument doc, Spec s) {
+        SubdocPath path;
+        try {
+            path = SubdocPath.parse(s.path());
+        } catch (SubdocPath.Invalid e) {
+            return new Target(e.status, null, null);
+        }
+        if (s.xattr()) {
+            if (!SubdocDocument.validXattrKey(path)) {
+                return new Target(Status.XATTR_EINVAL, null, null);
+            }
+            if (SubdocDocument.isVirtual(path)) {
+                byte[] v = doc.virtual(c.bucket(), path);
+                return v == null
+                        ? new Target(Status.SUBDOC_XATTR_UNKNOWN_VATTR, null, null)
+                        : new Target(Status.SUCCESS, v, path);
+            }
+            return new Target(Status.SUCCESS, doc.xattrs, path);
+        }
+        Status body = doc.bodyStatus();
+        return body == Status.SUCCESS ? new Target(Status.SUCCESS, doc.body, path) : new Target(body, null, null);
+    }
+
+    private static Result lookup(Command c, SubdocDocument doc, Spec s) {
+        if (s.op() == Opcode.GET) {
+            return new Result(Status.SUCCESS, doc.body);
+        }
+        Target t = target(c, doc, s);
+        if (t.status() != Status.SUCCESS) {
+            return Result.of(t.status());
+        }
+        SubdocLookup.Found f = SubdocLookup.find(t.json(), t.path());
+        if (!f.ok()) {
+            return Result.of(f.status());
+        }
+        return switch (s.op()) {
+            case SUBDOC_EXISTS -> Result.of(Status.SUCCESS);
+            case SUBDOC_GET_COUNT -> {
+                try {
+                    int n = SubdocLookup.count(t.json(), f);
+                    yield n < 0
+                            ? Result.of(Status.SUBDOC_PATH_MISMATCH)
+                            : new Result(Status.SUCCESS, Integer.toString(n).getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                    yield Result.of(Status.SUBDOC_DOC_NOT_JSON);
+                }
+            }
+            default -> new Result(Status.SUCCESS, SubdocLookup.bytes(t.json(), f));
+        };
+    }
+
+    /** Reads the document for a command; responds and returns null if there is none to work on. */
+    private static SubdocDocument read(Command c, boolean accessDeleted) {
+        Object loaded = SubdocDocument.load(c.bucket(), c.docKey(), accessDeleted);
+        if (loaded instanceof Status s) {
+            c.respondError(s, s == Status.XATTR_EINVAL ? "The stored xattr section is damaged" : null);
+            return null;
+        }
+        return (SubdocDocument) loaded;
+    }
+
+    /** SubdocGet, SubdocExists, SubdocGetCount on one path. */
+    static void single(Command c) {
+        Spec s;
+        int docFlags = singleDocFlags(c.request().extras());
+        try {
+            s = singleSpec(c);
+            checkSpec(s, true);
+            checkXattrNegotiated(c, List.of(s));
+            checkDocFlags(docFlags, true, 0);
+        } catch (Refused r) {
+            c.respondError(r.status, r.getMessage());
             return;
         }
-        if ((pathFlags & PATH_FLAG_XATTR) != 0) {
-            c.respondError(Status.EINVAL, "Extended attributes are not negotiated");
+        SubdocDocument doc = read(c, (docFlags & DOC_ACCESS_DELETED) != 0);
+        if (doc == null) {
             return;
         }
-        if (pathFlags != 0 || (docFlags & ~DOC_FLAG_ACCESS_DELETED) != 0) {
-            c.respondError(Status.EINVAL, "Invalid flags for a lookup");
-            return;
-        }
-        if (value.length == 0) {
-            c.respondError(Status.EINVAL, "A single-path lookup needs a path");
-            return;
-        }
-        Doc doc = load(c);
-        if (doc.status() == Status.KEY_ENOENT || doc.status() == Status.UNKNOWN_COLLECTION) {
-            c.respondError(doc.status(), null);
-            return;
-        }
-        Result r = lookup(c.opcode(), value, doc);
+        Result r = lookup(c, doc, s);
         if (r.status() != Status.SUCCESS) {
             c.respondError(r.status(), null);
             return;
         }
         int datatype = c.opcode() == Opcode.SUBDOC_EXISTS ? Datatype.RAW : Datatype.JSON;
-        c.respond(Status.SUCCESS, datatype, doc.cas(), null, null, r.value().length == 0 ? null : r.value());
+        c.respond(
+                doc.deleted ? Status.SUBDOC_SUCCESS_DELETED : Status.SUCCESS,
+                datatype,
+                doc.cas,
+                null,
+                null,
+                r.value().length == 0 ? null : r.value());
     }
 
     /**
      * SubdocMultiLookup: extras {@code [doc flags u8]}, value = specs {@code opcode u8 | flags u8 |
      * pathlen u16 | path}. Answers each spec's {@code status u16 | length u32 | value}; the overall
-     * status is Success, or SubdocMultiPathFailure when any spec failed.
+     * status is Success, or MultiPathFailure when a spec failed (the Deleted variants on a tombstone).
      */
     static void multiLookup(Command c) {
         ByteBuf ex = c.request().extras();
-        int docFlags = ex.readableBytes() == 1 ? ex.getUnsignedByte(0) : 0;
-        if ((docFlags & ~DOC_FLAG_ACCESS_DELETED) != 0) {
-            c.respondError(Status.EINVAL, "Invalid document flags for a lookup");
+        int docFlags = ex.readableBytes() == 1 ? ex.getUnsignedByte(ex.readerIndex()) : 0;
+        List<Spec> specs;
+        try {
+            checkDocFlags(docFlags, true, 0);
+            specs = multiSpecs(c.request().value(), true);
+            checkXattrNegotiated(c, specs);
+        } catch (Refused r) {
+            c.respondError(r.status, r.getMessage());
             return;
         }
-        ByteBuf v = c.request().value();
-        int i = v.readerIndex();
-        int end = v.writerIndex();
-        java.util.List<Opcode> ops = new java.util.ArrayList<>();
-        java.util.List<byte[]> paths = new java.util.ArrayList<>();
-        while (i < end) {
-            if (end - i < 4) {
-                c.respondError(Status.EINVAL, "Lookup spec is truncated");
-                return;
-            }
-            Opcode op = Opcode.of(v.getUnsignedByte(i));
-            int flags = v.getUnsignedByte(i + 1);
-            int pathLength = v.getUnsignedShort(i + 2);
-            if (end - i - 4 < pathLength) {
-                c.respondError(Status.EINVAL, "Lookup spec path is truncated");
-                return;
-            }
-            if (op != Opcode.SUBDOC_GET
-                    && op != Opcode.SUBDOC_EXISTS
-                    && op != Opcode.SUBDOC_GET_COUNT
-                    && op != Opcode.GET) {
-                c.respondError(Status.SUBDOC_INVALID_COMBO, "Not a lookup: opcode " + v.getUnsignedByte(i));
-                return;
-            }
-            if ((flags & PATH_FLAG_XATTR) != 0) {
-                c.respondError(Status.EINVAL, "Extended attributes are not negotiated");
-                return;
-            }
-            if (flags != 0) {
-                c.respondError(Status.EINVAL, "Invalid path flags for a lookup");
-                return;
-            }
-            if (op == Opcode.GET && pathLength != 0) {
-                c.respondError(Status.EINVAL, "A whole-document Get takes no path");
-                return;
-            }
-            byte[] path = new byte[pathLength];
-            v.getBytes(i + 4, path);
-            ops.add(op);
-            paths.add(path);
-            i += 4 + pathLength;
-            if (ops.size() > MAX_SPECS) {
-                c.respondError(Status.SUBDOC_INVALID_COMBO, "More than " + MAX_SPECS + " lookups");
-                return;
-            }
-        }
-        if (ops.isEmpty()) {
-            c.respondError(Status.EINVAL, "No lookup specs");
-            return;
-        }
-        Doc doc = load(c);
-        if (doc.status() == Status.KEY_ENOENT || doc.status() == Status.UNKNOWN_COLLECTION) {
-            c.respondError(doc.status(), null);
+        SubdocDocument doc = read(c, (docFlags & DOC_ACCESS_DELETED) != 0);
+        if (doc == null) {
             return;
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         boolean allOk = true;
-        for (int s = 0; s < ops.size(); s++) {
-            Result r = lookup(ops.get(s), paths.get(s), doc);
+        for (Spec s : specs) {
+            Result r = lookup(c, doc, s);
             allOk &= r.status() == Status.SUCCESS;
-            int code = r.status().code();
-            out.write(code >>> 8);
-            out.write(code);
-            byte[] len = new byte[4];
-            Command.putInt(len, 0, r.value().length);
-            out.writeBytes(len);
+            writeShort(out, r.status().code());
+            writeInt(out, r.value().length);
             out.writeBytes(r.value());
         }
-        c.respond(
-                allOk ? Status.SUCCESS : Status.SUBDOC_MULTI_PATH_FAILURE,
-                Datatype.RAW,
-                doc.cas(),
-                null,
-                null,
-                out.toByteArray());
+        Status overall = allOk
+                ? (doc.deleted ? Status.SUBDOC_SUCCESS_DELETED : Status.SUCCESS)
+                : (doc.deleted ? Status.SUBDOC_MULTI_PATH_FAILURE_DELETED : Status.SUBDOC_MULTI_PATH_FAILURE);
+        c.respond(overall, Datatype.RAW, doc.cas, null, null, out.toByteArray());
+    }
+
+    // ------------------------------------------------------------------ mutations
+
+    /** The single-path mutations (value = path then value; Counter answers the new number). */
+    static void singleMutation(Command c) {
+        ByteBuf ex = c.request().extras();
+        int docFlags = singleDocFlags(ex);
+        Spec s;
+        try {
+            s = singleSpec(c);
+            checkSpec(s, false);
+            checkXattrNegotiated(c, List.of(s));
+            checkDocFlags(docFlags, false, c.request().cas());
+        } catch (Refused r) {
+            c.respondError(r.status, r.getMessage());
+            return;
+        }
+        mutate(c, List.of(s), docFlags, singleExpiry(ex), true);
+    }
+
+    /**
+     * SubdocMultiMutation: extras {@code [expiry u32] [doc flags u8]}, value = specs {@code opcode u8
+     * | flags u8 | pathlen u16 | valuelen u32 | path | value}. On success the body lists the specs
+     * that return a value ({@code index u8 | status u16 | length u32 | value}); on failure the status
+     * is MultiPathFailure with {@code index u8 | status u16} of the first failing spec, and nothing
+     * changed.
+     */
+    static void multiMutation(Command c) {
+        ByteBuf ex = c.request().extras();
+        int n = ex.readableBytes();
+        int docFlags = n == 1 || n == 5 ? ex.getUnsignedByte(ex.readerIndex() + n - 1) : 0;
+        long expiry = n >= 4 ? ex.getUnsignedInt(ex.readerIndex()) : 0;
+        List<Spec> specs;
+        try {
+            checkDocFlags(docFlags, false, c.request().cas());
+            specs = multiSpecs(c.request().value(), false);
+            checkXattrNegotiated(c, specs);
+        } catch (Refused r) {
+            c.respondError(r.status, r.getMessage());
+            return;
+        }
+        mutate(c, specs, docFlags, expiry, false);
+    }
+
+    /** The first failing spec of a mutation. */
+    private record Failure(int index, Status status) {}
+
+    private static void mutate(Command c, List<Spec> specs, int docFlags, long expiry, boolean single) {
+        long userCas = c.request().cas();
+        boolean accessDeleted = (docFlags & DOC_ACCESS_DELETED) != 0;
+        boolean create = (docFlags & (DOC_MKDOC | DOC_ADD)) != 0;
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            Object loaded = SubdocDocument.load(c.bucket(), c.docKey(), accessDeleted);
+            SubdocDocument doc;
+            boolean creating = false;
+            if (loaded instanceof Status st) {
+                if (st != Status.KEY_ENOENT || !create) {
+                    c.respondError(st, null);
+                    return;
+                }
+                if (userCas != 0) {
+                    c.respondError(Status.KEY_ENOENT, null);
+                    return;
+                }
+                doc = SubdocDocument.fresh(freshRoot(specs));
+                creating = true;
+            } else {
+                doc = (SubdocDocument) loaded;
+                if ((docFlags & DOC_ADD) != 0 && !doc.deleted) {
+                    c.respondError(Status.KEY_EEXISTS, null);
+                    return;
+                }
+                if ((docFlags & DOC_REVIVE) != 0 && !doc.deleted) {
+                    c.respondError(Status.SUBDOC_CAN_ONLY_REVIVE_DELETED_DOCUMENTS, null);
+                    return;
+                }
+                creating = doc.deleted && (docFlags & DOC_ADD) != 0;
+            }
+            if (creating && doc.deleted) {
+                doc = SubdocDocument.fresh(freshRoot(specs)); // Add over a tombstone starts afresh
+            }
+            Macros macros = new Macros();
+            List<byte[]> values = new ArrayList<>(specs.size());
+            boolean deleteDocument = false;
+            boolean bodyTouched = false;
+            Failure failure = null;
+            for (int i = 0; i < specs.size() && failure == null; i++) {
+                Spec s = specs.get(i);
+                if (s.op() == Opcode.DELETE) {
+                    deleteDocument = true;
+                    values.add(NONE);
+                    continue;
+                }
+                bodyTouched |= !s.xattr() || s.op() == Opcode.SUBDOC_REPLACE_BODY_WITH_XATTR;
+                Result r = apply(c, doc, s, macros);
+                values.add(r.value());
+                if (r.status() != Status.SUCCESS) {
+                    failure = new Failure(i, r.status());
+                }
+            }
+            if (failure != null) {
+                if (single) {
+                    c.respondError(failure.status(), null);
+                } else {
+                    byte[] body = new byte[3];
+                    body[0] = (byte) failure.index();
+                    body[1] = (byte) (failure.status().code() >>> 8);
+                    body[2] = (byte) failure.status().code();
+                    c.respond(
+                            doc.deleted ? Status.SUBDOC_MULTI_PATH_FAILURE_DELETED : Status.SUBDOC_MULTI_PATH_FAILURE,
+                            Datatype.RAW,
+                            0,
+                            null,
+                            null,
+                            body);
+                }
+                return;
+            }
+            boolean resultDeleted = deleteDocument
+                    || (creating && (docFlags & DOC_CREATE_AS_DELETED) != 0)
+                    || (doc.deleted && (docFlags & DOC_REVIVE) == 0);
+            if (resultDeleted && bodyTouched && !deleteDocument) {
+                c.respondError(Status.SUBDOC_DELETED_DOCUMENT_CANT_HAVE_VALUE, null);
+                return;
+            }
+            byte[] body = resultDeleted ? NONE : doc.body;
+            java.util.Map<String, byte[]> xattrs = SubdocDocument.members(doc.xattrs);
+            if (deleteDocument) {
+                xattrs = Xattrs.systemOnly(xattrs);
+            }
+            int datatype = (xattrs.isEmpty() ? 0 : Datatype.XATTR)
+                    | (!resultDeleted && JsonDetector.isJson(body) ? Datatype.JSON : 0);
+            final java.util.Map<String, byte[]> finalXattrs = xattrs;
+            DocumentWrite.Finisher finisher = macros.used()
+                    ? (v, cas, seqno) -> Xattrs.encode(macros.expand(finalXattrs, body, cas, seqno), body)
+                    : null;
+            DocumentWrite w = new DocumentWrite(
+                    creating,
+                    userCas != 0 ? userCas : doc.cas,
+                    doc.deleted && !creating,
+                    resultDeleted,
+                    Xattrs.encode(xattrs, body),
+                    datatype,
+                    doc.item == null || creating ? 0 : doc.item.flags(),
+                    expiry,
+                    c.frameInfos().preserveTtl(),
+                    finisher);
+            MutationResult m = c.bucket().write(c.docKey(), w);
+            Status st = m.status();
+            boolean conflict = (st == Status.KEY_EEXISTS && userCas == 0 && (docFlags & DOC_ADD) == 0)
+                    || (st == Status.KEY_ENOENT && userCas == 0);
+            if (conflict) {
+                continue; // changed since it was read: read it again
+            }
+            if (!m.isSuccess()) {
+                c.respondError(st, null);
+                return;
+            }
+            respondMutated(c, m, specs, values, single, resultDeleted);
+            return;
+        }
+        c.respondError(Status.ETMPFAIL, "The document kept changing; gave up after " + MAX_ATTEMPTS + " attempts");
+    }
+
+    private static void respondMutated(
+            Command c, MutationResult m, List<Spec> specs, List<byte[]> values, boolean single, boolean deleted) {
+        Status status = deleted ? Status.SUBDOC_SUCCESS_DELETED : Status.SUCCESS;
+        if (single) {
+            byte[] v = values.get(0);
+            c.respond(
+                    status,
+                    v.length == 0 ? Datatype.RAW : Datatype.JSON,
+                    m.cas(),
+                    c.mutationExtras(m),
+                    null,
+                    v.length == 0 ? null : v);
+            return;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int i = 0; i < specs.size(); i++) {
+            byte[] v = values.get(i);
+            if (v.length != 0) {
+                out.write(i);
+                writeShort(out, Status.SUCCESS.code());
+                writeInt(out, v.length);
+                out.writeBytes(v);
+            }
+        }
+        byte[] body = out.toByteArray();
+        c.respond(status, Datatype.RAW, m.cas(), c.mutationExtras(m), null, body.length == 0 ? null : body);
+    }
+
+    /** The body of a document a mutation creates: an array if the first body path starts with one. */
+    private static byte[] freshRoot(List<Spec> specs) {
+        for (Spec s : specs) {
+            if (s.xattr() || s.wholeDocument()) {
+                continue;
+            }
+            boolean array = (s.path().length == 0
+                            && (s.op() == Opcode.SUBDOC_ARRAY_PUSH_LAST
+                                    || s.op() == Opcode.SUBDOC_ARRAY_PUSH_FIRST
+                                    || s.op() == Opcode.SUBDOC_ARRAY_ADD_UNIQUE))
+                    || (s.path().length > 0 && s.path()[0] == '[');
+            return (array ? "[]" : "{}").getBytes(StandardCharsets.US_ASCII);
+        }
+        return "{}".getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Applies one mutation spec to {@code doc}; the result's value is Counter's new number. */
+    private static Result apply(Command c, SubdocDocument doc, Spec s, Macros macros) {
+        if (s.op() == Opcode.SET) {
+            doc.bodyReplaced(s.value(), JsonDetector.isJson(s.value()));
+            return Result.of(Status.SUCCESS);
+        }
+        SubdocPath path;
+        try {
+            path = SubdocPath.parse(s.path());
+        } catch (SubdocPath.Invalid e) {
+            return Result.of(e.status);
+        }
+        if (s.xattr()) {
+            if (!SubdocDocument.validXattrKey(path)) {
+                return Result.of(Status.XATTR_EINVAL);
+            }
+            if (SubdocDocument.isVirtual(path)) {
+                return Result.of(
+                        s.op() == Opcode.SUBDOC_REPLACE_BODY_WITH_XATTR
+                                ? Status.SUBDOC_XATTR_UNKNOWN_VATTR
+                                : Status.SUBDOC_XATTR_CANT_MODIFY_VATTR);
+            }
+            if (s.op() == Opcode.SUBDOC_REPLACE_BODY_WITH_XATTR) {
+                // Reads the attribute as it was before this command changed any.
+                SubdocLookup.Found f = SubdocLookup.find(doc.originalXattrs, path);
+                if (!f.ok()) {
+                    return Result.of(f.status());
+                }
+                byte[] v = SubdocLookup.bytes(doc.originalXattrs, f);
+                doc.bodyReplaced(v, true);
+                return Result.of(Status.SUCCESS);
+            }
+            byte[] value = s.value();
+            if ((s.flags() & PATH_EXPAND_MACROS) != 0) {
+                Object expanded = macros.substitute(value, doc, c);
+                if (expanded instanceof Status st) {
+                    return Result.of(st);
+                }
+                value = (byte[]) expanded;
+            }
+            SubdocJson.Outcome o = mutateJson(doc.xattrs, path, s, value);
+            if (!o.ok()) {
+                return Result.of(o.status());
+            }
+            doc.xattrs = o.doc();
+            return new Result(Status.SUCCESS, o.value() == null ? NONE : o.value());
+        }
+        Status body = doc.bodyStatus();
+        if (body != Status.SUCCESS) {
+            return Result.of(doc.deleted && doc.body.length == 0 ? Status.SUBDOC_PATH_ENOENT : body);
+        }
+        SubdocJson.Outcome o = mutateJson(doc.body, path, s, s.value());
+        if (!o.ok()) {
+            return Result.of(o.status());
+        }
+        doc.bodyChanged(o.doc());
+        return new Result(Status.SUCCESS, o.value() == null ? NONE : o.value());
+    }
+
+    /** One mutation of a JSON text (the body, or the attributes as one object). */
+    private static SubdocJson.Outcome mutateJson(byte[] json, SubdocPath path, Spec s, byte[] value) {
+        boolean mkdirP = (s.flags() & PATH_MKDIR_P) != 0;
+        Opcode op = s.op();
+        if (op != Opcode.SUBDOC_DELETE && op != Opcode.SUBDOC_COUNTER) {
+            boolean multi = op == Opcode.SUBDOC_ARRAY_PUSH_LAST
+                    || op == Opcode.SUBDOC_ARRAY_PUSH_FIRST
+                    || op == Opcode.SUBDOC_ARRAY_INSERT;
+            int depth = SubdocJson.valueDepth(value, multi);
+            if (depth < 0) {
+                return SubdocJson.Outcome.failure(Status.SUBDOC_VALUE_CANTINSERT);
+            }
+            if (depth + path.components().size() + (multi ? 1 : 0) > SubdocLookup.MAX_DEPTH) {
+                return SubdocJson.Outcome.failure(Status.SUBDOC_VALUE_ETOODEEP);
+            }
+        }
+        try {
+            return switch (op) {
+                case SUBDOC_DICT_ADD -> SubdocJson.set(json, path, value, SubdocJson.SetMode.ADD, mkdirP);
+                case SUBDOC_DICT_UPSERT -> SubdocJson.set(json, path, value, SubdocJson.SetMode.UPSERT, mkdirP);
+                case SUBDOC_REPLACE -> SubdocJson.set(json, path, value, SubdocJson.SetMode.REPLACE, false);
+                case SUBDOC_DELETE -> SubdocJson.delete(json, path);
+                case SUBDOC_ARRAY_PUSH_LAST -> SubdocJson.push(json, path, value, false, mkdirP);
+                case SUBDOC_ARRAY_PUSH_FIRST -> SubdocJson.push(json, path, value, true, mkdirP);
+                case SUBDOC_ARRAY_INSERT -> SubdocJson.insert(json, path, value);
+                case SUBDOC_ARRAY_ADD_UNIQUE -> SubdocJson.addUnique(json, path, value, mkdirP);
+                case SUBDOC_COUNTER -> SubdocJson.counter(json, path, value, mkdirP);
+                default -> SubdocJson.Outcome.failure(Status.EINVAL);
+            };
+        } catch (IOException e) {
+            return SubdocJson.Outcome.failure(Status.SUBDOC_DOC_NOT_JSON);
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static void writeShort(ByteArrayOutputStream out, int v) {
+        out.write(v >>> 8);
+        out.write(v);
+    }
+
+    private static void writeInt(ByteArrayOutputStream out, int v) {
+        byte[] b = new byte[4];
+        Command.putInt(b, 0, v);
+        out.writeBytes(b);
     }
 }

@@ -23,9 +23,13 @@ public final class Feature {
     public static final int SNAPPY_EVERYWHERE = 0x13;
     public static final int PRESERVE_TTL = 0x14;
     public static final int VATTR = 0x15;
+    public static final int SUBDOC_CREATE_AS_DELETED = 0x17;
+    public static final int SUBDOC_DOCUMENT_MACRO_SUPPORT = 0x18;
+    public static final int SUBDOC_REPLACE_BODY_WITH_XATTR = 0x19;
     public static final int GET_CLUSTER_CONFIG_WITH_KNOWN_VERSION = 0x1d;
     public static final int DEDUPE_NOT_MY_VBUCKET_CLUSTERMAP = 0x1e;
     public static final int CLUSTERMAP_CHANGE_NOTIFICATION_BRIEF = 0x1f;
+    public static final int SUBDOC_ALLOWS_ACCESS_ON_MULTIPLE_XATTR_KEYS = 0x20;
 
     private Feature() {}
 }

@@ -183,12 +183,13 @@ class NegotiatedValidationTest {
 
     @Test
     void neverAcceptsXattrOnAMutationEvenWhenAskedFor() {
-        // XATTR is not implemented, so HELLO does not acknowledge it (Snappy it does).
+        // HELLO acknowledges XATTR (sub-document xattr paths use it), but a full-document
+        // mutation never carries an xattr section (mcbp-protocol.md 3.1).
         List<Response> hello = exchange(Frames.request(0x1f)
                 .key("test")
                 .value(new byte[] {0, Feature.XATTR, 0, Feature.JSON, 0, Feature.SNAPPY})
                 .opaque(0x1f1f));
-        assertThat(hello.get(0).value()).containsExactly(0, Feature.SNAPPY, 0, Feature.JSON);
+        assertThat(hello.get(0).value()).containsExactly(0, Feature.XATTR, 0, Feature.SNAPPY, 0, Feature.JSON);
         Response r = one(Frames.request(SET)
                 .key("x")
                 .extras(Frames.storeExtras(0, 0))

@@ -64,6 +64,28 @@ class LimitsTest {
     }
 
     @Test
+    void aSubdocMutationThatGrowsTheDocumentPastTheMaximumIsE2bigAndChangesNothing() {
+        try (TestServer server = serverWith(BucketConfig.DEFAULT_QUOTA_BYTES, SMALL_MAX_VALUE);
+                McbpClient c = server.client()) {
+            assertThat(c.call(Frames.request(0x1f).key("t").value(new byte[] {0, 0x0b}))
+                            .status())
+                    .isEqualTo(SUCCESS); // HELLO JSON: the document is stored as JSON
+            String doc = "{\"a\":\"" + "x".repeat(SMALL_MAX_VALUE - 20) + "\"}";
+            assertThat(c.call(setBytes("json", doc.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                            .status())
+                    .isEqualTo(SUCCESS);
+            String path = "b";
+            String value = "\"" + "y".repeat(40) + "\"";
+            Response r = c.call(Frames.request(0xc8) // SubdocDictUpsert
+                    .key("json")
+                    .extras(new byte[] {0, 1, 0})
+                    .value(path + value));
+            assertThat(r.status()).isEqualTo(E2BIG);
+            assertThat(c.call(get("json")).valueString()).isEqualTo(doc);
+        }
+    }
+
+    @Test
     void theDefaultMaximumValueSizeIsTwentyMebibytes() {
         int twentyMiB = 20 * 1024 * 1024;
         try (TestServer server = TestServer.start();

@@ -33,6 +33,8 @@ public enum Status {
     EINTERNAL(0x84),
     EBUSY(0x85),
     ETMPFAIL(0x86),
+    /** A malformed xattr section, or an invalid xattr key. */
+    XATTR_EINVAL(0x87),
     UNKNOWN_COLLECTION(0x88),
     UNKNOWN_SCOPE(0x8c),
     DURABILITY_INVALID_LEVEL(0xa0),
@@ -56,7 +58,18 @@ public enum Status {
     /** Some specs of a multi-path command failed; the body has each spec's status (a success). */
     SUBDOC_MULTI_PATH_FAILURE(0xcc),
     /** Success on a deleted document (a success). */
-    SUBDOC_SUCCESS_DELETED(0xcd);
+    SUBDOC_SUCCESS_DELETED(0xcd),
+    SUBDOC_XATTR_INVALID_FLAG_COMBO(0xce),
+    SUBDOC_XATTR_INVALID_KEY_COMBO(0xcf),
+    SUBDOC_XATTR_UNKNOWN_MACRO(0xd0),
+    SUBDOC_XATTR_UNKNOWN_VATTR(0xd1),
+    SUBDOC_XATTR_CANT_MODIFY_VATTR(0xd2),
+    /** Some specs of a multi-path command on a deleted document failed (a success). */
+    SUBDOC_MULTI_PATH_FAILURE_DELETED(0xd3),
+    SUBDOC_INVALID_XATTR_ORDER(0xd4),
+    SUBDOC_XATTR_UNKNOWN_VATTR_MACRO(0xd5),
+    SUBDOC_CAN_ONLY_REVIVE_DELETED_DOCUMENTS(0xd6),
+    SUBDOC_DELETED_DOCUMENT_CANT_HAVE_VALUE(0xd7);
 
     private static final Status[] BY_CODE = new Status[256];
 
@@ -87,7 +100,8 @@ public enum Status {
                 || this == RANGE_SCAN_MORE
                 || this == RANGE_SCAN_COMPLETE
                 || this == SUBDOC_MULTI_PATH_FAILURE
-                || this == SUBDOC_SUCCESS_DELETED;
+                || this == SUBDOC_SUCCESS_DELETED
+                || this == SUBDOC_MULTI_PATH_FAILURE_DELETED;
     }
 
     /** The status with that wire value, or {@code null} if this enum does not define it. */

@@ -217,7 +217,11 @@ final class RangeScanContinueTask implements Runnable {
         } else {
             byte[] v = sv.value();
             int datatype = sv.datatype();
-            if ((datatype & Datatype.SNAPPY) != 0 && !scan.snappyValues()) {
+            if ((datatype & Datatype.XATTR) != 0) {
+                // Values are bodies, as a Get answers them; the xattrs stay behind.
+                v = io.kvfrontend.engine.spi.Xattrs.body(StubBucket.plainValue(sv), datatype);
+                datatype &= ~(Datatype.SNAPPY | Datatype.XATTR);
+            } else if ((datatype & Datatype.SNAPPY) != 0 && !scan.snappyValues()) {
                 v = StubBucket.plainValue(sv);
                 datatype &= ~Datatype.SNAPPY;
             }
