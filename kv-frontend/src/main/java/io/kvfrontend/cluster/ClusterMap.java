@@ -123,8 +123,20 @@ public final class ClusterMap {
         root.put("nodeLocator", "vbucket");
         root.put("bucketCapabilitiesVer", "");
         ArrayNode caps = root.putArray("bucketCapabilities");
-        for (String cap :
-                new String[] {"cbhello", "touch", "cccp", "nodesExt", "collections", "durableWrite", "rangeScan"}) {
+        for (String cap : new String[] {
+            "cbhello",
+            "touch",
+            "cccp",
+            "nodesExt",
+            "collections",
+            "durableWrite",
+            "rangeScan",
+            "xattr",
+            "tombstonedUserXAttrs",
+            "subdoc.ReplaceBodyWithXattr",
+            "subdoc.ReviveDocument",
+            "subdoc.ReplicaRead"
+        }) {
             caps.add(cap);
         }
         root.put("collectionsManifestUid", Long.toHexString(bucket.collections().uid()));

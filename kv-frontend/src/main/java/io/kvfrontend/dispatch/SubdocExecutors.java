@@ -174,7 +174,9 @@ final class SubdocExecutors {
         }
         boolean body = false;
         for (Spec s : specs) {
-            boolean xattrPhase = s.xattr() && s.op() != Opcode.SUBDOC_REPLACE_BODY_WITH_XATTR;
+            // By the xattr flag alone: ReplaceBodyWithXattr carries it and counts as an xattr spec
+            // (the transactions library sends it before the xattr removal).
+            boolean xattrPhase = s.xattr();
             if (xattrPhase && body) {
                 throw new Refused(Status.SUBDOC_INVALID_XATTR_ORDER, "Xattr specs must come before body specs");
             }
