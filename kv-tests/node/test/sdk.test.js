@@ -174,6 +174,47 @@ test(`[${mode}] lookupIn: get, exists and count on paths`, async () => {
   await rejectsWith(collection.lookupIn('node::sub-missing', [S.get('a')]), couchbase.DocumentNotFoundError);
 });
 
+test(`[${mode}] mutateIn: every spec type, atomic on failure, xattrs and macros`, async () => {
+  const up0 = await collection.upsert('node::mut', { name: 'Ann', n: 10, tags: ['a', 'b'], address: { city: 'Oslo' } });
+  const M = couchbase.MutateInSpec;
+  const S = couchbase.LookupInSpec;
+  const r = await collection.mutateIn('node::mut', [
+    M.upsert('meta.by', 'node', { xattr: true, createPath: true }),
+    M.upsert('meta.cas', couchbase.MutateInMacro.Cas, { xattr: true, createPath: true }),
+    M.upsert('name', 'Bea'),
+    M.insert('age', 33),
+    M.replace('address.city', 'Bergen'),
+    M.remove('n'),
+    M.arrayAppend('tags', 'c'),
+    M.arrayPrepend('tags', 'z'),
+    M.arrayInsert('tags[1]', 'y'),
+    M.arrayAddUnique('tags', 'e'),
+    M.increment('counter', 5),
+    M.decrement('counter', 2),
+  ]);
+  assert.equal(r.content[10].value, 5);
+  assert.equal(r.content[11].value, 3);
+  const doc = (await collection.get('node::mut')).content;
+  assert.deepEqual(doc, { name: 'Bea', tags: ['z', 'y', 'a', 'b', 'c', 'e'], address: { city: 'Bergen' }, age: 33, counter: 3 });
+  const x = await collection.lookupIn('node::mut', [S.get('meta.by', { xattr: true }), S.get('$document.CAS', { xattr: true })]);
+  assert.equal(x.content[0].value, 'node');
+  assert.equal(BigInt(x.content[1].value), BigInt(String(r.cas)));
+  // A failing spec changes nothing.
+  await rejectsWith(collection.mutateIn('node::mut', [M.upsert('name', 'X'), M.insert('name', 'Y')]), couchbase.PathExistsError);
+  assert.equal((await collection.get('node::mut')).content.name, 'Bea');
+  await rejectsWith(collection.mutateIn('node::mut', [M.upsert('name', 'X')], { cas: up0.cas }), couchbase.CasMismatchError);
+});
+
+test(`[${mode}] get with expiry and a projection`, async () => {
+  await collection.upsert('node::ttl', { a: 1, b: { c: 2, d: 3 } }, { expiry: 3600 });
+  const got = await collection.get('node::ttl', { withExpiry: true });
+  assert.ok(got.expiryTime instanceof Date || typeof got.expiryTime === 'number', `expiryTime ${got.expiryTime}`);
+  const seconds = got.expiryTime instanceof Date ? got.expiryTime.getTime() / 1000 : got.expiryTime;
+  assert.ok(Math.abs(seconds - (Date.now() / 1000 + 3600)) < 120, `expiry ${seconds}`);
+  const projected = await collection.get('node::ttl', { project: ['b.c'] });
+  assert.deepEqual(projected.content, { b: { c: 2 } });
+});
+
 test(`[${mode}] exists`, async () => {
   await collection.upsert('node::here', 'yes');
   assert.equal((await collection.exists('node::here')).exists, true);
