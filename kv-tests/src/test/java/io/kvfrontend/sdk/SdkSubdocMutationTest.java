@@ -196,6 +196,19 @@ abstract class SdkSubdocMutationTest {
     }
 
     @Test
+    void lookupInAnyReplicaReadsTheActiveCopyOfABucketWithoutReplicas() {
+        fresh("replica-sub");
+
+        var r = collection.lookupInAnyReplica("replica-sub", List.of(get("name"), get("address.city")));
+
+        assertThat(r.contentAs(0, String.class)).isEqualTo("Ann");
+        assertThat(r.contentAs(1, String.class)).isEqualTo("Oslo");
+        assertThat(r.isReplica()).isFalse();
+        assertThat(collection.lookupInAllReplicas("replica-sub", List.of(get("name"))))
+                .hasSize(1);
+    }
+
+    @Test
     void getWithExpiryReturnsTheExpirySetByUpsert() {
         collection.upsert(
                 "ttl", JsonObject.create().put("a", 1), upsertOptions().expiry(Duration.ofHours(2)));
