@@ -50,6 +50,7 @@ final class ClusterExecutors {
         Feature.SUBDOC_CREATE_AS_DELETED,
         Feature.SUBDOC_DOCUMENT_MACRO_SUPPORT,
         Feature.SUBDOC_REPLACE_BODY_WITH_XATTR,
+        Feature.SUBDOC_REPLICA_READ,
         Feature.SUBDOC_ALLOWS_ACCESS_ON_MULTIPLE_XATTR_KEYS,
     };
 

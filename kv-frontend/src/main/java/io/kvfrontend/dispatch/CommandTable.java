@@ -157,7 +157,7 @@ public final class CommandTable {
                 Opcode.SUBDOC_REPLACE_BODY_WITH_XATTR)) {
             t.add(CommandSpec.of(op, SubdocExecutors::singleMutation)
                     .document()
-                    .extras(3, 4, 7, 8)
+                    .extras(3, 4, 7, 8, 11, 12)
                     .value(REQUIRED)
                     .cas(ANY)
                     .durability()
@@ -166,7 +166,7 @@ public final class CommandTable {
         }
         t.add(CommandSpec.of(Opcode.SUBDOC_MULTI_MUTATION, SubdocExecutors::multiMutation)
                 .document()
-                .extras(0, 1, 4, 5)
+                .extras(0, 1, 4, 5, 8, 9)
                 .value(REQUIRED)
                 .cas(ANY)
                 .durability()

@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The macros of an xattr mutation with the ExpandMacros path flag: the JSON strings {@code
- * "${Mutation.CAS}"}, {@code "${Mutation.seqno}"} and {@code "${Mutation.value_crc32c}"} become the
+ * The macros of an xattr mutation with the ExpandMacros path flag, whose value is exactly one
+ * quoted macro (as kv_engine requires): the JSON strings {@code "${Mutation.CAS}"}, {@code "${Mutation.seqno}"} and {@code "${Mutation.value_crc32c}"} become the
  * new revision's CAS, sequence number and body checksum, which exist only once the engine writes
  * it; {@code "${$document.<field>}"} (and {@code "${$document}"}) become the document's metadata as
  * read. Mutation macros are first replaced by placeholders unique to the command, and the
@@ -34,51 +34,34 @@ final class Macros {
     }
 
     /**
-     * {@code value} with its macros replaced (mutation macros by placeholders), or the status
-     * naming an unknown one.
+     * The value of a spec with ExpandMacros, which is exactly one quoted macro (the validator
+     * checked): a mutation macro becomes its placeholder, a {@code ${$document...}} one its value as
+     * read; an unknown one is the status that says so.
      */
     Object substitute(byte[] value, SubdocDocument doc, Command c) {
-        String text = new String(value, StandardCharsets.UTF_8);
-        StringBuilder out = new StringBuilder();
-        int i = 0;
-        while (true) {
-            int at = text.indexOf(PREFIX, i);
-            if (at < 0) {
-                out.append(text, i, text.length());
-                break;
-            }
-            int end = text.indexOf("}\"", at);
-            if (end < 0) {
-                out.append(text, i, text.length());
-                break;
-            }
-            String name = text.substring(at + PREFIX.length(), end);
-            out.append(text, i, at);
-            switch (name) {
-                case "Mutation.CAS", "Mutation.seqno", "Mutation.value_crc32c" -> {
-                    out.append(placeholder(name));
-                    used = true;
-                }
-                default -> {
-                    if (name.equals("$document") || name.startsWith("$document.")) {
-                        if (doc.item == null) {
-                            return Status.SUBDOC_XATTR_UNKNOWN_VATTR_MACRO; // no document to describe yet
-                        }
-                        byte[] v = vattr(doc, c, name);
-                        if (v == null) {
-                            return Status.SUBDOC_XATTR_UNKNOWN_VATTR_MACRO;
-                        }
-                        out.append(new String(v, StandardCharsets.UTF_8));
-                    } else if (name.startsWith("$")) {
-                        return Status.SUBDOC_XATTR_UNKNOWN_VATTR_MACRO;
-                    } else {
-                        return Status.SUBDOC_XATTR_UNKNOWN_MACRO;
-                    }
-                }
-            }
-            i = end + 2;
+        String text = new String(value, StandardCharsets.UTF_8).trim();
+        if (!text.startsWith(PREFIX) || !text.endsWith("}\"")) {
+            return Status.SUBDOC_XATTR_UNKNOWN_MACRO;
         }
-        return out.toString().getBytes(StandardCharsets.UTF_8);
+        String name = text.substring(PREFIX.length(), text.length() - 2);
+        switch (name) {
+            case "Mutation.CAS", "Mutation.seqno", "Mutation.value_crc32c" -> {
+                used = true;
+                return placeholder(name).getBytes(StandardCharsets.UTF_8);
+            }
+            default -> {
+                if (!name.equals("$document") && !name.startsWith("$document.")) {
+                    return name.startsWith("$")
+                            ? Status.SUBDOC_XATTR_UNKNOWN_VATTR_MACRO
+                            : Status.SUBDOC_XATTR_UNKNOWN_MACRO;
+                }
+                if (doc.item == null) {
+                    return Status.SUBDOC_XATTR_UNKNOWN_VATTR_MACRO; // no document to describe yet
+                }
+                byte[] v = vattr(doc, c, name);
+                return v == null ? Status.SUBDOC_XATTR_UNKNOWN_VATTR_MACRO : v;
+            }
+        }
     }
 
     private static byte[] vattr(SubdocDocument doc, Command c, String name) {

@@ -30,8 +30,8 @@ import java.util.zip.CRC32C;
 final class SubdocDocument {
     private static final JsonFactory JSON = new JsonFactory();
 
-    /** Longest xattr key, in bytes (kv_engine). */
-    static final int MAX_XATTR_KEY = 16;
+    /** Longest xattr key, in bytes (kv_engine: shorter than 16). */
+    static final int MAX_XATTR_KEY = 15;
 
     /** The document as read: {@code null} for one that does not exist (yet). */
     final Item item;
@@ -40,9 +40,6 @@ final class SubdocDocument {
 
     /** The revision read is a tombstone (a deleted document with system xattrs). */
     final boolean deleted;
-
-    /** The attributes as first read, for ReplaceBodyWithXattr (which reads them, not the new ones). */
-    final byte[] originalXattrs;
 
     byte[] body;
     /** The attributes as one JSON object. */
@@ -57,7 +54,6 @@ final class SubdocDocument {
         this.deleted = deleted;
         this.body = body;
         this.xattrs = xattrs;
-        this.originalXattrs = xattrs;
         this.bodyJson = item == null || (item.datatype() & Datatype.JSON) != 0;
     }
 
@@ -184,7 +180,7 @@ final class SubdocDocument {
         }
         char c = key.charAt(0);
         if (c == '_' || c == '$') {
-            return true;
+            return key.length() > 1; // a bare "_" or "$" is no key
         }
         boolean punct = c < 128 && !Character.isLetterOrDigit(c) && c > ' ';
         return !punct && !Character.isISOControl(c) && c != ' ';

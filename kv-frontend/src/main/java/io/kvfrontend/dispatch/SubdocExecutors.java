@@ -52,8 +52,15 @@ final class SubdocExecutors {
     static final int DOC_CREATE_AS_DELETED = 0x08;
     /** Document flag: bring a deleted document back to life. */
     static final int DOC_REVIVE = 0x10;
+    /** Document flag: a lookup addressed to a replica (this node's vBuckets are all active: no effect). */
+    static final int DOC_REPLICA_READ = 0x20;
 
-    private static final int DOC_FLAGS = DOC_MKDOC | DOC_ADD | DOC_ACCESS_DELETED | DOC_CREATE_AS_DELETED | DOC_REVIVE;
+    /** The three mutation macros, as the whole (quoted) value of an ExpandMacros spec. */
+    private static final java.util.Set<String> MUTATION_MACROS =
+            java.util.Set.of("\"${Mutation.CAS}\"", "\"${Mutation.seqno}\"", "\"${Mutation.value_crc32c}\"");
+
+    private static final int DOC_FLAGS =
+            DOC_MKDOC | DOC_ADD | DOC_ACCESS_DELETED | DOC_CREATE_AS_DELETED | DOC_REVIVE | DOC_REPLICA_READ;
 
     private static final byte[] NONE = new byte[0];
 
@@ -110,8 +117,11 @@ final class SubdocExecutors {
 
     // ------------------------------------------------------------------ request parsing
 
-    /** The checks every spec gets, lookup or mutation, before the document is read. */
+    /** The checks every spec gets, lookup or mutation, before the document is read (kv_engine's validators). */
     private static void checkSpec(Spec s, boolean lookup) throws Refused {
+        if (s.path().length > SubdocPath.MAX_LENGTH) {
+            throw new Refused(Status.EINVAL, "Path is longer than " + SubdocPath.MAX_LENGTH + " bytes");
+        }
         if (lookup) {
             if (!isLookup(s.op()) && s.op() != Opcode.GET) {
                 throw new Refused(
@@ -144,12 +154,87 @@ final class SubdocExecutors {
             if (s.op() == Opcode.SUBDOC_REPLACE_BODY_WITH_XATTR && !s.xattr()) {
                 throw new Refused(Status.EINVAL, "ReplaceBodyWithXattr reads an xattr path");
             }
+            if ((s.flags() & PATH_MKDIR_P) != 0
+                    && (s.op() == Opcode.SUBDOC_DELETE
+                            || s.op() == Opcode.SUBDOC_REPLACE
+                            || s.op() == Opcode.SUBDOC_ARRAY_INSERT
+                            || s.op() == Opcode.SUBDOC_REPLACE_BODY_WITH_XATTR)) {
+                throw new Refused(Status.EINVAL, "Create-parents is not valid for this operation");
+            }
+            if ((s.flags() & PATH_EXPAND_MACROS) != 0
+                    && (s.op() == Opcode.SUBDOC_COUNTER
+                            || s.op() == Opcode.SUBDOC_ARRAY_ADD_UNIQUE
+                            || s.op() == Opcode.SUBDOC_DELETE
+                            || s.op() == Opcode.SUBDOC_REPLACE_BODY_WITH_XATTR)) {
+                throw new Refused(Status.EINVAL, "Macros are not valid for this operation");
+            }
         }
         if (s.wholeDocument() && (s.path().length != 0 || s.flags() != 0)) {
             throw new Refused(Status.EINVAL, "A whole-document operation takes no path and no flags");
         }
-        if (s.xattr() && s.path().length == 0) {
-            throw new Refused(Status.EINVAL, "An xattr path cannot be empty");
+        if (s.xattr()) {
+            if (s.path().length == 0) {
+                throw new Refused(Status.EINVAL, "An xattr path cannot be empty");
+            }
+            checkXattrPath(s, lookup);
+        } else if (s.path().length == 0 && !emptyPathAllowed(s.op())) {
+            throw new Refused(Status.EINVAL, "This operation needs a path");
+        }
+    }
+
+    private static boolean emptyPathAllowed(Opcode op) {
+        return switch (op) {
+            case GET,
+                    SET,
+                    DELETE,
+                    SUBDOC_GET_COUNT,
+                    SUBDOC_ARRAY_PUSH_LAST,
+                    SUBDOC_ARRAY_PUSH_FIRST,
+                    SUBDOC_ARRAY_ADD_UNIQUE -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * An xattr spec's key (XattrEinval if bad), virtual attributes (read-only:
+     * XattrCantModifyVattr), and macros: the value must be exactly one mutation macro or a
+     * {@code ${$document...}} one (XattrUnknownMacro otherwise).
+     */
+    private static void checkXattrPath(Spec s, boolean lookup) throws Refused {
+        SubdocPath path;
+        try {
+            path = SubdocPath.parse(s.path());
+        } catch (SubdocPath.Invalid e) {
+            return; // reported per spec when the path is used
+        }
+        if (!SubdocDocument.validXattrKey(path)) {
+            throw new Refused(Status.XATTR_EINVAL, "Invalid xattr key");
+        }
+        if (!lookup && SubdocDocument.isVirtual(path)) {
+            throw new Refused(Status.SUBDOC_XATTR_CANT_MODIFY_VATTR, "Virtual xattrs cannot be modified");
+        }
+        if ((s.flags() & PATH_EXPAND_MACROS) != 0) {
+            String v = new String(s.value(), StandardCharsets.UTF_8);
+            if (!MUTATION_MACROS.contains(v) && !(v.startsWith("\"${$document") && v.endsWith("}\""))) {
+                throw new Refused(Status.SUBDOC_XATTR_UNKNOWN_MACRO, "Unknown macro " + v);
+            }
+        }
+    }
+
+    /** Document flags each spec's operation does not take (kv_engine's subdocument_traits). */
+    private static void checkFlagsForSpecs(int docFlags, List<Spec> specs) throws Refused {
+        for (Spec s : specs) {
+            boolean mkdocInvalid = s.op() == Opcode.SUBDOC_DELETE
+                    || s.op() == Opcode.SUBDOC_REPLACE
+                    || s.op() == Opcode.SUBDOC_ARRAY_INSERT
+                    || s.op() == Opcode.DELETE
+                    || s.op() == Opcode.SUBDOC_REPLACE_BODY_WITH_XATTR;
+            if ((docFlags & DOC_MKDOC) != 0 && mkdocInvalid) {
+                throw new Refused(Status.EINVAL, "Mkdoc is not valid with opcode 0x" + Integer.toHexString(s.code()));
+            }
+            if (s.op() == Opcode.SET && (docFlags & (DOC_ACCESS_DELETED | DOC_CREATE_AS_DELETED | DOC_REVIVE)) != 0) {
+                throw new Refused(Status.EINVAL, "A whole-document Set cannot work on a deleted document");
+            }
         }
     }
 
@@ -158,7 +243,7 @@ final class SubdocExecutors {
         if (!c.connection().has(Feature.XATTR)) {
             for (Spec s : specs) {
                 if (s.xattr()) {
-                    throw new Refused(Status.EINVAL, "Extended attributes are not negotiated");
+                    throw new Refused(Status.NOT_SUPPORTED, "Extended attributes are not negotiated");
                 }
             }
         }
@@ -172,8 +257,12 @@ final class SubdocExecutors {
         if (specs.size() > MAX_SPECS) {
             throw new Refused(Status.SUBDOC_INVALID_COMBO, "More than " + MAX_SPECS + " specs");
         }
+        boolean delete = specs.stream().anyMatch(s -> s.op() == Opcode.DELETE);
         boolean body = false;
         for (Spec s : specs) {
+            if (delete && !s.xattr() && s.op() != Opcode.DELETE) {
+                throw new Refused(Status.SUBDOC_INVALID_COMBO, "A whole-document Delete takes no body specs");
+            }
             // By the xattr flag alone: ReplaceBodyWithXattr carries it and counts as an xattr spec
             // (the transactions library sends it before the xattr removal).
             boolean xattrPhase = s.xattr();
@@ -184,12 +273,12 @@ final class SubdocExecutors {
         }
     }
 
-    private static void checkDocFlags(int docFlags, boolean lookup, long cas) throws Refused {
+    private static void checkDocFlags(int docFlags, boolean lookup, long cas, boolean single) throws Refused {
         if ((docFlags & ~DOC_FLAGS) != 0) {
             throw new Refused(Status.EINVAL, "Unknown document flags");
         }
         if (lookup) {
-            if ((docFlags & ~DOC_ACCESS_DELETED) != 0) {
+            if ((docFlags & ~(DOC_ACCESS_DELETED | DOC_REPLICA_READ)) != 0) {
                 throw new Refused(Status.EINVAL, "Invalid document flags for a lookup");
             }
             return;
@@ -200,7 +289,12 @@ final class SubdocExecutors {
         if ((docFlags & DOC_ADD) != 0 && cas != 0) {
             throw new Refused(Status.EINVAL, "Add cannot take a CAS");
         }
-        if ((docFlags & DOC_CREATE_AS_DELETED) != 0 && (docFlags & (DOC_MKDOC | DOC_ADD)) == 0) {
+        if ((docFlags & DOC_REPLICA_READ) != 0) {
+            throw new Refused(Status.EINVAL, "ReplicaRead is for lookups");
+        }
+        // The multi-path validator allows CreateAsDeleted alone: the transactions library sends
+        // AccessDeleted|CreateAsDeleted with a tombstone's CAS to restage an insert.
+        if (single && (docFlags & DOC_CREATE_AS_DELETED) != 0 && (docFlags & (DOC_MKDOC | DOC_ADD)) == 0) {
             throw new Refused(Status.EINVAL, "CreateAsDeleted needs Mkdoc or Add");
         }
         if ((docFlags & DOC_REVIVE) != 0
@@ -224,26 +318,24 @@ final class SubdocExecutors {
         if (isLookup(op) && value.length != 0) {
             throw new Refused(Status.EINVAL, "The path length in the extras must be the value length");
         }
-        if (pathLength == 0
-                && op != Opcode.SUBDOC_ARRAY_PUSH_LAST
-                && op != Opcode.SUBDOC_ARRAY_PUSH_FIRST
-                && op != Opcode.SUBDOC_ARRAY_ADD_UNIQUE
-                && op != Opcode.SUBDOC_REPLACE) {
-            throw new Refused(Status.EINVAL, "This command needs a path");
-        }
         return new Spec(op, op.code(), flags, path, value);
     }
 
     /** Single-path doc flags: the last extras byte when there are 4 or 8. */
     private static int singleDocFlags(ByteBuf ex) {
         int n = ex.readableBytes();
-        return n == 4 || n == 8 ? ex.getUnsignedByte(ex.readerIndex() + n - 1) : 0;
+        return n == 4 || n == 8 || n == 12 ? ex.getUnsignedByte(ex.readerIndex() + n - 1) : 0;
     }
 
     /** Single-path expiry: bytes 3..6 when there are 7 or 8. */
     private static long singleExpiry(ByteBuf ex) {
         int n = ex.readableBytes();
         return n >= 7 ? ex.getUnsignedInt(ex.readerIndex() + 3) : 0;
+    }
+
+    /** Single-path user flags: bytes 7..10 when there are 11 or 12; else null (keep the document's). */
+    private static Integer singleUserFlags(ByteBuf ex) {
+        return ex.readableBytes() >= 11 ? ex.getInt(ex.readerIndex() + 7) : null;
     }
 
     private static List<Spec> multiSpecs(ByteBuf v, boolean lookup) throws Refused {
@@ -312,7 +404,7 @@ final class SubdocExecutors {
 
     private static Result lookup(Command c, SubdocDocument doc, Spec s) {
         if (s.op() == Opcode.GET) {
-            return new Result(Status.SUCCESS, doc.body);
+            return doc.body.length == 0 ? Result.of(Status.SUBDOC_PATH_ENOENT) : new Result(Status.SUCCESS, doc.body);
         }
         Target t = target(c, doc, s);
         if (t.status() != Status.SUCCESS) {
@@ -356,7 +448,7 @@ final class SubdocExecutors {
             s = singleSpec(c);
             checkSpec(s, true);
             checkXattrNegotiated(c, List.of(s));
-            checkDocFlags(docFlags, true, 0);
+            checkDocFlags(docFlags, true, 0, true);
         } catch (Refused r) {
             c.respondError(r.status, r.getMessage());
             return;
@@ -390,7 +482,7 @@ final class SubdocExecutors {
         int docFlags = ex.readableBytes() == 1 ? ex.getUnsignedByte(ex.readerIndex()) : 0;
         List<Spec> specs;
         try {
-            checkDocFlags(docFlags, true, 0);
+            checkDocFlags(docFlags, true, 0, false);
             specs = multiSpecs(c.request().value(), true);
             checkXattrNegotiated(c, specs);
         } catch (Refused r) {
@@ -427,12 +519,13 @@ final class SubdocExecutors {
             s = singleSpec(c);
             checkSpec(s, false);
             checkXattrNegotiated(c, List.of(s));
-            checkDocFlags(docFlags, false, c.request().cas());
+            checkDocFlags(docFlags, false, c.request().cas(), true);
+            checkFlagsForSpecs(docFlags, List.of(s));
         } catch (Refused r) {
             c.respondError(r.status, r.getMessage());
             return;
         }
-        mutate(c, List.of(s), docFlags, singleExpiry(ex), true);
+        mutate(c, List.of(s), docFlags, singleExpiry(ex), singleUserFlags(ex), true);
     }
 
     /**
@@ -445,24 +538,30 @@ final class SubdocExecutors {
     static void multiMutation(Command c) {
         ByteBuf ex = c.request().extras();
         int n = ex.readableBytes();
-        int docFlags = n == 1 || n == 5 ? ex.getUnsignedByte(ex.readerIndex() + n - 1) : 0;
+        int docFlags = n == 1 || n == 5 || n == 9 ? ex.getUnsignedByte(ex.readerIndex() + n - 1) : 0;
         long expiry = n >= 4 ? ex.getUnsignedInt(ex.readerIndex()) : 0;
+        Integer userFlags = n >= 8 ? ex.getInt(ex.readerIndex() + 4) : null;
         List<Spec> specs;
         try {
-            checkDocFlags(docFlags, false, c.request().cas());
+            checkDocFlags(docFlags, false, c.request().cas(), false);
             specs = multiSpecs(c.request().value(), false);
             checkXattrNegotiated(c, specs);
+            checkFlagsForSpecs(docFlags, specs);
         } catch (Refused r) {
             c.respondError(r.status, r.getMessage());
             return;
         }
-        mutate(c, specs, docFlags, expiry, false);
+        mutate(c, specs, docFlags, expiry, userFlags, false);
     }
 
     /** The first failing spec of a mutation. */
     private record Failure(int index, Status status) {}
 
-    private static void mutate(Command c, List<Spec> specs, int docFlags, long expiry, boolean single) {
+    /** Most bytes of system xattrs one document may carry (kv_engine's privileged bytes). */
+    static final int MAX_SYSTEM_XATTR_BYTES = 1024 * 1024;
+
+    private static void mutate(
+            Command c, List<Spec> specs, int docFlags, long expiry, Integer userFlags, boolean single) {
         long userCas = c.request().cas();
         boolean accessDeleted = (docFlags & DOC_ACCESS_DELETED) != 0;
         boolean create = (docFlags & (DOC_MKDOC | DOC_ADD)) != 0;
@@ -483,7 +582,9 @@ final class SubdocExecutors {
                 creating = true;
             } else {
                 doc = (SubdocDocument) loaded;
-                if ((docFlags & DOC_ADD) != 0 && !doc.deleted) {
+                if ((docFlags & DOC_ADD) != 0) {
+                    // Add fails on any document it fetched, a tombstone included (AccessDeleted): the
+                    // transactions library then restages with the tombstone's CAS.
                     c.respondError(Status.KEY_EEXISTS, null);
                     return;
                 }
@@ -491,10 +592,6 @@ final class SubdocExecutors {
                     c.respondError(Status.SUBDOC_CAN_ONLY_REVIVE_DELETED_DOCUMENTS, null);
                     return;
                 }
-                creating = doc.deleted && (docFlags & DOC_ADD) != 0;
-            }
-            if (creating && doc.deleted) {
-                doc = SubdocDocument.fresh(freshRoot(specs)); // Add over a tombstone starts afresh
             }
             Macros macros = new Macros();
             List<byte[]> values = new ArrayList<>(specs.size());
@@ -509,7 +606,7 @@ final class SubdocExecutors {
                     continue;
                 }
                 bodyTouched |= !s.xattr() || s.op() == Opcode.SUBDOC_REPLACE_BODY_WITH_XATTR;
-                Result r = apply(c, doc, s, macros);
+                Result r = apply(c, doc, s, macros, create);
                 values.add(r.value());
                 if (r.status() != Status.SUCCESS) {
                     failure = new Failure(i, r.status());
@@ -524,7 +621,7 @@ final class SubdocExecutors {
                     body[1] = (byte) (failure.status().code() >>> 8);
                     body[2] = (byte) failure.status().code();
                     c.respond(
-                            doc.deleted ? Status.SUBDOC_MULTI_PATH_FAILURE_DELETED : Status.SUBDOC_MULTI_PATH_FAILURE,
+                            Status.SUBDOC_MULTI_PATH_FAILURE, // never the Deleted variant for a mutation
                             Datatype.RAW,
                             0,
                             null,
@@ -547,6 +644,16 @@ final class SubdocExecutors {
             }
             int datatype = (xattrs.isEmpty() ? 0 : Datatype.XATTR)
                     | (!resultDeleted && JsonDetector.isJson(body) ? Datatype.JSON : 0);
+            long systemBytes = 0;
+            for (java.util.Map.Entry<String, byte[]> e : xattrs.entrySet()) {
+                if (Xattrs.isSystem(e.getKey())) {
+                    systemBytes += e.getKey().length() + e.getValue().length + 6;
+                }
+            }
+            if (systemBytes > MAX_SYSTEM_XATTR_BYTES) {
+                c.respondError(Status.E2BIG, "System xattrs are limited to " + MAX_SYSTEM_XATTR_BYTES + " bytes");
+                return;
+            }
             final java.util.Map<String, byte[]> finalXattrs = xattrs;
             DocumentWrite.Finisher finisher = macros.used()
                     ? (v, cas, seqno) -> Xattrs.encode(macros.expand(finalXattrs, body, cas, seqno), body)
@@ -558,7 +665,7 @@ final class SubdocExecutors {
                     resultDeleted,
                     Xattrs.encode(xattrs, body),
                     datatype,
-                    doc.item == null || creating ? 0 : doc.item.flags(),
+                    userFlags != null ? userFlags : doc.item == null || creating ? 0 : doc.item.flags(),
                     expiry,
                     c.frameInfos().preserveTtl(),
                     finisher);
@@ -624,7 +731,7 @@ final class SubdocExecutors {
     }
 
     /** Applies one mutation spec to {@code doc}; the result's value is Counter's new number. */
-    private static Result apply(Command c, SubdocDocument doc, Spec s, Macros macros) {
+    private static Result apply(Command c, SubdocDocument doc, Spec s, Macros macros, boolean mkdirP) {
         if (s.op() == Opcode.SET) {
             doc.bodyReplaced(s.value(), JsonDetector.isJson(s.value()));
             return Result.of(Status.SUCCESS);
@@ -646,13 +753,13 @@ final class SubdocExecutors {
                                 : Status.SUBDOC_XATTR_CANT_MODIFY_VATTR);
             }
             if (s.op() == Opcode.SUBDOC_REPLACE_BODY_WITH_XATTR) {
-                // Reads the attribute as it was before this command changed any.
-                SubdocLookup.Found f = SubdocLookup.find(doc.originalXattrs, path);
+                // Runs in the xattr phase, in order: it sees the xattr specs before it.
+                SubdocLookup.Found f = SubdocLookup.find(doc.xattrs, path);
                 if (!f.ok()) {
                     return Result.of(f.status());
                 }
-                byte[] v = SubdocLookup.bytes(doc.originalXattrs, f);
-                doc.bodyReplaced(v, true);
+                byte[] v = SubdocLookup.bytes(doc.xattrs, f);
+                doc.bodyReplaced(v, v.length > 0 && JsonDetector.isJson(v));
                 return Result.of(Status.SUCCESS);
             }
             byte[] value = s.value();
@@ -663,7 +770,7 @@ final class SubdocExecutors {
                 }
                 value = (byte[]) expanded;
             }
-            SubdocJson.Outcome o = mutateJson(doc.xattrs, path, s, value);
+            SubdocJson.Outcome o = mutateJson(doc.xattrs, path, s, value, mkdirP);
             if (!o.ok()) {
                 return Result.of(o.status());
             }
@@ -674,7 +781,7 @@ final class SubdocExecutors {
         if (body != Status.SUCCESS) {
             return Result.of(doc.deleted && doc.body.length == 0 ? Status.SUBDOC_PATH_ENOENT : body);
         }
-        SubdocJson.Outcome o = mutateJson(doc.body, path, s, s.value());
+        SubdocJson.Outcome o = mutateJson(doc.body, path, s, s.value(), mkdirP);
         if (!o.ok()) {
             return Result.of(o.status());
         }
@@ -683,8 +790,10 @@ final class SubdocExecutors {
     }
 
     /** One mutation of a JSON text (the body, or the attributes as one object). */
-    private static SubdocJson.Outcome mutateJson(byte[] json, SubdocPath path, Spec s, byte[] value) {
-        boolean mkdirP = (s.flags() & PATH_MKDIR_P) != 0;
+    private static SubdocJson.Outcome mutateJson(
+            byte[] json, SubdocPath path, Spec s, byte[] value, boolean impliedMkdirP) {
+        // Mkdoc and Add imply create-parents on every spec (kv_engine).
+        boolean mkdirP = impliedMkdirP || (s.flags() & PATH_MKDIR_P) != 0;
         Opcode op = s.op();
         if (op != Opcode.SUBDOC_DELETE && op != Opcode.SUBDOC_COUNTER) {
             boolean multi = op == Opcode.SUBDOC_ARRAY_PUSH_LAST

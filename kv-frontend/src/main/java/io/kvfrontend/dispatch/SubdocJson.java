@@ -389,12 +389,13 @@ final class SubdocJson {
             return insertMember(doc, path, bracketed(value), true);
         }
         Container c = (Container) a;
-        byte[] wanted = canonical(value);
+        byte[] wanted = trimmed(value);
         for (Child ch : c.children()) {
             if (ch.token() == JsonToken.START_OBJECT || ch.token() == JsonToken.START_ARRAY) {
                 return Outcome.failure(Status.SUBDOC_PATH_MISMATCH);
             }
-            if (Arrays.equals(canonical(Arrays.copyOfRange(doc, ch.valueStart(), ch.valueEnd())), wanted)) {
+            // Byte-wise, as kv_engine compares: 1.0 is not 1, and "\u0061" is not "a".
+            if (Arrays.equals(Arrays.copyOfRange(doc, ch.valueStart(), ch.valueEnd()), wanted)) {
                 return Outcome.failure(Status.SUBDOC_PATH_EEXISTS);
             }
         }
@@ -403,13 +404,17 @@ final class SubdocJson {
                 : Outcome.of(splice(doc, c.close(), c.close(), COMMA, value));
     }
 
-    /** A scalar's comparable form: strings by their decoded text, other tokens as written. */
-    private static byte[] canonical(byte[] scalar) throws IOException {
-        try (JsonParser p = JSON.createParser(scalar)) {
-            JsonToken t = p.nextToken();
-            String text = p.getText();
-            return ((t == JsonToken.VALUE_STRING ? "s" : "t") + text).getBytes(StandardCharsets.UTF_8);
+    /** {@code value} without surrounding whitespace. */
+    private static byte[] trimmed(byte[] value) {
+        int s = 0;
+        int e = value.length;
+        while (s < e && Character.isWhitespace(value[s])) {
+            s++;
         }
+        while (e > s && Character.isWhitespace(value[e - 1])) {
+            e--;
+        }
+        return Arrays.copyOfRange(value, s, e);
     }
 
     // ------------------------------------------------------------------ counter
@@ -421,11 +426,12 @@ final class SubdocJson {
     static Outcome counter(byte[] doc, SubdocPath path, byte[] delta, boolean mkdirP) throws IOException {
         long d;
         try {
+            // kv_engine parses with from_chars: no '+', no leading zeros, no "-0".
             String text = new String(delta, StandardCharsets.US_ASCII);
-            if (text.isEmpty() || !text.matches("[-+]?[0-9]+")) {
+            if (!text.matches("-?[1-9][0-9]*")) {
                 return Outcome.failure(Status.SUBDOC_DELTA_EINVAL);
             }
-            d = Long.parseLong(text.startsWith("+") ? text.substring(1) : text);
+            d = Long.parseLong(text);
         } catch (NumberFormatException e) {
             return Outcome.failure(Status.SUBDOC_DELTA_EINVAL);
         }

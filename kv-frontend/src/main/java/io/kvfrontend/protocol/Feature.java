@@ -26,6 +26,7 @@ public final class Feature {
     public static final int SUBDOC_CREATE_AS_DELETED = 0x17;
     public static final int SUBDOC_DOCUMENT_MACRO_SUPPORT = 0x18;
     public static final int SUBDOC_REPLACE_BODY_WITH_XATTR = 0x19;
+    public static final int SUBDOC_REPLICA_READ = 0x1c;
     public static final int GET_CLUSTER_CONFIG_WITH_KNOWN_VERSION = 0x1d;
     public static final int DEDUPE_NOT_MY_VBUCKET_CLUSTERMAP = 0x1e;
     public static final int CLUSTERMAP_CHANGE_NOTIFICATION_BRIEF = 0x1f;

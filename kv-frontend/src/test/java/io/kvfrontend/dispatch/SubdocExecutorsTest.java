@@ -157,12 +157,10 @@ class SubdocExecutorsTest {
                 "0xcf|0|f|1|SUBDOC_PATH_MISMATCH",
                 "0xcf|0|n|0|SUBDOC_DELTA_EINVAL",
                 "0xcf|0|n|abc|SUBDOC_DELTA_EINVAL",
-                "0xc8|4|`.x`|1|XATTR_EINVAL",
-                "0xc8|4|toolongxattrkeyname|1|XATTR_EINVAL",
-                "0xc8|4|!x|1|XATTR_EINVAL",
-                "0xc8|4|$document.CAS|1|SUBDOC_XATTR_CANT_MODIFY_VATTR",
-                "0xc8|4|$nope|1|SUBDOC_XATTR_CANT_MODIFY_VATTR",
-                "0xc8|0x14|x|'\"${Mutation.bogus}\"'|SUBDOC_XATTR_UNKNOWN_MACRO",
+                "0xcf|0|n|+1|SUBDOC_DELTA_EINVAL",
+                "0xcf|0|n|05|SUBDOC_DELTA_EINVAL",
+                "0xcf|0|n|-0|SUBDOC_DELTA_EINVAL",
+                "0xcf|0|n|99999999999999999999|SUBDOC_DELTA_EINVAL",
                 "0xc8|0x14|x|'\"${$document.bogus}\"'|SUBDOC_XATTR_UNKNOWN_VATTR_MACRO",
                 "0xd3|4|nope||SUBDOC_PATH_ENOENT",
                 "0xc8|0|s|'\"y\"'|'{\"a\":{\"b\":[1,2,3]},\"s\":\"y\",\"n\":10,\"f\":1.5}'",
@@ -185,11 +183,50 @@ class SubdocExecutorsTest {
         }
     }
 
+    /** Errors the validator finds before the document is read: the command's own status. */
+    @ParameterizedTest(name = "{0} {2} {3}")
+    @CsvSource(
+            delimiter = '|',
+            quoteCharacter = '\'',
+            value = {
+                "0xc8|4|`.x`|1|XATTR_EINVAL",
+                "0xc8|4|sixteen-bytes-xx|1|XATTR_EINVAL",
+                "0xc8|4|fifteen-bytes-x|1|SUCCESS",
+                "0xc8|4|!x|1|XATTR_EINVAL",
+                "0xc8|4|_|1|XATTR_EINVAL",
+                "0xc8|4|$document.CAS|1|SUBDOC_XATTR_CANT_MODIFY_VATTR",
+                "0xc8|4|$nope|1|SUBDOC_XATTR_CANT_MODIFY_VATTR",
+                "0xc8|0x14|x|'\"${Mutation.bogus}\"'|SUBDOC_XATTR_UNKNOWN_MACRO",
+                "0xc8|0x14|x|'{\"a\":\"${Mutation.CAS}\"}'|SUBDOC_XATTR_UNKNOWN_MACRO",
+                "0xcf|0x14|x|1|EINVAL",
+                "0xca|0x01|s|1|EINVAL",
+                "0xc8|0|''|1|EINVAL",
+            })
+    void theValidatorAnswersForTheWholeCommand(String op, String flags, String path, String value, String expected) {
+        Response r = mutation(-1, spec(Integer.decode(op), Integer.decode(flags), path == null ? "" : path, value));
+        assertThat(r.status()).isEqualTo(Status.valueOf(expected).code());
+    }
+
     @Test
     void requestLevelErrorsAreTheCommandsStatus() {
         byte[] upsert = spec(0xc8, 0, "s", "1");
         assertThat(mutation(0x03, upsert).status()).as("Mkdoc+Add").isEqualTo(Status.EINVAL.code());
-        assertThat(mutation(0x08, upsert).status()).as("CreateAsDeleted alone").isEqualTo(Status.EINVAL.code());
+        assertThat(one(Frames.request(Opcode.SUBDOC_DICT_UPSERT.code())
+                                .key("doc")
+                                .extras(new byte[] {0, 1, 0x04, 0x08})
+                                .value("x1"))
+                        .status())
+                .as("single-path CreateAsDeleted without Mkdoc or Add")
+                .isEqualTo(Status.EINVAL.code());
+        assertThat(mutation(0x01, spec(0xca, 0, "s", "1")).status())
+                .as("Mkdoc with Replace")
+                .isEqualTo(Status.EINVAL.code());
+        assertThat(mutation(0x04, spec(0x01, 0, "", "1")).status())
+                .as("whole-document Set on a deleted document")
+                .isEqualTo(Status.EINVAL.code());
+        assertThat(mutation(-1, spec(0x04, 0, "", ""), spec(0xc8, 0, "s", "1")).status())
+                .as("whole-document Delete with a body spec")
+                .isEqualTo(Status.SUBDOC_INVALID_COMBO.code());
         assertThat(mutation(0x10, upsert).status())
                 .as("Revive without AccessDeleted")
                 .isEqualTo(Status.EINVAL.code());

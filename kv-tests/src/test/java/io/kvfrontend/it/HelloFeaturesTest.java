@@ -166,6 +166,7 @@ class HelloFeaturesTest {
         assertThat(acked)
                 .containsExactly(
                         MUTATION_SEQNO,
+                        XATTR,
                         XERROR,
                         SELECT_BUCKET_FEATURE,
                         SNAPPY,
@@ -188,9 +189,12 @@ class HelloFeaturesTest {
         // SYNC_REPLICATION never without ALT_REQUEST (sdk-compat.md 1.3), never UNORDERED; SNAPPY and
         // SNAPPY_EVERYWHERE (0x0a, 0x13) because raw Snappy values are implemented; DUPLEX (0x0c) and
         // CLUSTERMAP_CHANGE_NOTIFICATION_BRIEF (0x1f), because the server pushes cluster maps to the
-        // connections that asked for them.
+        // connections that asked for them; XATTR, VATTR, SubdocCreateAsDeleted and SubdocReplicaRead
+        // (0x06, 0x15, 0x17, 0x1c) because the sub-document API and xattrs are implemented.
         assertThat(acked)
-                .containsExactly(0x04, 0x07, 0x08, 0x0a, 0x0b, 0x0c, 0x10, 0x11, 0x12, 0x13, 0x14, 0x1d, 0x1e, 0x1f);
+                .containsExactly(
+                        0x04, 0x06, 0x07, 0x08, 0x0a, 0x0b, 0x0c, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x17, 0x1c, 0x1d,
+                        0x1e, 0x1f);
     }
 
     @Test
