@@ -23,6 +23,7 @@ import com.couchbase.client.core.error.DocumentNotFoundException;
 import com.couchbase.client.core.error.subdoc.DocumentNotJsonException;
 import com.couchbase.client.core.error.subdoc.PathExistsException;
 import com.couchbase.client.core.error.subdoc.PathNotFoundException;
+import com.couchbase.client.core.msg.kv.DurabilityLevel;
 import com.couchbase.client.java.Cluster;
 import com.couchbase.client.java.Collection;
 import com.couchbase.client.java.codec.RawBinaryTranscoder;
@@ -160,6 +161,10 @@ abstract class SdkSubdocMutationTest {
                 .isInstanceOf(DocumentExistsException.class);
         assertThatThrownBy(() -> collection.mutateIn("never", List.of(upsert("x", 1))))
                 .isInstanceOf(DocumentNotFoundException.class);
+
+        MutateInResult durable = collection.mutateIn(
+                id, List.of(upsert("durable", true)), mutateInOptions().durability(DurabilityLevel.MAJORITY));
+        assertThat(collection.get(id).cas()).isEqualTo(durable.cas());
 
         collection.upsert("bin", new byte[] {1, 2, 3}, upsertOptions().transcoder(RawBinaryTranscoder.INSTANCE));
         assertThatThrownBy(() -> collection.mutateIn("bin", List.of(upsert("x", 1))))

@@ -8,6 +8,7 @@ import com.couchbase.client.java.Collection;
 import com.couchbase.client.java.json.JsonObject;
 import com.couchbase.client.java.kv.LookupInSpec;
 import com.couchbase.client.java.transactions.error.TransactionFailedException;
+import io.kvfrontend.connection.OutputMode;
 import io.kvfrontend.testsupport.TestServer;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,27 +18,33 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * The Java SDK's distributed transactions (KV operations) against the server. The library is built
  * entirely on sub-document operations: staged writes in a {@code txn} xattr under CAS, inserts
  * staged in tombstones (CreateAsDeleted), commits with ReplaceBodyWithXattr and ReviveDocument,
- * an active transaction record per vBucket group, and {@code $vbucket.HLC} for timeouts.
+ * an active transaction record per vBucket group, and {@code $vbucket.HLC} for timeouts. Run once
+ * per output mode (the two subclasses).
  */
-class SdkTransactionsTest {
-    private static TestServer server;
-    private static Cluster cluster;
-    private static Collection collection;
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class SdkTransactionsTest {
+    private TestServer server;
+    private Cluster cluster;
+    private Collection collection;
+
+    abstract OutputMode mode();
 
     @BeforeAll
-    static void connect() {
-        server = TestServer.start(TestServer.withAuth().mgmtPort(-1).build());
+    void connect() {
+        server = TestServer.start(
+                TestServer.withAuth().mgmtPort(-1).outputMode(mode()).build());
         cluster = Sdk.connect(Sdk.connectionString(server.port()), Sdk.ADMIN, Sdk.PASSWORD);
         collection = Sdk.warmDefaultCollection(cluster.bucket("default"));
     }
 
     @AfterAll
-    static void disconnect() {
+    void disconnect() {
         if (cluster != null) {
             cluster.disconnect();
         }
