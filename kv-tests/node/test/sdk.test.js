@@ -215,6 +215,28 @@ test(`[${mode}] get with expiry and a projection`, async () => {
   assert.deepEqual(projected.content, { b: { c: 2 } });
 });
 
+test(`[${mode}] transactions: commit and rollback`, async () => {
+  await collection.upsert('node::tx-a', { balance: 100 });
+  await collection.upsert('node::tx-b', { balance: 0 });
+  await collection.remove('node::tx-new').catch(() => {});
+  await cluster.transactions().run(async (ctx) => {
+    const a = await ctx.get(collection, 'node::tx-a');
+    const b = await ctx.get(collection, 'node::tx-b');
+    await ctx.replace(a, { balance: a.content.balance - 25 });
+    await ctx.replace(b, { balance: b.content.balance + 25 });
+    await ctx.insert(collection, 'node::tx-new', { made: true });
+  });
+  assert.equal((await collection.get('node::tx-a')).content.balance, 75);
+  assert.equal((await collection.get('node::tx-b')).content.balance, 25);
+  assert.deepEqual((await collection.get('node::tx-new')).content, { made: true });
+  await assert.rejects(cluster.transactions().run(async (ctx) => {
+    const a = await ctx.get(collection, 'node::tx-a');
+    await ctx.replace(a, { balance: 0 });
+    throw new Error('application failure');
+  }));
+  assert.equal((await collection.get('node::tx-a')).content.balance, 75);
+});
+
 test(`[${mode}] exists`, async () => {
   await collection.upsert('node::here', 'yes');
   assert.equal((await collection.exists('node::here')).exists, true);
