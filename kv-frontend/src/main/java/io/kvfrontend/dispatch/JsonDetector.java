@@ -12,7 +12,7 @@ import java.io.IOException;
  * <p><b>Thread-safe</b> (the factory is; parsers are per call).
  */
 final class JsonDetector {
-    private static final JsonFactory FACTORY = new JsonFactory();
+    private static final JsonFactory FACTORY = Json.FACTORY;
 
     private JsonDetector() {}
 

@@ -28,7 +28,7 @@ import java.util.zip.CRC32C;
  * <p><b>Not thread-safe</b>: built, used and dropped by one command on the event loop.
  */
 final class SubdocDocument {
-    private static final JsonFactory JSON = new JsonFactory();
+    private static final JsonFactory JSON = Json.FACTORY;
 
     /** Longest xattr key, in bytes (kv_engine: shorter than 16). */
     static final int MAX_XATTR_KEY = 15;

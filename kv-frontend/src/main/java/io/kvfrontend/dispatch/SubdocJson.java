@@ -22,7 +22,7 @@ import java.util.List;
  * within the depth limit ({@link SubdocLookup#checkDocument}).
  */
 final class SubdocJson {
-    private static final JsonFactory JSON = new JsonFactory();
+    private static final JsonFactory JSON = Json.FACTORY;
 
     private SubdocJson() {}
 

@@ -18,7 +18,7 @@ final class SubdocLookup {
     /** Deepest nesting a document may have (kv_engine's limit). */
     static final int MAX_DEPTH = 32;
 
-    private static final JsonFactory JSON = new JsonFactory();
+    private static final JsonFactory JSON = Json.FACTORY;
 
     private SubdocLookup() {}
 
