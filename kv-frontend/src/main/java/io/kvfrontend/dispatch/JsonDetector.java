@@ -16,8 +16,23 @@ final class JsonDetector {
 
     private JsonDetector() {}
 
+    /**
+     * Whether {@code value} holds a 0x00 byte. Jackson's parser takes a NUL as the end of input
+     * (so {@code 2\0garbage} would pass as the number 2), but no JSON text contains one: outside
+     * strings it is not whitespace, and inside them control characters must be escaped. Found by
+     * fuzzing (SubdocFuzzTest).
+     */
+    static boolean hasNul(byte[] value) {
+        for (byte b : value) {
+            if (b == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static boolean isJson(byte[] value) {
-        if (value.length == 0) {
+        if (value.length == 0 || hasNul(value)) {
             return false;
         }
         try (JsonParser p = FACTORY.createParser(value)) {

@@ -55,6 +55,9 @@ final class SubdocJson {
      * take).
      */
     static int valueDepth(byte[] value, boolean multi) {
+        if (JsonDetector.hasNul(value)) {
+            return -1; // Jackson would stop at the NUL (found by SubdocFuzzTest)
+        }
         byte[] text = value;
         if (multi) {
             text = new byte[value.length + 2];
@@ -66,12 +69,15 @@ final class SubdocJson {
             int depth = 0;
             int max = 0;
             int values = 0;
+            int elements = 0;
             JsonToken t;
             while ((t = p.nextToken()) != null) {
                 if (depth == 0) {
                     if (values++ > 0) {
                         return -1; // a second value after the first
                     }
+                } else if (depth == 1 && t != JsonToken.END_ARRAY && t != JsonToken.END_OBJECT) {
+                    elements++;
                 }
                 if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
                     max = Math.max(max, ++depth);
@@ -82,8 +88,8 @@ final class SubdocJson {
             if (values != 1) {
                 return -1;
             }
-            if (multi && text.length == 2) {
-                return -1; // no value at all
+            if (multi && elements == 0) {
+                return -1; // no value at all, only whitespace (found by SubdocFuzzTest)
             }
             return multi ? max - 1 : max;
         } catch (IOException e) {

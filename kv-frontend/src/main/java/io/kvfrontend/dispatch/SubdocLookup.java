@@ -36,12 +36,22 @@ final class SubdocLookup {
         }
     }
 
-    /** The document's nesting depth is within {@link #MAX_DEPTH}; false if not (or not JSON). */
+    /**
+     * Success if {@code doc} is exactly one JSON value nested at most {@link #MAX_DEPTH} deep;
+     * DocE2deep if deeper; DocNotJson otherwise.
+     */
     static Status checkDocument(byte[] doc) {
+        if (JsonDetector.hasNul(doc)) {
+            return Status.SUBDOC_DOC_NOT_JSON;
+        }
         try (JsonParser p = JSON.createParser(doc)) {
             int depth = 0;
+            int roots = 0;
             JsonToken t;
             while ((t = p.nextToken()) != null) {
+                if (depth == 0 && ++roots > 1) {
+                    return Status.SUBDOC_DOC_NOT_JSON; // a second value after the document
+                }
                 if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
                     if (++depth > MAX_DEPTH) {
                         return Status.SUBDOC_DOC_E2DEEP;
@@ -50,7 +60,7 @@ final class SubdocLookup {
                     depth--;
                 }
             }
-            return Status.SUCCESS;
+            return roots == 1 ? Status.SUCCESS : Status.SUBDOC_DOC_NOT_JSON; // none: empty
         } catch (IOException e) {
             return Status.SUBDOC_DOC_NOT_JSON;
         }
@@ -122,6 +132,9 @@ final class SubdocLookup {
                 k++;
             }
             int start = (int) p.currentTokenLocation().getByteOffset();
+            if (start < 0) {
+                return Found.failure(Status.SUBDOC_DOC_NOT_JSON); // the parser lost its place: not a document
+            }
             if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
                 p.skipChildren();
             } else {

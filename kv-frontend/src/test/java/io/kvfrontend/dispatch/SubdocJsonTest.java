@@ -124,6 +124,7 @@ class SubdocJsonTest {
                 "1,2|true|0",
                 "'{'|false|-1",
                 "''|true|-1",
+                "' \t '|true|-1",
                 "'[1],{}'|true|1"
             })
     void valueDepthCountsNestingAndRejectsWhatIsNotOneValue(String value, boolean multi, int depth) {

@@ -106,4 +106,21 @@ class SubdocLookupTest {
                 .isEqualTo(Status.SUCCESS);
         assertThat(SubdocLookup.checkDocument(b("{\"a\":"))).isEqualTo(Status.SUBDOC_DOC_NOT_JSON);
     }
+
+    @Test
+    void aNulOrASecondRootValueIsNotJson() {
+        // Found by SubdocFuzzTest: Jackson stops at a NUL, so "2\0\0\0" looked like the number 2 and
+        // a lookup of the root read the token's offset as -1.
+        assertThat(SubdocLookup.checkDocument(b("2\0\0\0"))).isEqualTo(Status.SUBDOC_DOC_NOT_JSON);
+        assertThat(SubdocLookup.checkDocument(b("{}\0"))).isEqualTo(Status.SUBDOC_DOC_NOT_JSON);
+        assertThat(SubdocLookup.checkDocument(b("1 2"))).isEqualTo(Status.SUBDOC_DOC_NOT_JSON);
+        assertThat(SubdocLookup.checkDocument(b(" "))).as("no value at all").isEqualTo(Status.SUBDOC_DOC_NOT_JSON);
+        assertThat(SubdocJson.valueDepth(b("2\0\0"), false))
+                .as("a value to insert")
+                .isEqualTo(-1);
+        assertThat(JsonDetector.isJson(b("2\0"))).isFalse();
+        assertThat(JsonDetector.isJson(b("\"a\\u0000b\"")))
+                .as("an escaped NUL is fine")
+                .isTrue();
+    }
 }
