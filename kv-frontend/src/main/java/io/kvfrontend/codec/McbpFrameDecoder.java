@@ -50,6 +50,8 @@ public final class McbpFrameDecoder extends ByteToMessageDecoder {
      */
     private int pendingFrameLength;
 
+    private long framesDecoded;
+
     /**
      * @param maxBodyLength largest body accepted (may be lowered or raised later, e.g. after
      *                      authentication)
@@ -88,7 +90,18 @@ public final class McbpFrameDecoder extends ByteToMessageDecoder {
         }
         int frameLength = pendingFrameLength;
         pendingFrameLength = 0;
+        framesDecoded++;
         out.add(new McbpRequest(in.readRetainedSlice(frameLength)));
+    }
+
+    /** Frames decoded so far. Event loop. */
+    public long framesDecoded() {
+        return framesDecoded;
+    }
+
+    /** Whether part of a frame has arrived and the rest has not. Event loop. */
+    public boolean hasPartialFrame() {
+        return !failed && internalBuffer().isReadable();
     }
 
     /**

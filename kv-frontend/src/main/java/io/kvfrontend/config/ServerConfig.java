@@ -36,6 +36,8 @@ import java.util.List;
  * @param rangeScans            range-scan idle timeout, lifetime, concurrency limits and batch size
  * @param tls                   the TLS ports and their certificate ({@link TlsConfig#OFF} by default)
  * @param metricsAuth           whether {@code GET /metrics} needs credentials (when authentication is on)
+ * @param authTimeout           how long a connection may stay unauthenticated before it is closed (zero: for ever)
+ * @param frameTimeout          how long a request may take to arrive once its first bytes have (zero: for ever)
  */
 public record ServerConfig(
         String host,
@@ -63,7 +65,9 @@ public record ServerConfig(
         Duration shutdownTimeout,
         TlsConfig tls,
         RangeScanSettings rangeScans,
-        boolean metricsAuth) {
+        boolean metricsAuth,
+        Duration authTimeout,
+        Duration frameTimeout) {
 
     public static final int DEFAULT_PORT = 11210;
     public static final int DEFAULT_MGMT_PORT = 8091;
@@ -117,6 +121,8 @@ public record ServerConfig(
                 "must be -1 (off), 0 (ephemeral) or a port, got " + mgmtPort);
         require(maxConnections >= 1, "max-connections", "must be >= 1, got " + maxConnections);
         require(!shutdownTimeout.isNegative(), "shutdown-timeout", "must not be negative");
+        require(!authTimeout.isNegative(), "auth-timeout", "must not be negative");
+        require(!frameTimeout.isNegative(), "frame-timeout", "must not be negative");
         require(tls != null, "tls-cert", "the TLS configuration must not be null");
     }
 
@@ -164,6 +170,8 @@ public record ServerConfig(
         b.tls = tls.toBuilder();
         b.rangeScans = rangeScans;
         b.metricsAuth = metricsAuth;
+        b.authTimeout = authTimeout;
+        b.frameTimeout = frameTimeout;
         return b;
     }
 
@@ -198,6 +206,8 @@ public record ServerConfig(
         private TlsConfig.Builder tls = TlsConfig.OFF.toBuilder();
         private RangeScanSettings rangeScans = RangeScanSettings.defaults();
         private boolean metricsAuth = true;
+        private Duration authTimeout = Duration.ofSeconds(60);
+        private Duration frameTimeout = Duration.ofSeconds(30);
 
         private Builder() {}
 
@@ -228,6 +238,16 @@ public record ServerConfig(
 
         public Builder maxConnections(int v) {
             maxConnections = v;
+            return this;
+        }
+
+        public Builder authTimeout(Duration v) {
+            authTimeout = v;
+            return this;
+        }
+
+        public Builder frameTimeout(Duration v) {
+            frameTimeout = v;
             return this;
         }
 
@@ -362,7 +382,9 @@ public record ServerConfig(
                     shutdownTimeout,
                     tls.build(),
                     rangeScans,
-                    metricsAuth);
+                    metricsAuth,
+                    authTimeout,
+                    frameTimeout);
         }
     }
 }

@@ -303,6 +303,20 @@ public final class Settings {
                             + "scraper read it. Moot with --no-auth.",
                     (t, v) -> t.builder.metricsAuth(Values.bool(v))),
             s(
+                    "auth-timeout",
+                    "DURATION",
+                    "60s",
+                    "Close a connection that has not authenticated within this time (0: never), as Couchbase "
+                            + "Server closes idle unauthenticated connections. Moot with --no-auth.",
+                    (t, v) -> t.builder.authTimeout(Values.duration(v, Duration.ZERO))),
+            s(
+                    "frame-timeout",
+                    "DURATION",
+                    "30s",
+                    "Close a connection whose request, once begun, has not fully arrived within this time (0: "
+                            + "never): a client sending a byte now and then cannot hold a connection for ever.",
+                    (t, v) -> t.builder.frameTimeout(Values.duration(v, Duration.ZERO))),
+            s(
                     "shutdown-timeout",
                     "DURATION",
                     "10s",

@@ -5,7 +5,10 @@ import io.kvfrontend.codec.McbpRequest;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +25,12 @@ public final class McbpConnectionHandler extends ChannelInboundHandlerAdapter {
     private final McbpFrameDecoder decoder;
     private Connection connection;
     private boolean rejected;
+    /** Closes the connection if it has not authenticated by then; null once it has, or without a limit. */
+    private ScheduledFuture<?> authDeadline;
+    /** Closes the connection if the request begun by then has not arrived; null without a partial request. */
+    private ScheduledFuture<?> frameDeadline;
+    /** {@link McbpFrameDecoder#framesDecoded()} when the frame deadline was set. */
+    private long framesAtDeadline;
 
     public McbpConnectionHandler(ConnectionServices server, McbpFrameDecoder decoder) {
         this.server = server;
@@ -56,7 +65,69 @@ public final class McbpConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         server.stats().totalConnections.increment();
         server.connections().add(connection);
+        Duration authTimeout = server.limits().authTimeout();
+        if (server.limits().authEnabled() && !authTimeout.isZero()) {
+            authDeadline = ctx.executor()
+                    .schedule(() -> closeIfUnauthenticated(ctx), authTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
         super.channelActive(ctx);
+    }
+
+    /** auth-timeout: as Couchbase Server closes connections that stay unauthenticated. */
+    private void closeIfUnauthenticated(ChannelHandlerContext ctx) {
+        authDeadline = null;
+        if (ctx.channel().isActive() && !connection.isAuthenticated()) {
+            server.stats().authTimeouts.increment();
+            LOG.info(
+                    "conn {}: closing, not authenticated within {} (auth-timeout), from {}",
+                    connection.id(),
+                    server.limits().authTimeout(),
+                    ctx.channel().remoteAddress());
+            ctx.close();
+        }
+    }
+
+    /**
+     * frame-timeout: a request whose first bytes arrived must be complete within the timeout, so a
+     * client sending a byte now and then cannot hold a connection (and its buffer) for ever. Checked
+     * after each read batch: the deadline is set when a batch ends inside a frame and dropped when
+     * one ends between frames; when it fires, a connection that decoded no frame since is closed,
+     * unless the server itself stopped reading it (output backpressure, a blocked command).
+     */
+    private void watchPartialFrame(ChannelHandlerContext ctx) {
+        Duration timeout = server.limits().frameTimeout();
+        if (timeout.isZero()) {
+            return;
+        }
+        if (!decoder.hasPartialFrame()) {
+            if (frameDeadline != null) {
+                frameDeadline.cancel(false);
+                frameDeadline = null;
+            }
+        } else if (frameDeadline == null) {
+            framesAtDeadline = decoder.framesDecoded();
+            frameDeadline =
+                    ctx.executor().schedule(() -> frameDeadlinePassed(ctx), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void frameDeadlinePassed(ChannelHandlerContext ctx) {
+        frameDeadline = null;
+        if (!ctx.channel().isActive() || !decoder.hasPartialFrame()) {
+            return;
+        }
+        if (decoder.framesDecoded() != framesAtDeadline
+                || !ctx.channel().config().isAutoRead()) {
+            watchPartialFrame(ctx); // progress, or the server is not reading: a new window
+            return;
+        }
+        server.stats().frameTimeouts.increment();
+        LOG.info(
+                "conn {}: closing, a request did not arrive within {} (frame-timeout), from {}",
+                connection.id(),
+                server.limits().frameTimeout(),
+                ctx.channel().remoteAddress());
+        ctx.close();
     }
 
     @Override
@@ -75,6 +146,11 @@ public final class McbpConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         connection.onReadComplete();
+        if (authDeadline != null && connection.isAuthenticated()) {
+            authDeadline.cancel(false);
+            authDeadline = null;
+        }
+        watchPartialFrame(ctx);
     }
 
     @Override
@@ -89,6 +165,12 @@ public final class McbpConnectionHandler extends ChannelInboundHandlerAdapter {
             server.stats().currConnections.decrementAndGet();
             server.stats().closedConnections.increment();
             server.connections().remove(connection);
+        }
+        if (authDeadline != null) {
+            authDeadline.cancel(false);
+        }
+        if (frameDeadline != null) {
+            frameDeadline.cancel(false);
         }
         connection.onInactive();
         super.channelInactive(ctx);

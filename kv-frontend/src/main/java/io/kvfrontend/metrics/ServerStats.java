@@ -25,6 +25,10 @@ public final class ServerStats implements MeterBinder {
     public final LongAdder rejectedConnections = new LongAdder();
     public final LongAdder closedConnections = new LongAdder();
     public final LongAdder framingErrors = new LongAdder();
+    /** Connections closed for not authenticating within auth-timeout. */
+    public final LongAdder authTimeouts = new LongAdder();
+    /** Connections closed for a request that did not arrive within frame-timeout. */
+    public final LongAdder frameTimeouts = new LongAdder();
     /** Failed SASL authentications, all reasons. */
     public final LongAdder authFailures = new LongAdder();
 
@@ -94,6 +98,16 @@ public final class ServerStats implements MeterBinder {
                     .description("SASL authentications that failed, by reason")
                     .register(registry);
         }
+        FunctionCounter.builder("kv.connections.timeouts", authTimeouts, LongAdder::sum)
+                .tag("reason", "auth")
+                .description("connections closed for not authenticating within auth-timeout, or for a request "
+                        + "not fully arrived within frame-timeout")
+                .register(registry);
+        FunctionCounter.builder("kv.connections.timeouts", frameTimeouts, LongAdder::sum)
+                .tag("reason", "frame")
+                .description("connections closed for not authenticating within auth-timeout, or for a request "
+                        + "not fully arrived within frame-timeout")
+                .register(registry);
         counter(registry, "kv.bytes.received", bytesRead, "bytes read from MCBP connections");
         counter(registry, "kv.bytes.sent", bytesWritten, "bytes written to MCBP connections");
         counter(
@@ -117,6 +131,8 @@ public final class ServerStats implements MeterBinder {
         m.put("rejected_conns", Long.toString(rejectedConnections.sum()));
         m.put("closed_connections", Long.toString(closedConnections.sum()));
         m.put("framing_errors", Long.toString(framingErrors.sum()));
+        m.put("auth_timeouts", Long.toString(authTimeouts.sum()));
+        m.put("frame_timeouts", Long.toString(frameTimeouts.sum()));
         m.put("auth_errors", Long.toString(authFailures.sum()));
         m.put("bytes_read", Long.toString(bytesRead.sum()));
         m.put("bytes_written", Long.toString(bytesWritten.sum()));

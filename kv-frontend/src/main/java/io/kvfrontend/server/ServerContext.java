@@ -112,7 +112,9 @@ public final class ServerContext implements ConnectionServices, Services, Settin
                 config.maxFrameBytes(),
                 config.maxWaitingRequests(),
                 config.maxWaitingBytes(),
-                config.maxConnections());
+                config.maxConnections(),
+                config.authTimeout(),
+                config.frameTimeout());
         this.sasl = sasl;
         this.engine = engine;
         this.dispatcher = dispatcher;
