@@ -442,7 +442,9 @@ class MetricsEndpointTest {
                                     ? Arrays.stream(io.kvfrontend.auth.SaslOutcome.Refusal.values())
                                             .map(r -> r.tag())
                                             .collect(Collectors.toSet())
-                                    : Set.of("pager", "access"));
+                                    : x.name().startsWith("kv_connections_timeouts")
+                                            ? Set.of("auth", "frame")
+                                            : Set.of("pager", "access"));
                     check(x, "outcome", Set.of("success", "failure"));
                     check(x, "phase", Set.of("io", "output", "tasks"));
                     check(x, "loop", loops);
