@@ -16,8 +16,9 @@ declare -A TARGET=(
   [subdoc]=io.kvfrontend.dispatch.SubdocFuzzTest#pathsLookupsAndMutationsOnAnyDocument
   [scan-json]=io.kvfrontend.dispatch.SubdocFuzzTest#rangeScanCreateJsonIsParsedOrRefused
   [sasl]=io.kvfrontend.auth.SaslFuzzTest#anyClientMessagesGetAnOutcome
+  [config]=io.kvfrontend.config.ConfigFuzzTest#anyFileAndEnvironmentGiveAConfigOrAConfigException
 )
-TARGETS=${TARGETS:-pipeline subdoc scan-json sasl}
+TARGETS=${TARGETS:-pipeline subdoc scan-json sasl config}
 mvn -B -q -ntp -DskipTests install >/dev/null
 out=kv-tests/target/fuzz
 mkdir -p "$out"

@@ -64,14 +64,21 @@ public final class Values {
         if (!m.matches()) {
             throw new IllegalArgumentException("must be a duration such as 500ms, 30s, 5m or 1h");
         }
-        long v = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "s" : m.group(2).toLowerCase(Locale.ROOT);
-        Duration d = switch (unit) {
-            case "ms" -> Duration.ofMillis(v);
-            case "m" -> Duration.ofMinutes(v);
-            case "h" -> Duration.ofHours(v);
-            default -> Duration.ofSeconds(v);
-        };
+        Duration d;
+        try {
+            long v = Long.parseLong(m.group(1));
+            d = switch (unit) {
+                case "ms" -> Duration.ofMillis(v);
+                case "m" -> Duration.ofMinutes(v);
+                case "h" -> Duration.ofHours(v);
+                default -> Duration.ofSeconds(v);
+            };
+            d.toNanos(); // timers take nanoseconds: at most about 292 years
+        } catch (NumberFormatException | ArithmeticException e) {
+            // Found by ConfigFuzzTest: "99999999999999999h" overflowed out of the parser.
+            throw new IllegalArgumentException("is too large");
+        }
         if (d.compareTo(min) < 0) {
             throw new IllegalArgumentException("must be at least " + min.toMillis() + " ms");
         }

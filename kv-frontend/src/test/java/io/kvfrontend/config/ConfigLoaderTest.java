@@ -220,6 +220,10 @@ class ConfigLoaderTest {
                 Arguments.of("sasl-mechanisms", "CRAM-MD5", "CRAM-MD5"),
                 Arguments.of("scram-iterations", "1", "from 2"),
                 Arguments.of("shutdown-timeout", "later", "duration"),
+                // Found by ConfigFuzzTest: these overflowed out of the parser as ArithmeticException.
+                Arguments.of("shutdown-timeout", "99999999999999999h", "too large"),
+                Arguments.of("auth-timeout", "9999999999999999999999", "too large"),
+                Arguments.of("frame-timeout", "soon", "duration"),
                 Arguments.of("scan-idle-timeout", "0", "at least"),
                 Arguments.of("scan-max-lifetime", "forever", "duration"),
                 Arguments.of("max-scans-per-bucket", "0", "from 1"),
