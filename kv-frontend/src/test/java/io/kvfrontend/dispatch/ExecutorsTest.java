@@ -4,23 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvfrontend.auth.BucketAccess;
 import io.kvfrontend.auth.SaslOutcome.Refusal;
-import io.kvfrontend.auth.SaslServer;
 import io.kvfrontend.auth.User;
 import io.kvfrontend.auth.UserStore;
 import io.kvfrontend.codec.McbpRequest;
-import io.kvfrontend.config.ServerConfig;
 import io.kvfrontend.connection.CommandRunner;
-import io.kvfrontend.connection.OutputMetrics;
 import io.kvfrontend.engine.spi.Engine;
 import io.kvfrontend.engine.spi.Status;
 import io.kvfrontend.protocol.Feature;
 import io.kvfrontend.protocol.Opcode;
-import io.kvfrontend.server.Engines;
 import io.kvfrontend.server.ServerContext;
 import io.kvfrontend.testsupport.Frames;
 import io.kvfrontend.testsupport.Response;
-import io.kvfrontend.testsupport.TestServer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.nio.ByteBuffer;
@@ -36,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * session's state directly. Framing, output ordering and SDKs stay with the socket tests.
  */
 class ExecutorsTest {
+    private TestServices fixture;
     private Engine engine;
     private ServerContext services;
     private TestSession session;
@@ -43,32 +38,21 @@ class ExecutorsTest {
 
     @BeforeEach
     void setUp() {
-        ServerConfig config = TestServer.withAuth().backgroundThreads(1).build();
-        engine = Engines.fromConfig(config);
-        config.buckets().forEach(engine::createBucket);
         UserStore users = UserStore.builder()
                 .iterations(64)
                 .addUser(new User("Administrator", true, BucketAccess.all()), "password")
                 .addUser(new User("app", false, BucketAccess.of(Set.of("default"))), "app-pw")
                 .build();
-        Dispatcher dispatcher = new Dispatcher(CommandTable.standard(), List.of());
-        services = new ServerContext(
-                config,
-                engine,
-                dispatcher,
-                new SimpleMeterRegistry(),
-                new OutputMetrics(config.outputMode()),
-                "test",
-                "none",
-                1,
-                SaslServer.create(users));
-        session = new TestSession(services);
-        runner = dispatcher.runnerFor(session, services);
+        fixture = new TestServices(users);
+        engine = fixture.engine;
+        services = fixture.services;
+        session = fixture.session();
+        runner = fixture.runnerFor(session);
     }
 
     @AfterEach
     void tearDown() {
-        engine.close();
+        fixture.close();
     }
 
     /** Runs one request to its answer and returns what it wrote (nothing for a quiet success). */

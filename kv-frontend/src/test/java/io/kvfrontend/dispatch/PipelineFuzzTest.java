@@ -5,20 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.kvfrontend.auth.BucketAccess;
-import io.kvfrontend.auth.SaslServer;
 import io.kvfrontend.auth.User;
 import io.kvfrontend.auth.UserStore;
 import io.kvfrontend.codec.McbpFrameDecoder;
 import io.kvfrontend.codec.McbpRequest;
-import io.kvfrontend.config.ServerConfig;
 import io.kvfrontend.connection.CommandRunner;
-import io.kvfrontend.connection.OutputMetrics;
-import io.kvfrontend.engine.spi.Engine;
 import io.kvfrontend.protocol.Opcode;
-import io.kvfrontend.server.Engines;
-import io.kvfrontend.server.ServerContext;
-import io.kvfrontend.testsupport.TestServer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.List;
@@ -37,35 +29,19 @@ import org.junit.jupiter.api.BeforeAll;
  * kv-tests/scripts/fuzz.sh} fuzzes.
  */
 class PipelineFuzzTest {
-    private static Engine engine;
-    private static ServerContext services;
-    private static Dispatcher dispatcher;
+    private static TestServices fixture;
 
     @BeforeAll
     static void setUp() {
-        ServerConfig config = TestServer.withAuth().backgroundThreads(1).build();
-        engine = Engines.fromConfig(config);
-        config.buckets().forEach(engine::createBucket);
-        UserStore users = UserStore.builder()
+        fixture = new TestServices(UserStore.builder()
                 .iterations(64)
                 .addUser(new User("Administrator", true, BucketAccess.all()), "password")
-                .build();
-        dispatcher = new Dispatcher(CommandTable.standard(), List.of());
-        services = new ServerContext(
-                config,
-                engine,
-                dispatcher,
-                new SimpleMeterRegistry(),
-                new OutputMetrics(config.outputMode()),
-                "fuzz",
-                "none",
-                1,
-                SaslServer.create(users));
+                .build());
     }
 
     @AfterAll
     static void tearDown() {
-        engine.close();
+        fixture.close();
     }
 
     /** Range scans block on the engine's background threads: they need a real connection. */
@@ -77,10 +53,10 @@ class PipelineFuzzTest {
 
     @FuzzTest(maxDuration = "10s")
     void anyBytesThroughTheDecoderAndEveryExecutor(FuzzedDataProvider data) {
-        TestSession session = new TestSession(services);
-        CommandRunner runner = dispatcher.runnerFor(session, services);
+        TestSession session = fixture.session();
+        CommandRunner runner = fixture.runnerFor(session);
         session.authenticated(new User("Administrator", true, BucketAccess.all()));
-        session.bucket(engine.bucket("default"));
+        session.bucket(fixture.engine.bucket("default"));
         session.features(data.consumeLong());
         EmbeddedChannel channel = new EmbeddedChannel(new McbpFrameDecoder(64 * 1024, (ctx, e, d) -> {}));
         try {

@@ -3,23 +3,15 @@ package io.kvfrontend.dispatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvfrontend.auth.BucketAccess;
-import io.kvfrontend.auth.SaslServer;
 import io.kvfrontend.auth.User;
 import io.kvfrontend.auth.UserStore;
 import io.kvfrontend.codec.McbpRequest;
-import io.kvfrontend.config.ServerConfig;
 import io.kvfrontend.connection.CommandRunner;
-import io.kvfrontend.connection.OutputMetrics;
-import io.kvfrontend.engine.spi.Engine;
 import io.kvfrontend.engine.spi.Status;
 import io.kvfrontend.protocol.Feature;
 import io.kvfrontend.protocol.Opcode;
-import io.kvfrontend.server.Engines;
-import io.kvfrontend.server.ServerContext;
 import io.kvfrontend.testsupport.Frames;
 import io.kvfrontend.testsupport.Response;
-import io.kvfrontend.testsupport.TestServer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.io.ByteArrayOutputStream;
@@ -40,32 +32,18 @@ import org.junit.jupiter.params.provider.CsvSource;
 class SubdocExecutorsTest {
     private static final String DOC = "{\"a\":{\"b\":[1,2,3]},\"s\":\"x\",\"n\":10,\"f\":1.5}";
 
-    private Engine engine;
+    private TestServices fixture;
     private TestSession session;
     private CommandRunner runner;
 
     @BeforeEach
     void setUp() {
-        ServerConfig config = TestServer.withAuth().backgroundThreads(1).build();
-        engine = Engines.fromConfig(config);
-        config.buckets().forEach(engine::createBucket);
-        UserStore users = UserStore.builder()
+        fixture = new TestServices(UserStore.builder()
                 .iterations(64)
                 .addUser(new User("Administrator", true, BucketAccess.all()), "password")
-                .build();
-        Dispatcher dispatcher = new Dispatcher(CommandTable.standard(), List.of());
-        ServerContext services = new ServerContext(
-                config,
-                engine,
-                dispatcher,
-                new SimpleMeterRegistry(),
-                new OutputMetrics(config.outputMode()),
-                "test",
-                "none",
-                1,
-                SaslServer.create(users));
-        session = new TestSession(services);
-        runner = dispatcher.runnerFor(session, services);
+                .build());
+        session = fixture.session();
+        runner = fixture.runnerFor(session);
         assertThat(one(Frames.request(Opcode.SASL_AUTH.code()).key("PLAIN").value("\0Administrator\0password"))
                         .status())
                 .isZero();
@@ -85,7 +63,7 @@ class SubdocExecutorsTest {
 
     @AfterEach
     void tearDown() {
-        engine.close();
+        fixture.close();
     }
 
     private Response one(Frames frame) {

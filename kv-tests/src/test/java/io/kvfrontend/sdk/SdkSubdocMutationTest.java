@@ -24,8 +24,6 @@ import com.couchbase.client.core.error.subdoc.DocumentNotJsonException;
 import com.couchbase.client.core.error.subdoc.PathExistsException;
 import com.couchbase.client.core.error.subdoc.PathNotFoundException;
 import com.couchbase.client.core.msg.kv.DurabilityLevel;
-import com.couchbase.client.java.Cluster;
-import com.couchbase.client.java.Collection;
 import com.couchbase.client.java.codec.RawBinaryTranscoder;
 import com.couchbase.client.java.json.JsonArray;
 import com.couchbase.client.java.json.JsonObject;
@@ -34,8 +32,6 @@ import com.couchbase.client.java.kv.LookupInResult;
 import com.couchbase.client.java.kv.MutateInMacro;
 import com.couchbase.client.java.kv.MutateInResult;
 import com.couchbase.client.java.kv.StoreSemantics;
-import io.kvfrontend.connection.OutputMode;
-import io.kvfrontend.testsupport.TestServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,10 +39,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The Java SDK's sub-document API against the server, run once per output mode (the two subclasses):
@@ -54,32 +47,7 @@ import org.junit.jupiter.api.TestInstance;
  * {@code get(withExpiry)}, preserve expiry, CAS and store semantics, the errors, and counters and
  * arrays under concurrency.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class SdkSubdocMutationTest {
-    private TestServer server;
-    private Cluster cluster;
-    private Collection collection;
-
-    abstract OutputMode mode();
-
-    @BeforeAll
-    void connect() {
-        server = TestServer.start(
-                TestServer.withAuth().mgmtPort(-1).outputMode(mode()).build());
-        cluster = Sdk.connect(Sdk.connectionString(server.port()), Sdk.ADMIN, Sdk.PASSWORD);
-        collection = Sdk.warmDefaultCollection(cluster.bucket("default"));
-    }
-
-    @AfterAll
-    void disconnect() {
-        if (cluster != null) {
-            cluster.disconnect();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
-
+abstract class SdkSubdocMutationTest extends SdkPerMode {
     private String fresh(String key) {
         collection.upsert(
                 key,

@@ -3,22 +3,15 @@ package io.kvfrontend.sdk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.couchbase.client.java.Cluster;
-import com.couchbase.client.java.Collection;
 import com.couchbase.client.java.json.JsonObject;
 import com.couchbase.client.java.kv.LookupInSpec;
 import com.couchbase.client.java.transactions.error.TransactionFailedException;
-import io.kvfrontend.connection.OutputMode;
-import io.kvfrontend.testsupport.TestServer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The Java SDK's distributed transactions (KV operations) against the server. The library is built
@@ -27,32 +20,7 @@ import org.junit.jupiter.api.TestInstance;
  * an active transaction record per vBucket group, and {@code $vbucket.HLC} for timeouts. Run once
  * per output mode (the two subclasses).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class SdkTransactionsTest {
-    private TestServer server;
-    private Cluster cluster;
-    private Collection collection;
-
-    abstract OutputMode mode();
-
-    @BeforeAll
-    void connect() {
-        server = TestServer.start(
-                TestServer.withAuth().mgmtPort(-1).outputMode(mode()).build());
-        cluster = Sdk.connect(Sdk.connectionString(server.port()), Sdk.ADMIN, Sdk.PASSWORD);
-        collection = Sdk.warmDefaultCollection(cluster.bucket("default"));
-    }
-
-    @AfterAll
-    void disconnect() {
-        if (cluster != null) {
-            cluster.disconnect();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
-
+abstract class SdkTransactionsTest extends SdkPerMode {
     @Test
     void aTransactionCommitsInsertsReplacesAndRemoves() {
         collection.upsert("acc-a", JsonObject.create().put("balance", 100));
