@@ -135,8 +135,8 @@ final class SubdocExecutors {
                 throw new Refused(
                         Status.SUBDOC_INVALID_COMBO, "Not a mutation: opcode 0x" + Integer.toHexString(s.code()));
             }
-            if ((s.flags() & ~(PATH_MKDIR_P | PATH_XATTR | PATH_EXPAND_MACROS)) != 0) {
-                throw new Refused(Status.EINVAL, "Invalid path flags for a mutation");
+            if ((s.flags() & ~validPathFlags(s.op())) != 0) {
+                throw new Refused(Status.EINVAL, "Invalid path flags for opcode 0x" + Integer.toHexString(s.code()));
             }
             if ((s.flags() & PATH_EXPAND_MACROS) != 0 && !s.xattr()) {
                 throw new Refused(Status.SUBDOC_XATTR_INVALID_FLAG_COMBO, "Macros expand only in xattrs");
@@ -154,20 +154,6 @@ final class SubdocExecutors {
             if (s.op() == Opcode.SUBDOC_REPLACE_BODY_WITH_XATTR && !s.xattr()) {
                 throw new Refused(Status.EINVAL, "ReplaceBodyWithXattr reads an xattr path");
             }
-            if ((s.flags() & PATH_MKDIR_P) != 0
-                    && (s.op() == Opcode.SUBDOC_DELETE
-                            || s.op() == Opcode.SUBDOC_REPLACE
-                            || s.op() == Opcode.SUBDOC_ARRAY_INSERT
-                            || s.op() == Opcode.SUBDOC_REPLACE_BODY_WITH_XATTR)) {
-                throw new Refused(Status.EINVAL, "Create-parents is not valid for this operation");
-            }
-            if ((s.flags() & PATH_EXPAND_MACROS) != 0
-                    && (s.op() == Opcode.SUBDOC_COUNTER
-                            || s.op() == Opcode.SUBDOC_ARRAY_ADD_UNIQUE
-                            || s.op() == Opcode.SUBDOC_DELETE
-                            || s.op() == Opcode.SUBDOC_REPLACE_BODY_WITH_XATTR)) {
-                throw new Refused(Status.EINVAL, "Macros are not valid for this operation");
-            }
         }
         if (s.wholeDocument() && (s.path().length != 0 || s.flags() != 0)) {
             throw new Refused(Status.EINVAL, "A whole-document operation takes no path and no flags");
@@ -180,6 +166,18 @@ final class SubdocExecutors {
         } else if (s.path().length == 0 && !emptyPathAllowed(s.op())) {
             throw new Refused(Status.EINVAL, "This operation needs a path");
         }
+    }
+
+    /** The path flags each mutation takes (kv_engine's subdocument_traits); others are Einval. */
+    private static int validPathFlags(Opcode op) {
+        return switch (op) {
+            case SUBDOC_DICT_ADD, SUBDOC_DICT_UPSERT, SUBDOC_ARRAY_PUSH_LAST, SUBDOC_ARRAY_PUSH_FIRST ->
+                PATH_MKDIR_P | PATH_XATTR | PATH_EXPAND_MACROS;
+            case SUBDOC_REPLACE, SUBDOC_ARRAY_INSERT -> PATH_XATTR | PATH_EXPAND_MACROS;
+            case SUBDOC_ARRAY_ADD_UNIQUE, SUBDOC_COUNTER -> PATH_MKDIR_P | PATH_XATTR;
+            case SUBDOC_DELETE, SUBDOC_REPLACE_BODY_WITH_XATTR -> PATH_XATTR;
+            default -> 0; // whole-document Set and Delete take none
+        };
     }
 
     private static boolean emptyPathAllowed(Opcode op) {
