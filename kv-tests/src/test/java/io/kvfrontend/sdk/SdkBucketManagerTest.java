@@ -7,15 +7,14 @@ import com.couchbase.client.core.error.BucketExistsException;
 import com.couchbase.client.core.error.BucketNotFlushableException;
 import com.couchbase.client.core.error.BucketNotFoundException;
 import com.couchbase.client.core.error.DocumentNotFoundException;
-import com.couchbase.client.java.Cluster;
 import com.couchbase.client.java.Collection;
 import com.couchbase.client.java.manager.bucket.BucketManager;
 import com.couchbase.client.java.manager.bucket.BucketSettings;
 import com.couchbase.client.java.manager.bucket.BucketType;
 import com.couchbase.client.java.manager.bucket.CompressionMode;
+import io.kvfrontend.config.ServerConfig;
 import io.kvfrontend.testsupport.TestServer;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -24,28 +23,17 @@ import org.junit.jupiter.api.Test;
  * SDK's default settings, which include a replica this single node accepts and does not keep),
  * flush, drop, and the errors the SDK maps (exists, not found, not flushable).
  */
-class SdkBucketManagerTest {
-    private static TestServer server;
-    private static Cluster cluster;
-    private static BucketManager buckets;
+class SdkBucketManagerTest extends SdkCluster {
+    private BucketManager buckets;
 
-    @BeforeAll
-    static void connect() {
-        server = TestServer.start(TestServer.withAuth().mgmtPort(0).build());
-        cluster =
-                Sdk.connect(Sdk.connectionString(server.port(), server.server().mgmtPort()), Sdk.ADMIN, Sdk.PASSWORD);
-        Sdk.warmDefaultCollection(cluster.bucket("default"));
-        buckets = cluster.buckets();
+    @Override
+    ServerConfig.Builder serverConfig() {
+        return TestServer.withAuth().mgmtPort(0);
     }
 
-    @AfterAll
-    static void disconnect() {
-        if (cluster != null) {
-            cluster.disconnect();
-        }
-        if (server != null) {
-            server.close();
-        }
+    @BeforeAll
+    void managers() {
+        buckets = cluster.buckets();
     }
 
     @Test

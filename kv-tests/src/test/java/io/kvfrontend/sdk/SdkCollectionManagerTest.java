@@ -9,16 +9,15 @@ import com.couchbase.client.core.error.ScopeExistsException;
 import com.couchbase.client.core.error.ScopeNotFoundException;
 import com.couchbase.client.core.error.TimeoutException;
 import com.couchbase.client.java.Bucket;
-import com.couchbase.client.java.Cluster;
 import com.couchbase.client.java.Collection;
 import com.couchbase.client.java.kv.UpsertOptions;
 import com.couchbase.client.java.manager.collection.CollectionManager;
 import com.couchbase.client.java.manager.collection.ScopeSpec;
+import io.kvfrontend.config.ServerConfig;
 import io.kvfrontend.engine.spi.CollectionsManifest;
 import io.kvfrontend.testsupport.Await;
 import io.kvfrontend.testsupport.TestServer;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -27,33 +26,22 @@ import org.junit.jupiter.api.Test;
  * at runtime are usable at once (the server pushes the changed cluster map), a dropped collection's
  * documents are gone, and the SDK raises its own errors for existing and missing ones.
  */
-class SdkCollectionManagerTest {
-    private static TestServer server;
-    private static Cluster cluster;
-    private static Bucket bucket;
-    private static CollectionManager collections;
+class SdkCollectionManagerTest extends SdkCluster {
+    private Bucket bucket;
+    private CollectionManager collections;
+
+    @Override
+    ServerConfig.Builder serverConfig() {
+        return TestServer.withAuth().mgmtPort(0);
+    }
 
     @BeforeAll
-    static void connect() {
-        server = TestServer.start(TestServer.withAuth().mgmtPort(0).build());
-        cluster =
-                Sdk.connect(Sdk.connectionString(server.port(), server.server().mgmtPort()), Sdk.ADMIN, Sdk.PASSWORD);
+    void managers() {
         bucket = cluster.bucket("default");
-        Sdk.warmDefaultCollection(bucket);
         collections = bucket.collections();
     }
 
-    @AfterAll
-    static void disconnect() {
-        if (cluster != null) {
-            cluster.disconnect();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    private static CollectionsManifest manifest() {
+    private CollectionsManifest manifest() {
         return server.server().engine().bucket("default").collections();
     }
 

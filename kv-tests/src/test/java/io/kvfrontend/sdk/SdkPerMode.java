@@ -1,41 +1,14 @@
 package io.kvfrontend.sdk;
 
-import com.couchbase.client.java.Cluster;
-import com.couchbase.client.java.Collection;
+import io.kvfrontend.config.ServerConfig;
 import io.kvfrontend.connection.OutputMode;
-import io.kvfrontend.testsupport.TestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
 
-/**
- * One server in the output mode a subclass names (authentication on, no management port) and a
- * Java SDK cluster on it, warmed up, for the whole class: the base of SDK tests that run once per
- * mode.
- */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class SdkPerMode {
-    TestServer server;
-    Cluster cluster;
-    Collection collection;
-
+/** An {@link SdkCluster} whose server runs in the output mode a subclass names: the base of SDK tests run once per mode. */
+abstract class SdkPerMode extends SdkCluster {
     abstract OutputMode mode();
 
-    @BeforeAll
-    void connect() {
-        server = TestServer.start(
-                TestServer.withAuth().mgmtPort(-1).outputMode(mode()).build());
-        cluster = Sdk.connect(Sdk.connectionString(server.port()), Sdk.ADMIN, Sdk.PASSWORD);
-        collection = Sdk.warmDefaultCollection(cluster.bucket("default"));
-    }
-
-    @AfterAll
-    void disconnect() {
-        if (cluster != null) {
-            cluster.disconnect();
-        }
-        if (server != null) {
-            server.close();
-        }
+    @Override
+    ServerConfig.Builder serverConfig() {
+        return super.serverConfig().outputMode(mode());
     }
 }

@@ -4,16 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.couchbase.client.core.error.UserNotFoundException;
-import com.couchbase.client.java.Cluster;
 import com.couchbase.client.java.manager.user.AuthDomain;
 import com.couchbase.client.java.manager.user.Role;
 import com.couchbase.client.java.manager.user.User;
 import com.couchbase.client.java.manager.user.UserAndMetadata;
 import com.couchbase.client.java.manager.user.UserManager;
+import io.kvfrontend.config.ServerConfig;
 import io.kvfrontend.testsupport.Frames;
 import io.kvfrontend.testsupport.McbpClient;
 import io.kvfrontend.testsupport.TestServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -22,34 +21,23 @@ import org.junit.jupiter.api.Test;
  * (SASL) with the access its roles give, is shown with the roles it was given, changes, and after
  * deletion can no longer log in.
  */
-class SdkUserManagerTest {
+class SdkUserManagerTest extends SdkCluster {
     private static final int SASL_AUTH = 0x21;
     private static final int SELECT_BUCKET = 0x89;
-    private static TestServer server;
-    private static Cluster cluster;
-    private static UserManager users;
+    private UserManager users;
+
+    @Override
+    ServerConfig.Builder serverConfig() {
+        return TestServer.withAuth().mgmtPort(0);
+    }
 
     @BeforeAll
-    static void connect() {
-        server = TestServer.start(TestServer.withAuth().mgmtPort(0).build());
-        cluster =
-                Sdk.connect(Sdk.connectionString(server.port(), server.server().mgmtPort()), Sdk.ADMIN, Sdk.PASSWORD);
-        Sdk.warmDefaultCollection(cluster.bucket("default"));
+    void managers() {
         users = cluster.users();
     }
 
-    @AfterAll
-    static void disconnect() {
-        if (cluster != null) {
-            cluster.disconnect();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
-
     /** SASL PLAIN then SelectBucket on a raw connection: the two statuses. */
-    private static int[] login(String user, String password, String bucket) {
+    private int[] login(String user, String password, String bucket) {
         try (McbpClient c = McbpClient.connect(server.port())) {
             // HELLO XERROR: without it an access refusal closes the connection, as kv_engine does.
             assertThat(c.call(Frames.request(0x1f).key("t").value(new byte[] {0, 0x07}))
