@@ -1,10 +1,14 @@
 package io.kvfrontend.dispatch;
 
+import io.kvfrontend.auth.PlainMechanism;
+import io.kvfrontend.auth.SaslExchange;
 import io.kvfrontend.auth.SaslOutcome;
+import io.kvfrontend.connection.CommandCookie;
 import io.kvfrontend.connection.Session;
 import io.kvfrontend.engine.spi.Datatype;
 import io.kvfrontend.engine.spi.Status;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,6 +16,9 @@ import org.slf4j.LoggerFactory;
  * SASL over MCBP (mcbp-protocol.md 7): SaslListMechs, SaslAuth and SaslStep, driving the
  * connection's {@code SaslExchange}. A success authenticates the connection; a failed attempt leaves
  * an already authenticated connection as it was (the client may retry).
+ *
+ * <p>PLAIN's password check runs on a slow-work thread ({@link Services#slowWork}), the rest on the
+ * event loop.
  *
  * <p><b>Immutable</b> (static methods, run on the event loop).
  */
@@ -64,8 +71,52 @@ final class AuthExecutors {
         String mechanism = c.request().key().toString(StandardCharsets.US_ASCII);
         byte[] message = c.request().valueBytes();
         boolean start = c.opcode() == io.kvfrontend.protocol.Opcode.SASL_AUTH;
-        SaslOutcome out =
-                start ? conn.sasl().start(mechanism, message) : conn.sasl().step(mechanism, message);
+        SaslOutcome out;
+        if (c.isResumed()) {
+            // The slow part ran on a slow-work thread, which left its outcome in the cookie.
+            CommandCookie cookie = c.cookie();
+            out = (SaslOutcome) cookie.engineStorage();
+            cookie.engineStorage(null);
+        } else if (start && PlainMechanism.NAME.equals(mechanism) && c.server().slowWork() != null) {
+            offload(c, conn.sasl(), mechanism, message);
+            return;
+        } else {
+            out = start ? conn.sasl().start(mechanism, message) : conn.sasl().step(mechanism, message);
+        }
+        answer(c, mechanism, out);
+    }
+
+    /**
+     * PLAIN costs a PBKDF2 run (about a millisecond): on the event loop, a client pipelining wrong
+     * passwords would hold up every connection of that loop for as long as it liked. It runs on a
+     * slow-work thread instead, while this connection waits (its later requests stay queued behind
+     * it, as behind any blocked command) and the loop serves the others.
+     */
+    private static void offload(Command c, SaslExchange exchange, String mechanism, byte[] message) {
+        CommandCookie cookie = c.cookie();
+        c.wouldBlock();
+        try {
+            c.server().slowWork().execute(() -> {
+                SaslOutcome result;
+                try {
+                    // Confined hand-off: the connection touches its exchange again only on resume.
+                    result = exchange.start(mechanism, message);
+                } catch (RuntimeException e) {
+                    LOG.error("PLAIN authentication failed unexpectedly", e);
+                    cookie.notifyIoComplete(Status.EINTERNAL);
+                    return;
+                }
+                cookie.engineStorage(result);
+                cookie.notifyIoComplete(Status.SUCCESS);
+            });
+        } catch (RejectedExecutionException e) {
+            // The server is stopping; its connections are closing.
+            cookie.notifyIoComplete(Status.ETMPFAIL);
+        }
+    }
+
+    private static void answer(Command c, String mechanism, SaslOutcome out) {
+        Session conn = c.connection();
         switch (out.kind()) {
             case CONTINUE -> c.respond(Status.AUTH_CONTINUE, Datatype.RAW, 0, null, null, out.serverMessage());
             case SUCCESS -> {

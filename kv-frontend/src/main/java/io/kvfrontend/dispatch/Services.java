@@ -13,6 +13,7 @@ import io.kvfrontend.metrics.BucketMetrics;
 import io.kvfrontend.metrics.CommandMetrics;
 import io.kvfrontend.metrics.ServerStats;
 import java.util.Map;
+import java.util.concurrent.Executor;
 
 /**
  * What executors need from the server, handed down instead of the server itself: the engine, SASL,
@@ -71,4 +72,14 @@ public interface Services {
 
     /** When the server started (epoch milliseconds). */
     long startMillis();
+
+    /**
+     * Where commands run work too slow for an event loop (PLAIN's PBKDF2, about a millisecond per
+     * attempt): a small pool of low-priority threads. {@code null} when there are no event loops to
+     * protect (connections on an {@code EmbeddedChannel}, socketless sessions): such work then runs
+     * inline.
+     */
+    default Executor slowWork() {
+        return null;
+    }
 }

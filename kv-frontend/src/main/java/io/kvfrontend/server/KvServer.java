@@ -409,6 +409,7 @@ public final class KvServer implements AutoCloseable {
             }
         }
         shutdownGroups();
+        context.closeSlowWork();
         engine.close();
         context.closeMeters();
         LOG.info("kv-frontend stopped");

@@ -37,6 +37,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -74,6 +77,8 @@ public final class ServerContext implements ConnectionServices, Services, Settin
     private final ErrorMap errorMap = new ErrorMap();
     private final EventLoopTurns loopTurns;
     private final ConnectionLimits limits;
+    /** PLAIN's PBKDF2 and other work too slow for an event loop; null without real loops. */
+    private final ThreadPoolExecutor slowWork;
     /** Schedulers for loops {@link #loopTurns} did not build. */
     private final Map<EventExecutor, OutputScheduler> otherSchedulers = new ConcurrentHashMap<>();
 
@@ -125,6 +130,33 @@ public final class ServerContext implements ConnectionServices, Services, Settin
         this.eventLoopThreads = eventLoopThreads;
         this.commandMetrics = new CommandMetrics(dispatcher.servedOpcodes());
         this.bucketMetrics = new BucketMetrics(engine);
+        if (loopTurns == null) {
+            this.slowWork = null;
+        } else {
+            int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+            // One task per connection at most (the connection waits for its answer), so the queue is
+            // bounded by the connections; the threads run below the loops' priority, like scans.
+            this.slowWork = new ThreadPoolExecutor(
+                    threads,
+                    threads,
+                    30,
+                    TimeUnit.SECONDS,
+                    new LinkedBlockingQueue<>(),
+                    new BackgroundThreads("kv-auth-", config.backgroundNice()));
+            this.slowWork.allowCoreThreadTimeOut(true);
+        }
+    }
+
+    @Override
+    public Executor slowWork() {
+        return slowWork;
+    }
+
+    /** Stops the slow-work threads (after the connections closed: nothing waits for them). */
+    public void closeSlowWork() {
+        if (slowWork != null) {
+            slowWork.shutdownNow();
+        }
     }
 
     /**
