@@ -70,6 +70,9 @@ public final class Connection implements Session, ConnectionOutput.FrameEncoder 
 
     private final ArrayDeque<McbpRequest> waiting = new ArrayDeque<>();
     private long waitingBytes;
+    /** {@link #processWaiting} is running (it may be re-entered through an answer's write). */
+    private boolean processingWaiting;
+
     private McbpRequest blockedRequest;
     private CommandCookie blockedCookie;
     /** When the blocked command was first dispatched: its latency runs to its final response. */
@@ -88,7 +91,7 @@ public final class Connection implements Session, ConnectionOutput.FrameEncoder 
         this.loop = channel.eventLoop();
         this.decoder = decoder;
         this.output = new ConnectionOutput(
-                ctx, server.outputMetrics(), this, server.outputScheduler(loop), this::updateAutoRead);
+                ctx, server.outputMetrics(), this, server.outputScheduler(loop), this::onOutputRoom);
         this.commands = server.commandRunner(this);
         if (!server.limits().authEnabled()) {
             // Development mode: everyone is trusted, as an administrator.
@@ -379,7 +382,9 @@ public final class Connection implements Session, ConnectionOutput.FrameEncoder 
             request.release();
             return;
         }
-        if (blockedRequest != null || !waiting.isEmpty()) {
+        if (blockedRequest != null || !waiting.isEmpty() || output.isBackedUp()) {
+            // Behind a blocked command, or behind output the client has not read: a pipelined batch of
+            // large gets from a client that stopped reading would otherwise buffer every answer.
             waiting.add(request);
             waitingBytes += request.content().readableBytes();
             updateAutoRead();
@@ -472,13 +477,32 @@ public final class Connection implements Session, ConnectionOutput.FrameEncoder 
     }
 
     private void processWaiting() {
-        McbpRequest r;
-        while (blockedRequest == null && !closing && (r = waiting.poll()) != null) {
-            waitingBytes -= r.content().readableBytes();
-            execute(r, null, System.nanoTime());
+        if (processingWaiting) {
+            return; // an answer's write found room again: the loop below goes on by itself
+        }
+        processingWaiting = true;
+        try {
+            McbpRequest r;
+            while (blockedRequest == null && !closing && !output.isBackedUp() && (r = waiting.poll()) != null) {
+                waitingBytes -= r.content().readableBytes();
+                execute(r, null, System.nanoTime());
+            }
+        } finally {
+            processingWaiting = false;
         }
         updateAutoRead();
         closeIfDrained();
+    }
+
+    /** Buffered output fell to the low-water mark: run the requests that waited for it, read again. */
+    private void onOutputRoom() {
+        assert loop.inEventLoop();
+        if (blockedRequest == null && !waiting.isEmpty() && !processingWaiting) {
+            processWaiting();
+            output.flushIfNeeded();
+        } else {
+            updateAutoRead();
+        }
     }
 
     private void updateAutoRead() {
