@@ -41,7 +41,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * clients).
  *
  * <p>What must hold: every dropped connection and scan is released, slow readers cost the server
- * at most their output bound each, a password hammer gets only refusals, the neighbour never fails,
+ * at most their output bound each, a password hammer gets only refusals, connection churn leaves
+ * threads and file descriptors where they were, the neighbour never fails,
  * and Netty reports no leak. Heap and direct memory are this JVM's (server and clients share it).
  */
 class FaultScenariosTest {
@@ -225,6 +226,62 @@ class FaultScenariosTest {
             assertThat(refused.get()).isPositive();
             s.awaitReleased(1);
             s.report(count);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(OutputMode.class)
+    void connectionChurnLeavesThreadsFilesAndConnectionsWhereTheyWere(OutputMode mode) throws Exception {
+        int count = 300 * SCALE;
+        try (TestServer server = start(mode, true);
+                Scenario s = new Scenario("churn (connect, log in, 2 ops, close)", mode, server, true)) {
+            // Once, so that the slow-work threads exist before the baseline.
+            churn(server, s, 8);
+            int threads = Thread.activeCount();
+            long files = openFiles();
+            AtomicInteger next = new AtomicInteger();
+            s.parallel(4, () -> {
+                while (next.getAndIncrement() < count) {
+                    churn(server, s, 1);
+                }
+            });
+            s.awaitReleased(1);
+            s.report(count);
+            assertThat(Thread.activeCount()).as("threads").isLessThanOrEqualTo(threads + 2);
+            if (files >= 0) {
+                Await.until(
+                        Duration.ofSeconds(30),
+                        () -> openFiles() <= files + 8,
+                        () -> "open files back near " + files + "; now " + openFiles());
+            }
+        }
+    }
+
+    private static void churn(TestServer server, Scenario s, int times) {
+        for (int i = 0; i < times; i++) {
+            try (McbpClient c = server.client()) {
+                ScanWire.hello(c);
+                if (c.call(Frames.request(0x21).key("PLAIN").value("\0Administrator\0password"))
+                                .status()
+                        != 0) {
+                    s.failure("login refused");
+                    continue;
+                }
+                if (c.call(Frames.request(0x89).key("default")).status() != 0
+                        || c.call(Frames.request(0x00).key("doc-00002")).status() != 0
+                        || c.call(Frames.request(0x00).key("absent")).status() != 0x01) {
+                    s.failure("an operation failed");
+                }
+            }
+        }
+    }
+
+    /** This process's open file descriptors (Linux), or -1. */
+    private static long openFiles() {
+        try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            return fds.count();
+        } catch (IOException | UncheckedIOException e) {
+            return -1;
         }
     }
 
