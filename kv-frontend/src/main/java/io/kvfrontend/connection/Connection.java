@@ -25,13 +25,14 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Per-connection state and the command sequencing of one channel: negotiated features, the
- * selected bucket, the command in progress, requests waiting behind a blocked command, and the
- * connection's {@link ConnectionOutput}.
+ * selected bucket, the command in progress, requests waiting behind a blocked command or backed-up
+ * output, and the connection's {@link ConnectionOutput}.
  *
  * <p>Commands run strictly one at a time in arrival order (mcbp-protocol.md 1.7). A command that
  * would block keeps its request and {@link CommandCookie}; later requests queue behind it, and
- * reading stops when the queue passes its bounds. Reading also stops while the channel is not
- * writable, so a client that pipelines without reading cannot make responses pile up.
+ * reading stops when the queue passes its bounds. While the output is backed up (at its high-water
+ * mark) reading stops and requests already read queue too, until it falls to the low-water mark, so
+ * a client that pipelines without reading cannot make responses pile up.
  *
  * <p>Commands see it as a {@link Session}; the connection services ({@link ConnectionServices})
  * are all it knows of the server, and its {@link CommandRunner} all it knows of the layer above.
