@@ -20,8 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -122,7 +120,6 @@ class GracefulShutdownTest {
                 .shutdownTimeout(Duration.ofSeconds(20))
                 .build());
         List<McbpClient> cs = new ArrayList<>();
-        ExecutorService threads = Executors.newFixedThreadPool(clients + 1);
         try {
             for (int c = 0; c < clients; c++) {
                 cs.add(server.client());
@@ -143,12 +140,10 @@ class GracefulShutdownTest {
                     Duration.ofSeconds(30),
                     () -> server.server().context().stats().cmdSet.sum() >= clients,
                     "the server to be working on the batches");
-            // Own threads: the common pool may have one thread on a small machine, and the stop
-            // waits for the readers.
-            CompletableFuture<Void> stop = CompletableFuture.runAsync(server::close, threads);
+            CompletableFuture<Void> stop = CompletableFuture.runAsync(server::close);
             List<CompletableFuture<Integer>> answered = new ArrayList<>();
             for (McbpClient c : cs) {
-                answered.add(CompletableFuture.supplyAsync(() -> framesUntilCleanEnd(c, 0), threads));
+                answered.add(CompletableFuture.supplyAsync(() -> framesUntilCleanEnd(c, 0)));
             }
             long total = 0;
             for (CompletableFuture<Integer> a : answered) {
@@ -165,7 +160,6 @@ class GracefulShutdownTest {
         } finally {
             cs.forEach(McbpClient::close);
             server.close();
-            threads.shutdownNow();
         }
     }
 
