@@ -30,9 +30,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Commands run strictly one at a time in arrival order (mcbp-protocol.md 1.7). A command that
  * would block keeps its request and {@link CommandCookie}; later requests queue behind it, and
- * reading stops when the queue passes its bounds. While the output is backed up (at its high-water
- * mark) reading stops and requests already read queue too, until it falls to the low-water mark, so
- * a client that pipelines without reading cannot make responses pile up.
+ * reading stops when the queue passes its bounds. While the channel is not writable (its output
+ * past the high-water mark) reading stops and requests already read queue too, until it is writable
+ * again (below the low-water mark), so a client that pipelines without reading cannot make
+ * responses pile up.
  *
  * <p>Commands see it as a {@link Session}; the connection services ({@link ConnectionServices})
  * are all it knows of the server, and its {@link CommandRunner} all it knows of the layer above.
@@ -332,6 +333,7 @@ public final class Connection implements Session, ConnectionOutput.FrameEncoder 
     public void drainAndClose() {
         assert loop.inEventLoop();
         draining = true;
+        runWaitingIfRoom();
         updateAutoRead();
         closeIfDrained();
     }
@@ -383,7 +385,7 @@ public final class Connection implements Session, ConnectionOutput.FrameEncoder 
             request.release();
             return;
         }
-        if (blockedRequest != null || !waiting.isEmpty() || output.isBackedUp()) {
+        if (blockedRequest != null || !waiting.isEmpty() || !channel.isWritable()) {
             // Behind a blocked command, or behind output the client has not read: a pipelined batch of
             // large gets from a client that stopped reading would otherwise buffer every answer.
             waiting.add(request);
@@ -405,6 +407,7 @@ public final class Connection implements Session, ConnectionOutput.FrameEncoder 
         assert loop.inEventLoop();
         updateAutoRead();
         output.onWritabilityChanged();
+        runWaitingIfRoom();
     }
 
     /** The channel is gone: release everything this connection still owns. */
@@ -484,7 +487,7 @@ public final class Connection implements Session, ConnectionOutput.FrameEncoder 
         processingWaiting = true;
         try {
             McbpRequest r;
-            while (blockedRequest == null && !closing && !output.isBackedUp() && (r = waiting.poll()) != null) {
+            while (blockedRequest == null && !closing && channel.isWritable() && (r = waiting.poll()) != null) {
                 waitingBytes -= r.content().readableBytes();
                 execute(r, null, System.nanoTime());
             }
@@ -498,12 +501,23 @@ public final class Connection implements Session, ConnectionOutput.FrameEncoder 
     /** Buffered output fell to the low-water mark: run the requests that waited for it, read again. */
     private void onOutputRoom() {
         assert loop.inEventLoop();
-        if (blockedRequest == null && !waiting.isEmpty() && !processingWaiting) {
-            processWaiting();
-            output.flushIfNeeded();
-        } else {
+        if (!runWaitingIfRoom()) {
             updateAutoRead();
         }
+    }
+
+    /**
+     * Runs the requests that waited for the channel to become writable, if it is and nothing blocks
+     * them. Netty reports every unwritable-to-writable change ({@link #onWritabilityChanged}), so
+     * requests queued for that reason always get here.
+     */
+    private boolean runWaitingIfRoom() {
+        if (blockedRequest != null || waiting.isEmpty() || processingWaiting || !channel.isWritable()) {
+            return false;
+        }
+        processWaiting();
+        output.flushIfNeeded();
+        return true;
     }
 
     private void updateAutoRead() {

@@ -147,7 +147,6 @@ class FaultScenariosTest {
                 for (int g = 0; g < 64; g++) {
                     gets.writeBytes(Frames.request(0x00).key("large").build());
                 }
-                byte[] scan = ScanWire.create(0, "{}").build();
                 for (int i = 0; i < count; i++) {
                     McbpClient c = McbpClient.connect(server.port(), 4096);
                     slow.add(c);
@@ -160,7 +159,6 @@ class FaultScenariosTest {
                         c.send(ScanWire.continueScan(0, created.value(), 0, 0, 0, 5));
                     }
                 }
-                assertThat(scan).isNotEmpty();
                 // The neighbour works on while every slow reader's output backs up.
                 s.neighbourGets(1000 * SCALE);
             } finally {
