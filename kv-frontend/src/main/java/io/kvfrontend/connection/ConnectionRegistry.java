@@ -14,9 +14,25 @@ import java.util.function.Predicate;
  */
 public final class ConnectionRegistry {
     private final ConcurrentHashMap<Long, Connection> connections = new ConcurrentHashMap<>();
+    private volatile boolean stopping;
 
-    void add(Connection c) {
+    /**
+     * Adds a connection; {@code true} if the server is stopping, when the caller must drain it
+     * itself: it was accepted before the listener closed but became active after {@link #stopping()}
+     * had begun, so the stop's pass over {@link #all()} may not have seen it.
+     */
+    boolean add(Connection c) {
         connections.put(c.id(), c);
+        return stopping;
+    }
+
+    /**
+     * Marks the server as stopping, before the stop walks {@link #all()}: a connection added from now
+     * on learns it from {@link #add}. Either the walk sees a connection or the connection sees the
+     * mark (or both: draining is idempotent).
+     */
+    public void stopping() {
+        stopping = true;
     }
 
     void remove(Connection c) {

@@ -64,13 +64,16 @@ public final class McbpConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         server.stats().totalConnections.increment();
-        server.connections().add(connection);
+        boolean stopping = server.connections().add(connection);
         Duration authTimeout = server.limits().authTimeout();
         if (server.limits().authEnabled() && !authTimeout.isZero()) {
             authDeadline = ctx.executor()
                     .schedule(() -> closeIfUnauthenticated(ctx), authTimeout.toNanos(), TimeUnit.NANOSECONDS);
         }
         super.channelActive(ctx);
+        if (stopping) {
+            connection.drainAndClose();
+        }
     }
 
     /** auth-timeout: as Couchbase Server closes connections that stay unauthenticated. */

@@ -387,6 +387,9 @@ public final class KvServer implements AutoCloseable {
         }
         tls.close();
         ConnectionRegistry connections = context.connections();
+        // Accepted before the listener closed is not yet active: such a connection registers later
+        // and drains itself (see ConnectionRegistry.add).
+        connections.stopping();
         for (Connection c : connections.all()) {
             try {
                 c.eventLoop().execute(c::drainAndClose);
