@@ -80,7 +80,7 @@ public final class ConnectionOutput {
 
     private final ChannelFutureListener sliceSent = f -> onSliceSent();
     /** Loop-confined: the hand-offs of the slice being written, released to their producers after the flush. */
-    private final ArrayDeque<PendingFrame> sliceHandOffs = new ArrayDeque<>();
+    private final ArrayDeque<PendingFrame> sliceHandOffs = new ArrayDeque<>(1); // grows when used
 
     private final Runnable flushTask = this::flushFromTask;
     private boolean flushTaskScheduled;

@@ -26,7 +26,6 @@ public final class McbpConnectionHandler extends ChannelInboundHandlerAdapter {
     private Connection connection;
     private boolean rejected;
     /** Closes the connection if it has not authenticated by then; null once it has, or without a limit. */
-    private ScheduledFuture<?> authDeadline;
     /** Closes the connection if the request begun by then has not arrived; null without a partial request. */
     private ScheduledFuture<?> frameDeadline;
     /** {@link McbpFrameDecoder#framesDecoded()} when the frame deadline was set. */
@@ -67,8 +66,8 @@ public final class McbpConnectionHandler extends ChannelInboundHandlerAdapter {
         boolean stopping = server.connections().add(connection);
         Duration authTimeout = server.limits().authTimeout();
         if (server.limits().authEnabled() && !authTimeout.isZero()) {
-            authDeadline = ctx.executor()
-                    .schedule(() -> closeIfUnauthenticated(ctx), authTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            connection.authDeadline(ctx.executor()
+                    .schedule(() -> closeIfUnauthenticated(ctx), authTimeout.toNanos(), TimeUnit.NANOSECONDS));
         }
         super.channelActive(ctx);
         if (stopping) {
@@ -78,7 +77,6 @@ public final class McbpConnectionHandler extends ChannelInboundHandlerAdapter {
 
     /** auth-timeout: as Couchbase Server closes connections that stay unauthenticated. */
     private void closeIfUnauthenticated(ChannelHandlerContext ctx) {
-        authDeadline = null;
         if (ctx.channel().isActive() && !connection.isAuthenticated()) {
             server.stats().authTimeouts.increment();
             LOG.info(
@@ -149,10 +147,6 @@ public final class McbpConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         connection.onReadComplete();
-        if (authDeadline != null && connection.isAuthenticated()) {
-            authDeadline.cancel(false);
-            authDeadline = null;
-        }
         watchPartialFrame(ctx);
     }
 
@@ -168,9 +162,6 @@ public final class McbpConnectionHandler extends ChannelInboundHandlerAdapter {
             server.stats().currConnections.decrementAndGet();
             server.stats().closedConnections.increment();
             server.connections().remove(connection);
-        }
-        if (authDeadline != null) {
-            authDeadline.cancel(false);
         }
         if (frameDeadline != null) {
             frameDeadline.cancel(false);
