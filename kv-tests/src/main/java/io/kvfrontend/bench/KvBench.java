@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         version = "kv-bench 0.1",
         description = "Load, drive and compare MCBP servers (kv-frontend, Couchbase Server, memcached).",
-        subcommands = {KvBench.Load.class, KvBench.Run.class, KvBench.Compare.class})
+        subcommands = {KvBench.Load.class, KvBench.Run.class, KvBench.Compare.class, KvBench.Connections.class})
 public final class KvBench {
     private KvBench() {}
 
@@ -268,6 +268,76 @@ public final class KvBench {
 
         @Override
         public void close() {}
+    }
+
+    @Command(
+            name = "connections",
+            mixinStandardHelpOptions = true,
+            description = "Open many authenticated connections, hold them idle, close them; with "
+                    + "--server-pid, print the server's live heap per idle connection.")
+    static final class Connections implements java.util.concurrent.Callable<Integer> {
+        @Option(names = "--target", required = true, description = "HOST:PORT[,MGMT_PORT] of the server.")
+        String target;
+
+        @Option(names = "--count", defaultValue = "10000", description = "How many (default: ${DEFAULT-VALUE}).")
+        int count;
+
+        @Option(
+                names = "--sources",
+                defaultValue = "127.0.0.1",
+                description = "Source addresses, A.B.C.D+N (N from A.B.C.D) or a list; each gives one range of "
+                        + "ephemeral ports (about 28,000 on Linux) towards the server (default: ${DEFAULT-VALUE}).")
+        String sources;
+
+        @Option(
+                names = "--in-flight",
+                defaultValue = "256",
+                description = "Connections being set up at once (default: ${DEFAULT-VALUE}).")
+        int inFlight;
+
+        @Option(
+                names = "--hold",
+                defaultValue = "0s",
+                description = "How long to hold them open once ready; 'stdin': until standard input ends "
+                        + "(default: ${DEFAULT-VALUE}).")
+        String hold;
+
+        @Option(
+                names = "--server-pid",
+                description = "The server's process id (a JVM on this machine): measure its live heap "
+                        + "(jcmd GC.class_histogram) before, with the connections open, and after.")
+        Long serverPid;
+
+        @Mixin
+        Credentials credentials;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            if (count < 1 || inFlight < 1) {
+                throw new BenchException("--count and --in-flight must be at least 1");
+            }
+            if (credentials.noAuth) {
+                throw new BenchException("connections always log in: drop --no-auth");
+            }
+            Duration h = hold.equals("stdin") ? Duration.ofSeconds(-1) : duration(hold, "--hold");
+            java.io.PrintStream out = new java.io.PrintStream(
+                    new java.io.FileOutputStream(java.io.FileDescriptor.out),
+                    true,
+                    java.nio.charset.StandardCharsets.UTF_8);
+            return new ConnectionScale(
+                            Target.parse(target),
+                            count,
+                            ConnectionScale.parseSources(sources),
+                            inFlight,
+                            credentials.user,
+                            credentials.password,
+                            credentials.bucket,
+                            out)
+                    .run(h, serverPid);
+        }
     }
 
     @Command(
