@@ -61,6 +61,7 @@ public final class Connection implements Session, ConnectionOutput.FrameEncoder 
     /** The authenticated user; {@code null} until SASL succeeds (when authentication is on). */
     private User user;
 
+    /** auth-timeout's scheduled close; null once authenticated, or without a limit. */
     private ScheduledFuture<?> authDeadline;
 
     private SaslExchange sasl;

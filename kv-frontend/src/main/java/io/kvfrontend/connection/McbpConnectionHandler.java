@@ -25,7 +25,6 @@ public final class McbpConnectionHandler extends ChannelInboundHandlerAdapter {
     private final McbpFrameDecoder decoder;
     private Connection connection;
     private boolean rejected;
-    /** Closes the connection if it has not authenticated by then; null once it has, or without a limit. */
     /** Closes the connection if the request begun by then has not arrived; null without a partial request. */
     private ScheduledFuture<?> frameDeadline;
     /** {@link McbpFrameDecoder#framesDecoded()} when the frame deadline was set. */

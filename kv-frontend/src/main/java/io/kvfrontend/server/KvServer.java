@@ -387,8 +387,8 @@ public final class KvServer implements AutoCloseable {
         }
         tls.close();
         ConnectionRegistry connections = context.connections();
-        // Accepted before the listener closed is not yet active: such a connection registers later
-        // and drains itself (see ConnectionRegistry.add).
+        // A connection accepted before the listener closed may become active only after the walk
+        // below: it registers later and drains itself (see ConnectionRegistry.add).
         connections.stopping();
         for (Connection c : connections.all()) {
             try {

@@ -20,7 +20,7 @@ import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -65,7 +65,7 @@ final class ConnectionScale {
     private final String user;
     private final String password;
     private final String bucket;
-    private final PrintStream out;
+    private final PrintWriter out;
 
     private final Set<Channel> ready = ConcurrentHashMap.newKeySet();
     private final LongAdder failed = new LongAdder();
@@ -79,7 +79,7 @@ final class ConnectionScale {
             String user,
             String password,
             String bucket,
-            PrintStream out) {
+            PrintWriter out) {
         this.target = target;
         this.count = count;
         this.sources = sources;
@@ -118,7 +118,7 @@ final class ConnectionScale {
         return list;
     }
 
-    /** Opens, holds for {@code hold} (or until stdin ends when {@code hold} is negative), closes. */
+    /** Opens, holds for {@code hold} (or until stdin ends when {@code hold} is null), closes. */
     int run(Duration hold, Long serverPid) throws InterruptedException {
         Histogram before = serverPid == null ? null : Histogram.of(serverPid);
         boolean epoll = Epoll.isAvailable();
@@ -214,7 +214,7 @@ final class ConnectionScale {
     }
 
     private static void awaitHold(Duration hold) {
-        if (hold.isNegative()) {
+        if (hold == null) {
             try {
                 BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
                 while (in.readLine() != null) {
@@ -388,7 +388,7 @@ final class ConnectionScale {
             return new Histogram(d, total - base.total);
         }
 
-        void print(PrintStream out, int connections, String title) {
+        void print(PrintWriter out, int connections, String title) {
             out.printf(
                     Locale.ROOT,
                     "%s: %+,d bytes, %.0f bytes per connection%n",

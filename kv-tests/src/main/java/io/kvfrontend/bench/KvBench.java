@@ -322,11 +322,7 @@ public final class KvBench {
             if (credentials.noAuth) {
                 throw new BenchException("connections always log in: drop --no-auth");
             }
-            Duration h = hold.equals("stdin") ? Duration.ofSeconds(-1) : duration(hold, "--hold");
-            java.io.PrintStream out = new java.io.PrintStream(
-                    new java.io.FileOutputStream(java.io.FileDescriptor.out),
-                    true,
-                    java.nio.charset.StandardCharsets.UTF_8);
+            Duration h = hold.equals("stdin") ? null : duration(hold, "--hold");
             return new ConnectionScale(
                             Target.parse(target),
                             count,
@@ -335,7 +331,7 @@ public final class KvBench {
                             credentials.user,
                             credentials.password,
                             credentials.bucket,
-                            out)
+                            spec.commandLine().getOut())
                     .run(h, serverPid);
         }
     }

@@ -70,6 +70,44 @@ class KvBenchIT {
         return "127.0.0.1:" + s.port() + "," + s.mgmtPort();
     }
 
+    /**
+     * {@code connections}: every connection logs in and is counted by the server, the heap figure
+     * comes from the server process's histogram (this JVM's, where the server runs), and closing
+     * them leaves the server with the connections it had.
+     */
+    @Test
+    void connectionsOpensAuthenticatedConnectionsMeasuresTheServerAndClosesThem() throws Exception {
+        long openBefore = sync.context().stats().currConnections.get();
+        long totalBefore = sync.context().stats().totalConnections.sum();
+        long refusedBefore = sync.context().stats().authFailures.sum();
+        Result r = bench(
+                "connections",
+                "--target",
+                target(sync),
+                "--count",
+                "300",
+                "--sources",
+                "127.0.0.2+2",
+                "--server-pid",
+                Long.toString(ProcessHandle.current().pid()));
+        assertThat(r.code).as(r.toString()).isZero();
+        assertThat(r.out)
+                .contains("connections: 300 ready, 0 failed, of 300")
+                .contains("2 source addresses")
+                .containsPattern(
+                        "server live heap with the connections open: [+-][0-9,]+ bytes, -?[0-9]+ bytes per connection")
+                .contains("io.netty.channel.DefaultChannelHandlerContext")
+                .contains("READY 300")
+                .contains("closed 300 connections")
+                .contains("server live heap after the closes");
+        assertThat(sync.context().stats().totalConnections.sum() - totalBefore).isEqualTo(300);
+        assertThat(sync.context().stats().authFailures.sum() - refusedBefore).isZero();
+        Await.until(
+                DEADLINE,
+                () -> sync.context().stats().currConnections.get() == openBefore,
+                "the server to see every close");
+    }
+
     @Test
     void runCountsWhatTheServerCountsAndWritesTheReport() throws Exception {
         Path out = work.resolve("run");
