@@ -20,6 +20,7 @@ import java.util.List;
  * @param spoolLowWaterBytes    output low-water mark: paused producers resume below it
  * @param spoolHighWaterBytes   output high-water mark: producers pause above it
  * @param outputQuantumBytes    background output one connection may move to its socket per event-loop turn
+ * @param socketSendBufferBytes each connection's kernel send buffer ({@code SO_SNDBUF}; 0 = the kernel's, auto-tuned)
  * @param maxFrameBytes         largest request body accepted from an authenticated connection
  * @param preAuthMaxFrameBytes  largest request body accepted before authentication
  * @param maxWaitingRequests    requests queued behind a blocked command before reading stops
@@ -50,6 +51,7 @@ public record ServerConfig(
         int spoolLowWaterBytes,
         int spoolHighWaterBytes,
         int outputQuantumBytes,
+        int socketSendBufferBytes,
         int maxFrameBytes,
         int preAuthMaxFrameBytes,
         int maxWaitingRequests,
@@ -90,6 +92,10 @@ public record ServerConfig(
                 outputQuantumBytes > 0 && outputQuantumBytes <= spoolHighWaterBytes,
                 "output-quantum",
                 "must be positive and <= spool-high-water, got " + outputQuantumBytes + " / " + spoolHighWaterBytes);
+        require(
+                socketSendBufferBytes >= 0,
+                "socket-send-buffer",
+                "must be 0 (the kernel's) or a size, got " + socketSendBufferBytes);
         require(maxFrameBytes >= 1024, "max-frame-size", "must be >= 1024, got " + maxFrameBytes);
         require(
                 preAuthMaxFrameBytes >= 256 && preAuthMaxFrameBytes <= maxFrameBytes,
@@ -154,6 +160,7 @@ public record ServerConfig(
         b.spoolLowWaterBytes = spoolLowWaterBytes;
         b.spoolHighWaterBytes = spoolHighWaterBytes;
         b.outputQuantumBytes = outputQuantumBytes;
+        b.socketSendBufferBytes = socketSendBufferBytes;
         b.maxFrameBytes = maxFrameBytes;
         b.preAuthMaxFrameBytes = preAuthMaxFrameBytes;
         b.maxWaitingRequests = maxWaitingRequests;
@@ -188,6 +195,8 @@ public record ServerConfig(
         private int spoolHighWaterBytes = 1024 * 1024;
         /** {@code null}: the default, or the high-water mark if that is smaller. */
         private Integer outputQuantumBytes;
+        /** 0: leave the kernel's send buffer, which it sizes itself. */
+        private int socketSendBufferBytes = 0;
 
         private int maxFrameBytes = 30 * 1024 * 1024;
         private int preAuthMaxFrameBytes = 16 * 1024;
@@ -327,6 +336,11 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder socketSendBuffer(int v) {
+            socketSendBufferBytes = v;
+            return this;
+        }
+
         public Builder maxFrameBytes(int v) {
             maxFrameBytes = v;
             return this;
@@ -367,6 +381,7 @@ public record ServerConfig(
                     outputQuantumBytes != null
                             ? outputQuantumBytes
                             : Math.min(DEFAULT_OUTPUT_QUANTUM, spoolHighWaterBytes),
+                    socketSendBufferBytes,
                     maxFrameBytes,
                     preAuthMaxFrameBytes,
                     maxWaitingRequests,

@@ -110,6 +110,14 @@ public final class Settings {
                             + "spool-high-water if that is smaller).",
                     (t, v) -> t.outputQuantum = Values.bytes(v, 1, Integer.MAX_VALUE)),
             s(
+                    "socket-send-buffer",
+                    "SIZE",
+                    "0",
+                    "Each connection's kernel send buffer (SO_SNDBUF); 0 leaves it to the kernel, which "
+                            + "grows it to net.ipv4.tcp_wmem's maximum. Output in the kernel is outside "
+                            + "the spool water marks.",
+                    (t, v) -> t.builder.socketSendBuffer((int) Values.bytes(v, 0, Integer.MAX_VALUE))),
+            s(
                     "max-frame-size",
                     "SIZE",
                     "30m",

@@ -133,27 +133,29 @@ public final class KvServer implements AutoCloseable {
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(
                         ChannelOption.WRITE_BUFFER_WATER_MARK,
-                        new WriteBufferWaterMark(config.spoolLowWaterBytes(), config.spoolHighWaterBytes()))
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        McbpFrameDecoder decoder =
-                                new McbpFrameDecoder(config.preAuthMaxFrameBytes(), (ctx, error, detail) -> {
-                                    context.stats().framingErrors.increment();
-                                    if (context.mayLogFramingError()) {
-                                        LOG.warn(
-                                                "closing connection from {}: framing error {} ({})",
-                                                ctx.channel().remoteAddress(),
-                                                error,
-                                                detail);
-                                    }
-                                });
-                        ch.pipeline()
-                                .addLast("bytes", new ByteCounter(context.stats()))
-                                .addLast("decoder", decoder)
-                                .addLast("connection", new McbpConnectionHandler(context, decoder));
+                        new WriteBufferWaterMark(config.spoolLowWaterBytes(), config.spoolHighWaterBytes()));
+        if (config.socketSendBufferBytes() > 0) {
+            b.childOption(ChannelOption.SO_SNDBUF, config.socketSendBufferBytes());
+        }
+        b.childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                McbpFrameDecoder decoder = new McbpFrameDecoder(config.preAuthMaxFrameBytes(), (ctx, error, detail) -> {
+                    context.stats().framingErrors.increment();
+                    if (context.mayLogFramingError()) {
+                        LOG.warn(
+                                "closing connection from {}: framing error {} ({})",
+                                ctx.channel().remoteAddress(),
+                                error,
+                                detail);
                     }
                 });
+                ch.pipeline()
+                        .addLast("bytes", new ByteCounter(context.stats()))
+                        .addLast("decoder", decoder)
+                        .addLast("connection", new McbpConnectionHandler(context, decoder));
+            }
+        });
         try {
             this.serverChannel = b.bind(new InetSocketAddress(config.host(), config.port()))
                     .sync()

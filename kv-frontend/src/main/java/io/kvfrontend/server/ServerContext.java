@@ -485,6 +485,7 @@ public final class ServerContext implements ConnectionServices, Services, Settin
         m.put("spool_low_water", Integer.toString(config.spoolLowWaterBytes()));
         m.put("spool_high_water", Integer.toString(config.spoolHighWaterBytes()));
         m.put("output_quantum", Integer.toString(config.outputQuantumBytes()));
+        m.put("socket_send_buffer", Integer.toString(config.socketSendBufferBytes()));
         m.put("background_nice", Integer.toString(config.backgroundNice()));
         for (OutputMode mode : OutputMode.values()) {
             m.put(

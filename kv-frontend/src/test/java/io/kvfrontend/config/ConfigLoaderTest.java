@@ -202,6 +202,8 @@ class ConfigLoaderTest {
                 Arguments.of("output-quantum", "fast", "size in bytes"),
                 Arguments.of("background-nice", "20", "from 0 to 19"),
                 Arguments.of("background-nice", "-1", "from 0 to 19"),
+                Arguments.of("socket-send-buffer", "-1", "size in bytes"),
+                Arguments.of("socket-send-buffer", "3g", "from 0 to"),
                 Arguments.of("max-frame-size", "12", "from 1024"),
                 Arguments.of("pre-auth-max-frame-size", "1", "from 256"),
                 Arguments.of("max-waiting-requests", "0", "from 1"),

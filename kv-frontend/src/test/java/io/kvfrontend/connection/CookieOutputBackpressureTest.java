@@ -48,6 +48,8 @@ class CookieOutputBackpressureTest {
                         TestServer.config()
                                 .outputMode(mode)
                                 .spoolWaterMarks(LOW, HIGH)
+                                // Fixed, not auto-tuned: what the kernel holds must not depend on the machine.
+                                .socketSendBuffer(64 * 1024)
                                 .build(),
                         List.of(stream.spec()));
                 McbpClient c = McbpClient.connect(server.port(), 16 * 1024)) {

@@ -68,6 +68,8 @@ class CookieOutputDeadlockTest {
                                 .outputMode(mode)
                                 .eventLoopThreads(1)
                                 .spoolWaterMarks(32 * 1024, 128 * 1024)
+                                .socketSendBuffer(
+                                        64 * 1024) // fixed: the pause must not depend on the kernel's auto-tuning
                                 .build(),
                         List.of(stream.spec()));
                 McbpClient stalled = McbpClient.connect(server.port(), 8 * 1024);

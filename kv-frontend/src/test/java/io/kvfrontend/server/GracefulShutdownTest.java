@@ -87,6 +87,7 @@ class GracefulShutdownTest {
                     TestServer.config()
                             .shutdownTimeout(Duration.ofMillis(500))
                             .spoolWaterMarks(16 * 1024, 64 * 1024)
+                            .socketSendBuffer(64 * 1024) // fixed: the pause must not depend on the kernel's auto-tuning
                             .build(),
                     List.of(stream.spec()));
             try (McbpClient stuck = McbpClient.connect(server.port(), 8 * 1024)) {

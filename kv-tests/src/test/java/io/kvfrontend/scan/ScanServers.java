@@ -31,8 +31,17 @@ final class ScanServers {
                 List.of(new ScopeConfig("_default", List.of("c1", "empty"))));
     }
 
+    /**
+     * A fixed kernel send buffer: the tests that fill a connection's output with more than the
+     * kernel holds must not depend on how large the machine lets an auto-tuned buffer grow.
+     */
+    static final int SOCKET_SEND_BUFFER = 64 * 1024;
+
     static ServerConfig.Builder config(OutputMode mode) {
-        return TestServer.config().outputMode(mode).buckets(List.of(bucket()));
+        return TestServer.config()
+                .outputMode(mode)
+                .socketSendBuffer(SOCKET_SEND_BUFFER)
+                .buckets(List.of(bucket()));
     }
 
     static TestServer start(OutputMode mode) {
