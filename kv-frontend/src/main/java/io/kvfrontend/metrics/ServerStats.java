@@ -23,6 +23,9 @@ public final class ServerStats implements MeterBinder {
     public final AtomicLong currConnections = new AtomicLong();
     public final LongAdder totalConnections = new LongAdder();
     public final LongAdder rejectedConnections = new LongAdder();
+    /** Accepts the listening sockets failed (out of file descriptors, most often). */
+    public final LongAdder acceptFailures = new LongAdder();
+
     public final LongAdder closedConnections = new LongAdder();
     public final LongAdder framingErrors = new LongAdder();
     /** Connections closed for not authenticating within auth-timeout. */
@@ -86,6 +89,11 @@ public final class ServerStats implements MeterBinder {
                 "kv.connections.refused",
                 rejectedConnections,
                 "MCBP connections refused (closed at once) over max-connections");
+        counter(
+                registry,
+                "kv.connections.accept.failures",
+                acceptFailures,
+                "accepts that failed on a listening socket (out of file descriptors, most often)");
         counter(registry, "kv.connections.closed", closedConnections, "accepted MCBP connections closed since");
         counter(
                 registry,
@@ -130,6 +138,7 @@ public final class ServerStats implements MeterBinder {
         m.put("total_connections", Long.toString(totalConnections.sum()));
         m.put("rejected_conns", Long.toString(rejectedConnections.sum()));
         m.put("closed_connections", Long.toString(closedConnections.sum()));
+        m.put("accept_failures", Long.toString(acceptFailures.sum()));
         m.put("framing_errors", Long.toString(framingErrors.sum()));
         m.put("auth_timeouts", Long.toString(authTimeouts.sum()));
         m.put("frame_timeouts", Long.toString(frameTimeouts.sum()));

@@ -156,10 +156,13 @@ public final class KvServer implements AutoCloseable {
                         .addLast("connection", new McbpConnectionHandler(context, decoder));
             }
         });
+        AcceptFailures acceptFailures = new AcceptFailures(context.stats().acceptFailures);
         try {
             this.serverChannel = b.bind(new InetSocketAddress(config.host(), config.port()))
                     .sync()
                     .channel();
+            // Last, after the acceptor that the channel's initialisation added before the bind ran.
+            serverChannel.pipeline().addLast("accept-failures", acceptFailures);
         } catch (Exception e) {
             // bind() rethrows the socket's IOException (e.g. address in use) without declaring it.
             shutdownGroups();
@@ -170,7 +173,16 @@ public final class KvServer implements AutoCloseable {
                     "port", "cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage());
         }
         this.mgmt = bindMgmt(channelClass, registry);
-        tls.bind(b, context, bossGroup, mgmtGroup, channelClass, httpStats, registry, this::stopAfterFailedBind);
+        tls.bind(
+                b,
+                acceptFailures,
+                context,
+                bossGroup,
+                mgmtGroup,
+                channelClass,
+                httpStats,
+                registry,
+                this::stopAfterFailedBind);
         // Once every port is bound: a failed start leaves no GC listener behind.
         context.bindMeters();
         context.clusterMap().ports(port(), mgmtPort());

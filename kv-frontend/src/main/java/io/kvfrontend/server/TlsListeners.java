@@ -10,6 +10,7 @@ import io.kvfrontend.tls.TlsSetupException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import java.net.InetSocketAddress;
@@ -65,9 +66,11 @@ final class TlsListeners {
      * server bound before) after closing its own, and throws a ConfigException naming the port.
      *
      * @param plain the plain MCBP port's bootstrap, with its child handler set
+     * @param acceptFailures the listening channel's last handler, as on the plain port
      */
     void bind(
             ServerBootstrap plain,
+            ChannelHandler acceptFailures,
             ServerContext context,
             EventLoopGroup boss,
             EventLoopGroup mgmtLoops,
@@ -88,6 +91,7 @@ final class TlsListeners {
                 kv = b.bind(new InetSocketAddress(host, config.tls().port()))
                         .sync()
                         .channel();
+                kv.pipeline().addLast("accept-failures", acceptFailures);
             } catch (Exception e) {
                 // bind() rethrows the socket's IOException without declaring it.
                 stopOthers.run();

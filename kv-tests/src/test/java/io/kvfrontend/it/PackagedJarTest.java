@@ -118,6 +118,57 @@ class PackagedJarTest {
         }
     }
 
+    /**
+     * Out of file descriptors (a low open-file limit and a connection storm): accepts fail, the log
+     * says so once (not once per attempt with a stack trace), and the server serves again once the
+     * storm's connections are gone.
+     */
+    @Test
+    void outOfFileDescriptorsItLogsOnceAndServesAgainAfterwards() throws Exception {
+        int port = freePort();
+        List<String> command = new ArrayList<>(List.of(
+                "bash",
+                "-c",
+                "ulimit -n 128 && exec \"$0\" -jar \"$1\" --port " + port + " --host 127.0.0.1 --mgmt-port 0 --no-auth",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                jar().toString()));
+        Process server = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        started.add(server);
+        Await.until("the server answers on port " + port, START_DEADLINE, () -> {
+            if (!server.isAlive()) {
+                fail("the server exited with " + server.exitValue() + "; output:\n" + outputQuietly());
+            }
+            return answersListMechs(port);
+        });
+        List<java.net.Socket> storm = new ArrayList<>();
+        try {
+            for (int i = 0; i < 200; i++) {
+                java.net.Socket s = new java.net.Socket();
+                // Connects complete in the kernel's backlog even when the server cannot accept.
+                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
+                storm.add(s);
+            }
+            Await.until(
+                    "the server to report failed accepts",
+                    START_DEADLINE,
+                    () -> outputQuietly().contains("cannot accept connections"));
+        } finally {
+            for (java.net.Socket s : storm) {
+                s.close();
+            }
+        }
+        Await.until("the server to answer again", START_DEADLINE, () -> answersListMechs(port));
+        String out = output();
+        assertThat(out.lines().filter(l -> l.contains("cannot accept connections")))
+                .as("failed accepts logged at most once per 10 s")
+                .hasSizeLessThanOrEqualTo(2)
+                .allMatch(l -> l.contains("Too many open files") && l.contains("ulimit -n"));
+        assertThat(out).doesNotContain("reached at the tail of the pipeline");
+    }
+
     @Test
     void theJarServesMemcachedClientsAndStopsWhenAsked() throws Exception {
         int port = freePort();
