@@ -187,6 +187,12 @@ public final class Connection implements Session, ConnectionOutput.FrameEncoder 
         this.authDeadline = deadline;
     }
 
+    /** Whether an auth-timeout close is still scheduled for this connection. Event loop. */
+    public boolean hasAuthDeadline() {
+        assert loop.inEventLoop();
+        return authDeadline != null;
+    }
+
     private void cancelAuthDeadline() {
         if (authDeadline != null) {
             authDeadline.cancel(false);

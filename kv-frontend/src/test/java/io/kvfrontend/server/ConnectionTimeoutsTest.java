@@ -44,6 +44,23 @@ class ConnectionTimeoutsTest {
         }
     }
 
+    /**
+     * PLAIN succeeds after the read that carried it (it is checked off the loop), so the deadline
+     * must be dropped by the login itself: left to run out, it held a task, its closure and a slot
+     * in the loop's schedule for a minute on every connection.
+     */
+    @Test
+    void loggingInCancelsTheDeadlineAtOnce() throws Exception {
+        try (TestServer server = TestServer.start(
+                        TestServer.withAuth().authTimeout(Duration.ofMinutes(5)).build());
+                McbpClient c = server.client()) {
+            var conn = server.connectionOf(c);
+            assertThat(conn.eventLoop().submit(conn::hasAuthDeadline).get()).isTrue();
+            assertThat(c.call(plain("Administrator", "password")).status()).isZero();
+            assertThat(conn.eventLoop().submit(conn::hasAuthDeadline).get()).isFalse();
+        }
+    }
+
     @Test
     void withoutAuthenticationThereIsNoAuthDeadline() {
         try (TestServer server = start(TestServer.config());
