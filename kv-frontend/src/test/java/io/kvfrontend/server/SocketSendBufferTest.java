@@ -2,13 +2,9 @@ package io.kvfrontend.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kvfrontend.testsupport.Frames;
 import io.kvfrontend.testsupport.McbpClient;
-import io.kvfrontend.testsupport.Response;
 import io.kvfrontend.testsupport.TestServer;
 import io.netty.channel.ChannelOption;
-import java.util.HashMap;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** {@code socket-send-buffer}: a fixed kernel send buffer per connection, or the kernel's own. */
@@ -23,7 +19,7 @@ class SocketSendBufferTest {
             int actual = sendBuffer(server, c);
             // Linux reserves twice what is asked for (socket(7)); other kernels take it as is.
             assertThat(actual).isBetween(FIXED, 2 * FIXED);
-            assertThat(outputStats(c)).containsEntry("socket_send_buffer", Integer.toString(FIXED));
+            assertThat(c.stats("output")).containsEntry("socket_send_buffer", Integer.toString(FIXED));
         }
     }
 
@@ -34,7 +30,7 @@ class SocketSendBufferTest {
                 TestServer auto = TestServer.start();
                 McbpClient f = fixed.client();
                 McbpClient a = auto.client()) {
-            assertThat(outputStats(a)).containsEntry("socket_send_buffer", "0");
+            assertThat(a.stats("output")).containsEntry("socket_send_buffer", "0");
             // The kernel's default (net.ipv4.tcp_wmem's middle value, then auto-tuned) is not the fixed one.
             assertThat(sendBuffer(auto, a)).isNotEqualTo(sendBuffer(fixed, f));
         }
@@ -42,17 +38,5 @@ class SocketSendBufferTest {
 
     private static int sendBuffer(TestServer server, McbpClient c) {
         return server.connectionOf(c).channel().config().getOption(ChannelOption.SO_SNDBUF);
-    }
-
-    private static Map<String, String> outputStats(McbpClient c) {
-        c.send(Frames.request(0x10).key("output"));
-        Map<String, String> m = new HashMap<>();
-        for (Response r : c.receiveStats()) {
-            assertThat(r.status()).isZero();
-            if (r.key().length > 0) {
-                m.put(r.keyString(), r.valueString());
-            }
-        }
-        return m;
     }
 }

@@ -10,7 +10,9 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A blocking raw MCBP client over a real socket, for what client libraries do not expose:
@@ -144,6 +146,25 @@ public final class McbpClient implements AutoCloseable {
                 return out;
             }
         }
+    }
+
+    /**
+     * One STAT group ("" for the general one) as name/value pairs, in the server's order.
+     *
+     * @throws AssertionError if the server answers with an error status
+     */
+    public Map<String, String> stats(String group) {
+        send(Frames.request(0x10).key(group));
+        Map<String, String> m = new LinkedHashMap<>();
+        for (Response r : receiveStats()) {
+            if (r.status() != 0) {
+                throw new AssertionError("STAT " + group + " answered status " + r.status());
+            }
+            if (r.key().length > 0) {
+                m.put(r.keyString(), r.valueString());
+            }
+        }
+        return m;
     }
 
     /**

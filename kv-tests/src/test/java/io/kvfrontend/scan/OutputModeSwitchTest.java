@@ -8,7 +8,6 @@ import io.kvfrontend.connection.OutputMetrics;
 import io.kvfrontend.connection.OutputMode;
 import io.kvfrontend.engine.spi.RangeScanSettings;
 import io.kvfrontend.testsupport.Await;
-import io.kvfrontend.testsupport.Frames;
 import io.kvfrontend.testsupport.Http;
 import io.kvfrontend.testsupport.McbpClient;
 import io.kvfrontend.testsupport.Response;
@@ -16,7 +15,6 @@ import io.kvfrontend.testsupport.TestServer;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -156,14 +154,6 @@ class OutputModeSwitchTest {
     }
 
     private static Map<String, String> statGroup(McbpClient c, String group) {
-        c.send(Frames.request(0x10).key(group));
-        Map<String, String> m = new LinkedHashMap<>();
-        for (Response r : c.receiveStats()) {
-            assertThat(r.status()).isZero();
-            if (r.key().length > 0) {
-                m.put(r.keyString(), r.valueString());
-            }
-        }
-        return m;
+        return c.stats(group);
     }
 }
