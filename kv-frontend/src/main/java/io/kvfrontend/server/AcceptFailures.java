@@ -3,9 +3,9 @@ package io.kvfrontend.server;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,23 +22,24 @@ import org.slf4j.LoggerFactory;
 @ChannelHandler.Sharable
 final class AcceptFailures extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(AcceptFailures.class);
-    static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final LongAdder failures;
-    private final AtomicLong lastLog = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
+    private final BooleanSupplier mayLog;
     private final AtomicLong unreported = new AtomicLong();
 
-    /** @param failures counts every failed accept (the {@code kv.connections.accept.failures} meter) */
-    AcceptFailures(LongAdder failures) {
+    /**
+     * @param failures counts every failed accept (the {@code kv.connections.accept.failures} meter)
+     * @param mayLog   whether a line may be logged now (the server's shared rate limit)
+     */
+    AcceptFailures(LongAdder failures, BooleanSupplier mayLog) {
         this.failures = failures;
+        this.mayLog = mayLog;
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         failures.increment();
-        long now = System.nanoTime();
-        long last = lastLog.get();
-        if (now - last < LOG_INTERVAL_NANOS || !lastLog.compareAndSet(last, now)) {
+        if (!mayLog.getAsBoolean()) {
             unreported.incrementAndGet();
             return;
         }

@@ -156,7 +156,8 @@ public final class KvServer implements AutoCloseable {
                         .addLast("connection", new McbpConnectionHandler(context, decoder));
             }
         });
-        AcceptFailures acceptFailures = new AcceptFailures(context.stats().acceptFailures);
+        AcceptFailures acceptFailures =
+                new AcceptFailures(context.stats().acceptFailures, context::mayLogAcceptFailure);
         try {
             this.serverChannel = b.bind(new InetSocketAddress(config.host(), config.port()))
                     .sync()

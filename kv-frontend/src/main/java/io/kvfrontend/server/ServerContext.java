@@ -72,6 +72,7 @@ public final class ServerContext implements ConnectionServices, Services, Settin
     private final int eventLoopThreads;
     private final AtomicLong lastFramingLog = new AtomicLong(System.nanoTime() - FRAMING_LOG_INTERVAL_NANOS);
     private final AtomicLong lastRejectionLog = new AtomicLong(System.nanoTime() - FRAMING_LOG_INTERVAL_NANOS);
+    private final AtomicLong lastAcceptFailureLog = new AtomicLong(System.nanoTime() - FRAMING_LOG_INTERVAL_NANOS);
     private final SaslServer sasl;
     private final ClusterMap clusterMap = new ClusterMap();
     private final ErrorMap errorMap = new ErrorMap();
@@ -338,6 +339,11 @@ public final class ServerContext implements ConnectionServices, Services, Settin
     @Override
     public boolean mayLogRejection() {
         return mayLog(lastRejectionLog);
+    }
+
+    /** Like {@link #mayLogFramingError()}, for accepts a listening socket failed. */
+    boolean mayLogAcceptFailure() {
+        return mayLog(lastAcceptFailureLog);
     }
 
     private static boolean mayLog(AtomicLong lastLog) {
