@@ -303,16 +303,22 @@ final class ConnectionScale {
         }
     }
 
-    private static void request(ByteBuf buf, int opcode, byte[] key, byte[] value, int opaque) {
+    static void request(ByteBuf buf, int opcode, byte[] key, byte[] value, int opaque) {
+        request(buf, opcode, key, new byte[0], value, opaque);
+    }
+
+    /** A classic-magic request frame with extras. */
+    static void request(ByteBuf buf, int opcode, byte[] key, byte[] extras, byte[] value, int opaque) {
         buf.writeByte(0x80)
                 .writeByte(opcode)
                 .writeShort(key.length)
-                .writeByte(0)
+                .writeByte(extras.length)
                 .writeByte(0)
                 .writeShort(0)
-                .writeInt(key.length + value.length)
+                .writeInt(extras.length + key.length + value.length)
                 .writeInt(opaque)
                 .writeLong(0)
+                .writeBytes(extras)
                 .writeBytes(key)
                 .writeBytes(value);
     }

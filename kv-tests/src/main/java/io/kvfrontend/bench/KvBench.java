@@ -33,7 +33,13 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         version = "kv-bench 0.1",
         description = "Load, drive and compare MCBP servers (kv-frontend, Couchbase Server, memcached).",
-        subcommands = {KvBench.Load.class, KvBench.Run.class, KvBench.Compare.class, KvBench.Connections.class})
+        subcommands = {
+            KvBench.Load.class,
+            KvBench.Run.class,
+            KvBench.Compare.class,
+            KvBench.Connections.class,
+            KvBench.Churn.class
+        })
 public final class KvBench {
     private KvBench() {}
 
@@ -333,6 +339,84 @@ public final class KvBench {
                             credentials.bucket,
                             spec.commandLine().getOut())
                     .run(h, serverPid);
+        }
+    }
+
+    @Command(
+            name = "churn",
+            mixinStandardHelpOptions = true,
+            description = "A churn soak: at a fixed rate, connect, log in, select the bucket, set, get, close "
+                    + "(some reset mid-conversation); print the server's connections, live heap, direct memory, "
+                    + "threads and open files every sample interval, and whether they stayed flat.")
+    static final class Churn implements java.util.concurrent.Callable<Integer> {
+        @Option(names = "--target", required = true, description = "HOST:PORT,MGMT_PORT of the server.")
+        String target;
+
+        @Option(
+                names = "--rate",
+                defaultValue = "100",
+                description = "New connections per second (default: ${DEFAULT-VALUE}).")
+        double rate;
+
+        @Option(names = "--duration", defaultValue = "10m", description = "How long (default: ${DEFAULT-VALUE}).")
+        String duration;
+
+        @Option(names = "--sample", defaultValue = "30s", description = "One row every (default: ${DEFAULT-VALUE}).")
+        String sample;
+
+        @Option(
+                names = "--warm-up",
+                defaultValue = "60s",
+                description = "The end is compared with the first row after this (default: ${DEFAULT-VALUE}).")
+        String warmUp;
+
+        @Option(
+                names = "--in-flight",
+                defaultValue = "64",
+                description = "Connections in their cycle at once, at most (default: ${DEFAULT-VALUE}).")
+        int inFlight;
+
+        @Option(
+                names = "--reset-every",
+                defaultValue = "10",
+                description = "Every Nth connection resets right after sending its requests; 0: none "
+                        + "(default: ${DEFAULT-VALUE}).")
+        int resetEvery;
+
+        @Option(
+                names = "--server-pid",
+                description = "The server's process id (a JVM on this machine): its live heap (jcmd "
+                        + "GC.class_histogram) and open files in every row.")
+        Long serverPid;
+
+        @Mixin
+        Credentials credentials;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            if (!(rate > 0) || inFlight < 1 || resetEvery < 0) {
+                throw new BenchException("--rate must be above 0, --in-flight at least 1, --reset-every 0 or more");
+            }
+            if (credentials.noAuth) {
+                throw new BenchException("churn always logs in: drop --no-auth");
+            }
+            return new ChurnSoak(
+                            Target.parse(target),
+                            rate,
+                            inFlight,
+                            resetEvery,
+                            credentials.user,
+                            credentials.password,
+                            credentials.bucket,
+                            spec.commandLine().getOut())
+                    .run(
+                            duration(duration, "--duration"),
+                            duration(sample, "--sample"),
+                            duration(warmUp, "--warm-up"),
+                            serverPid);
         }
     }
 

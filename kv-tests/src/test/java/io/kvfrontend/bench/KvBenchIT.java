@@ -108,6 +108,52 @@ class KvBenchIT {
                 "the server to see every close");
     }
 
+    /**
+     * {@code churn}, against each output mode: it keeps its rate, every cycle logs in and is counted
+     * by the server (those that reset as well), no connection is left behind, and with nothing open
+     * at the end the server's threads, files and direct memory are where they were after warm-up.
+     */
+    @Test
+    void churnKeepsItsRateAndFindsTheServerWhereItWasAfterWarmUp() throws Exception {
+        for (KvServer s : List.of(spool, sync)) {
+            long totalBefore = s.context().stats().totalConnections.sum();
+            long refusedBefore = s.context().stats().authFailures.sum();
+            Result r = bench(
+                    "churn",
+                    "--target",
+                    target(s),
+                    "--rate",
+                    "100",
+                    "--duration",
+                    "4s",
+                    "--sample",
+                    "1s",
+                    "--warm-up",
+                    "1s",
+                    "--reset-every",
+                    "5");
+            assertThat(r.code).as(r.toString()).isZero();
+            Matcher m = Pattern.compile("cycles: ([0-9,]+) completed, ([0-9,]+) reset, 0 failed")
+                    .matcher(r.out);
+            assertThat(m.find()).as(r.out).isTrue();
+            long completed = Long.parseLong(m.group(1).replace(",", ""));
+            long reset = Long.parseLong(m.group(2).replace(",", ""));
+            // 400 due in 4 s at 100/s; one in five resets.
+            assertThat(completed + reset).as(r.out).isEqualTo(400);
+            assertThat(reset).isEqualTo(80);
+            assertThat(r.out)
+                    .contains("threads")
+                    .contains("open files")
+                    .containsPattern("netty direct +[0-9,]+ -> +[0-9,]+ \\([+-][0-9,]+; flat")
+                    .containsPattern("threads +[0-9,]+ -> +[0-9,]+ \\([+-][0-9,]+; flat")
+                    .containsPattern("open files +[0-9,]+ -> +[0-9,]+ \\([+-][0-9,]+; flat")
+                    .contains("FLAT");
+            assertThat(s.context().stats().totalConnections.sum() - totalBefore).isEqualTo(400);
+            assertThat(s.context().stats().authFailures.sum() - refusedBefore).isZero();
+            assertThat(s.context().stats().currConnections.get()).isZero();
+        }
+    }
+
     @Test
     void runCountsWhatTheServerCountsAndWritesTheReport() throws Exception {
         Path out = work.resolve("run");
@@ -263,6 +309,8 @@ class KvBenchIT {
             {new String[] {"run", "--target", "127.0.0.1:" + spool.mgmtPort()}, "does not speak MCBP"},
             {new String[] {"run", "--target", t, "--workload", badWorkload.toString()}, "unknown workload key 'scanz'"},
             {new String[] {"run", "--target", t, "--workload", "no-such-workload"}, "no-such-workload"},
+            {new String[] {"churn", "--target", t}, "churn needs the server's /metrics"},
+            {new String[] {"churn", "--target", t, "--rate", "0"}, "--rate must be above 0"},
             {new String[] {"compare", "--target", t, "--switch-mode"}, "management port"},
             {new String[] {"run", "--target", t, "--client", "other"}, "--client must be raw, sdk or sdk-uncompressed"},
             {new String[] {"load", "--target", "nonsense"}, "nonsense"},
