@@ -20,7 +20,7 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 out=kv-tests/target/bench
 mkdir -p "$out"
-log="$out/soak-server.log"
+log="$out/soak-server-$OUTPUT_MODE.log"
 taskset -c 0 java -jar kv-frontend/target/kv-frontend.jar --host 127.0.0.1 --port 0 --mgmt-port 0 \
   --output-mode "$OUTPUT_MODE" --scram-iterations "$SCRAM_ITERATIONS" >"$log" 2>&1 &
 server=$!
