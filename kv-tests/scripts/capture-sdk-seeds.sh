@@ -31,21 +31,12 @@ buckets:
     scopes:
       s: [c, scan]
 YAML
-java -jar kv-frontend/target/kv-frontend.jar --config "$out/server.yaml" --host 127.0.0.1 --port 0 --mgmt-port 0 \
-  >"$log" 2>&1 &
-server=$!
+. kv-tests/scripts/start-server.sh
+server=""
 dump=""
-trap 'kill $server 2>/dev/null || true; [ -n "$dump" ] && kill $dump 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-port=""
-mgmt=""
-for _ in $(seq 1 200); do
-  port=$(sed -n 's/.*listening on [^ ]*:\([0-9][0-9]*\) (.*/\1/p' "$log" | head -1)
-  mgmt=$(sed -n 's/.*management HTTP port \([0-9][0-9]*\).*/\1/p' "$log" | head -1)
-  [ -n "$port" ] && [ -n "$mgmt" ] && break
-  kill -0 $server 2>/dev/null || { cat "$log" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$port" ] && [ -n "$mgmt" ] || { echo "server did not start" >&2; cat "$log" >&2; exit 1; }
+trap '[ -n "$server" ] && kill $server 2>/dev/null || true; [ -n "$dump" ] && kill $dump 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+start_server "$log" java -jar kv-frontend/target/kv-frontend.jar --config "$out/server.yaml" --host 127.0.0.1 \
+  --port 0 --mgmt-port 0
 pcap="$out/sdk.pcap"
 rm -f "$pcap"
 tcpdump -i lo -U -s 0 -w "$pcap" "tcp port $port" 2>"$out/tcpdump.log" &

@@ -21,20 +21,11 @@ fi
 out=kv-tests/target/bench
 mkdir -p "$out"
 log="$out/soak-server-$OUTPUT_MODE.log"
-taskset -c 0 java -jar kv-frontend/target/kv-frontend.jar --host 127.0.0.1 --port 0 --mgmt-port 0 \
-  --output-mode "$OUTPUT_MODE" --scram-iterations "$SCRAM_ITERATIONS" >"$log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-port=""
-mgmt=""
-for _ in $(seq 1 200); do
-  port=$(sed -n 's/.*listening on [^ ]*:\([0-9][0-9]*\) (.*/\1/p' "$log" | head -1)
-  mgmt=$(sed -n 's/.*management HTTP port \([0-9][0-9]*\).*/\1/p' "$log" | head -1)
-  [ -n "$port" ] && [ -n "$mgmt" ] && break
-  kill -0 $server 2>/dev/null || { cat "$log" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$port" ] && [ -n "$mgmt" ] || { echo "server did not start" >&2; cat "$log" >&2; exit 1; }
+. kv-tests/scripts/start-server.sh
+server=""
+trap '[ -n "$server" ] && kill $server 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+start_server "$log" taskset -c 0 java -jar kv-frontend/target/kv-frontend.jar --host 127.0.0.1 --port 0 \
+  --mgmt-port 0 --output-mode "$OUTPUT_MODE" --scram-iterations "$SCRAM_ITERATIONS"
 echo "server pid $server on CPU 0 ($OUTPUT_MODE mode), MCBP port $port, management port $mgmt; log: $log"
 taskset -c 1 java -jar kv-tests/target/kv-bench.jar churn --target "127.0.0.1:$port,$mgmt" \
   --rate "$RATE" --duration "$DURATION" --sample "$SAMPLE" --server-pid $server

@@ -52,9 +52,6 @@ import org.HdrHistogram.Recorder;
  * <p>Not thread-safe; one run per instance.
  */
 final class ChurnSoak {
-    private static final int HELLO = 0x1f;
-    private static final int SASL_AUTH = 0x21;
-    private static final int SELECT_BUCKET = 0x89;
     private static final int SET = 0x01;
     private static final int GET = 0x00;
     private static final int ANSWERS = 5;
@@ -142,14 +139,14 @@ final class ChurnSoak {
                     epoll ? "epoll" : "nio");
             header();
             long start = System.nanoTime();
-            rows.add(sample(0, start, start, new long[3], serverPid));
+            rows.add(sample(0, start, start, new long[2], serverPid));
             print(rows.get(0));
             Semaphore permits = new Semaphore(inFlight);
             long period = (long) (1e9 / rate);
             long end = start + duration.toNanos();
             long nextSample = start + every.toNanos();
             long lastSample = start;
-            long[] last = new long[3];
+            long[] last = new long[2];
             for (long i = 0; ; i++) {
                 long due = start + i * period;
                 if (due >= end) {
@@ -226,7 +223,6 @@ final class ChurnSoak {
         double cps = sinceStart == 0 ? 0 : (c + a - last[0] - last[1]) / seconds;
         last[0] = c;
         last[1] = a;
-        last[2] = f;
         long heap = serverPid == null ? -1 : ConnectionScale.Histogram.of(serverPid).total;
         ServerMeters m = ServerMeters.scrape(target, user, password);
         return new Sample(
@@ -360,15 +356,7 @@ final class ChurnSoak {
         public void channelActive(ChannelHandlerContext ctx) {
             started = System.nanoTime();
             ByteBuf buf = ctx.alloc().buffer(512);
-            byte[] features = {0, 0x07, 0, 0x08}; // XERROR, SELECT_BUCKET
-            ConnectionScale.request(buf, HELLO, "kv-bench-churn".getBytes(StandardCharsets.UTF_8), features, 1);
-            byte[] u = user.getBytes(StandardCharsets.UTF_8);
-            byte[] p = password.getBytes(StandardCharsets.UTF_8);
-            byte[] plain = new byte[2 + u.length + p.length];
-            System.arraycopy(u, 0, plain, 1, u.length);
-            System.arraycopy(p, 0, plain, 2 + u.length, p.length);
-            ConnectionScale.request(buf, SASL_AUTH, "PLAIN".getBytes(StandardCharsets.US_ASCII), plain, 2);
-            ConnectionScale.request(buf, SELECT_BUCKET, bucket.getBytes(StandardCharsets.UTF_8), new byte[0], 3);
+            ConnectionScale.login(buf, "kv-bench-churn", user, password, bucket);
             byte[] value = new byte[64];
             java.util.Arrays.fill(value, (byte) 'v');
             ConnectionScale.request(buf, SET, key, new byte[8], value, 4);

@@ -245,15 +245,7 @@ final class ConnectionScale {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             ByteBuf buf = ctx.alloc().buffer(256);
-            byte[] features = {0, 0x07, 0, 0x08}; // XERROR, SELECT_BUCKET
-            request(buf, HELLO, "kv-bench-scale".getBytes(StandardCharsets.UTF_8), features, 1);
-            byte[] u = user.getBytes(StandardCharsets.UTF_8);
-            byte[] p = password.getBytes(StandardCharsets.UTF_8);
-            byte[] plain = new byte[2 + u.length + p.length];
-            System.arraycopy(u, 0, plain, 1, u.length);
-            System.arraycopy(p, 0, plain, 2 + u.length, p.length);
-            request(buf, SASL_AUTH, "PLAIN".getBytes(StandardCharsets.US_ASCII), plain, 2);
-            request(buf, SELECT_BUCKET, bucket.getBytes(StandardCharsets.UTF_8), new byte[0], 3);
+            login(buf, "kv-bench-scale", user, password, bucket);
             request(buf, GET, "kv-bench-scale".getBytes(StandardCharsets.UTF_8), new byte[0], 4);
             ctx.writeAndFlush(buf);
         }
@@ -301,6 +293,19 @@ final class ConnectionScale {
                 permits.release();
             }
         }
+    }
+
+    /** HELLO (XERROR, SELECT_BUCKET), a PLAIN login and SELECT_BUCKET, opaques 1 to 3. */
+    static void login(ByteBuf buf, String agent, String user, String password, String bucket) {
+        byte[] features = {0, 0x07, 0, 0x08}; // XERROR, SELECT_BUCKET
+        request(buf, HELLO, agent.getBytes(StandardCharsets.UTF_8), features, 1);
+        byte[] u = user.getBytes(StandardCharsets.UTF_8);
+        byte[] p = password.getBytes(StandardCharsets.UTF_8);
+        byte[] plain = new byte[2 + u.length + p.length];
+        System.arraycopy(u, 0, plain, 1, u.length);
+        System.arraycopy(p, 0, plain, 2 + u.length, p.length);
+        request(buf, SASL_AUTH, "PLAIN".getBytes(StandardCharsets.US_ASCII), plain, 2);
+        request(buf, SELECT_BUCKET, bucket.getBytes(StandardCharsets.UTF_8), new byte[0], 3);
     }
 
     static void request(ByteBuf buf, int opcode, byte[] key, byte[] value, int opaque) {
