@@ -168,7 +168,8 @@ final class SubdocDocument {
     /**
      * Whether a path's first component is a valid xattr key: a name (not an index) of at most
      * {@link #MAX_XATTR_KEY} bytes that does not start with punctuation other than {@code _} or
-     * {@code $} (virtual attributes), nor with a control character.
+     * {@code $} (virtual attributes), and holds no control character (a NUL would corrupt the stored
+     * section, whose keys end with one).
      */
     static boolean validXattrKey(SubdocPath path) {
         if (path.components().isEmpty() || path.components().get(0).isIndex()) {
@@ -177,6 +178,13 @@ final class SubdocDocument {
         String key = path.components().get(0).key();
         if (key.getBytes(StandardCharsets.UTF_8).length > MAX_XATTR_KEY) {
             return false;
+        }
+        // The stored section ends each key with a NUL (Xattrs): a NUL inside one would corrupt the
+        // document, and no client means a control character in an attribute name.
+        for (int i = 0; i < key.length(); i++) {
+            if (Character.isISOControl(key.charAt(i))) {
+                return false;
+            }
         }
         char c = key.charAt(0);
         if (c == '_' || c == '$') {

@@ -185,6 +185,24 @@ class SubdocExecutorsTest {
         assertThat(r.status()).isEqualTo(Status.valueOf(expected).code());
     }
 
+    /**
+     * Found by PipelineFuzzTest: an xattr key with a NUL inside was accepted and encoded into the
+     * stored section, whose pairs are NUL-terminated, so every later Get of the document failed with
+     * Einternal ("Malformed xattr section"). Control characters anywhere in the key are refused.
+     */
+    @Test
+    void anXattrKeyWithAControlCharacterAnywhereIsRefusedAndTheDocumentStaysReadable() {
+        for (String key : new String[] {"a\u0000b", "ab\u0000", "a\u0001", "a\nb"}) {
+            assertThat(mutation(-1, spec(0xc8, 0x04, key, "1")).status())
+                    .as("xattr key %s", key.replace("\u0000", "\\0"))
+                    .isEqualTo(Status.XATTR_EINVAL.code());
+            assertThat(one(Frames.request(Opcode.GET.code()).key("doc")).status())
+                    .as("Get after %s", key.replace("\u0000", "\\0"))
+                    .isZero();
+        }
+        assertThat(body()).isEqualTo(DOC);
+    }
+
     @Test
     void requestLevelErrorsAreTheCommandsStatus() {
         byte[] upsert = spec(0xc8, 0, "s", "1");
