@@ -9,7 +9,8 @@ import io.netty.buffer.Unpooled;
 /**
  * Builds response packets (mcbp-protocol.md 1.4): header, extras and key in one exactly-sized
  * buffer; the value of a stored item follows as its own buffer wrapping the engine's immutable
- * array, so it is never copied by this code (architecture.md, "The flow of one request", step 6).
+ * array, so it is never copied by this code (architecture.md, "The flow of one request", step 6);
+ * Netty's socket transports still copy that heap buffer into direct memory when they write it.
  * Frames that engine code writes through {@code CookieOutput} are copied whole into one buffer
  * instead ({@link #whole}), on the producer's thread.
  *

@@ -191,7 +191,7 @@ final class SubdocDocument {
             return key.length() > 1; // a bare "_" or "$" is no key
         }
         boolean punct = c < 128 && !Character.isLetterOrDigit(c) && c > ' ';
-        return !punct && !Character.isISOControl(c) && c != ' ';
+        return !punct && c != ' ';
     }
 
     static boolean isVirtual(SubdocPath path) {
